@@ -1,0 +1,1 @@
+"""Datasette plugin hooks for Policy Radar (registered via the `datasette` entry point)."""

@@ -1,0 +1,29 @@
+"""`radar`: one click group; each command parses its options, calls one function, and turns
+expected failures into a one-line `ClickException`."""
+
+from __future__ import annotations
+
+import click
+
+from radar.commands.crawl import crawl_command
+from radar.commands.demo import demo_command
+from radar.commands.serve import serve_command
+
+
+@click.group()
+@click.version_option(package_name="policy-radar")
+def cli() -> None:
+    """Policy Radar: crawl, tag, archive and publish German e-government news."""
+
+
+cli.add_command(crawl_command, "crawl")
+cli.add_command(serve_command, "serve")
+cli.add_command(demo_command, "demo")
+
+try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
+    from radar.commands.tagging import eval_command, tag_command
+
+    cli.add_command(tag_command, "tag")
+    cli.add_command(eval_command, "eval")
+except ImportError:  # pragma: no cover - only while the module is being written
+    pass

@@ -1,0 +1,41 @@
+"""`radar demo`: the whole chain on the bundled sample site, ending in a served archive."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--db", "db_path", default="data/demo.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--no-serve", is_flag=True, help="Crawl and store, then stop instead of serving.")
+def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
+    """Serve the sample site, crawl it, tag, store, and serve the archive in Datasette.
+
+    Example: radar demo --port 8001
+    """
+    from sample_site.server import SampleSite
+
+    from publish.serve import datasette_command
+
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    with SampleSite() as site:
+        click.echo(f"Sample site: {site.base_url}/")
+        crawl = subprocess.run(
+            [sys.executable, "-m", "radar", "crawl", "--start-url", f"{site.base_url}/", "--db", db_path],
+            check=False,
+        )
+        if crawl.returncode != 0:
+            raise click.ClickException("the demo crawl failed (see above)")
+        if no_serve:
+            return
+        click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/articles?_search=OZG)")
+        try:
+            subprocess.run(datasette_command(db_path, host, port), check=False)
+        except KeyboardInterrupt:
+            pass
