@@ -8,6 +8,7 @@ import click
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.serve import serve_command
+from radar.commands.subscribers import subscribers_command
 
 
 @click.group()
@@ -19,6 +20,7 @@ def cli() -> None:
 cli.add_command(crawl_command, "crawl")
 cli.add_command(serve_command, "serve")
 cli.add_command(demo_command, "demo")
+cli.add_command(subscribers_command, "subscribers")
 
 try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
     from radar.commands.tagging import eval_command, tag_command

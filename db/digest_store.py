@@ -1,0 +1,162 @@
+"""The digest's tables: `subscribers` and `digest_log`, and every write to them.
+
+`db` is the only package that writes SQLite, so the digest reads and writes its state here.
+`digest_log` is what makes sending exactly-once: a (subscriber, week) row is written, in its own
+transaction, right after the SMTP server accepted that subscriber's mail, and a later run skips
+every (subscriber, week) that has a row. Rows are never written for a failed or dry-run send.
+
+Subscribers are keyed by their normalised e-mail address, and so is the log: removing a
+subscriber and adding them again in the same week does not send that week twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlite_utils import Database
+
+from db.schema import open_db
+from db.store import utcnow
+
+# Statuses of a digest_log row; both mean "this (subscriber, week) is done".
+SENT = "sent"  # the SMTP server accepted the mail
+EMPTY = "empty"  # nothing matched and the subscriber asked for no "nothing new" mail
+
+LIST_FIELDS = ("topics", "actors", "states", "sources")
+
+
+def ensure_digest_schema(db: Database) -> None:
+    """Create `subscribers` and `digest_log` if they are missing; never drops data."""
+    names = set(db.table_names())
+    if "subscribers" not in names:
+        db["subscribers"].create(
+            {
+                "email": str,
+                "name": str,
+                "topics": str,  # JSON array of topic ids
+                "actors": str,  # JSON array of actor ids
+                "states": str,  # JSON array of ISO 3166-2 codes
+                "sources": str,  # JSON array of source ids
+                "search": str,  # free text, matched through articles_fts
+                "weekday": int,  # ISO weekday 1 (Monday) .. 7 (Sunday)
+                "send_empty": int,  # 1: an empty week sends a short "nothing new" mail
+                "created_at": str,
+                "updated_at": str,
+            },
+            pk="email",
+            not_null={"weekday", "send_empty"},
+            defaults={"weekday": 1, "send_empty": 0},
+        )
+    if "digest_log" not in names:
+        db["digest_log"].create(
+            {
+                "email": str,
+                "week": str,  # ISO week, e.g. 2025-W39
+                "status": str,  # sent | empty
+                "message_id": str,
+                "items": int,
+                "done_at": str,
+            },
+            pk=("email", "week"),
+            not_null={"status"},
+        )
+        db["digest_log"].create_index(["week"])
+
+
+def open_digest_db(path: str) -> Database:
+    """Open the archive at `path` (creating it if needed) with the digest tables in place."""
+    db = open_db(path)
+    ensure_digest_schema(db)
+    return db
+
+
+def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in LIST_FIELDS:
+        out[name] = json.loads(out[name]) if out.get(name) else []
+    out["send_empty"] = bool(out.get("send_empty"))
+    return out
+
+
+def _encode(row: Mapping[str, Any], now: str) -> dict[str, Any]:
+    out = {
+        "email": row["email"],
+        "name": row.get("name") or "",
+        "search": row.get("search") or "",
+        "weekday": int(row.get("weekday") or 1),
+        "send_empty": int(bool(row.get("send_empty"))),
+        "updated_at": now,
+    }
+    for name in LIST_FIELDS:
+        out[name] = json.dumps(list(row.get(name) or []), ensure_ascii=False)
+    return out
+
+
+class DigestStore:
+    """Reads and writes subscribers and the digest log of one archive."""
+
+    def __init__(self, db: Database | str):
+        self.db = open_digest_db(db) if isinstance(db, str) else db
+        if isinstance(db, Database):
+            ensure_digest_schema(db)
+
+    # --- subscribers -------------------------------------------------------------------------
+    def subscriber_exists(self, email: str) -> bool:
+        return bool(self.db["subscribers"].count_where("email = ?", [email]))
+
+    def get_subscriber(self, email: str) -> dict[str, Any] | None:
+        rows = list(self.db["subscribers"].rows_where("email = ?", [email]))
+        return _decode(rows[0]) if rows else None
+
+    def list_subscribers(self) -> list[dict[str, Any]]:
+        return [_decode(row) for row in self.db["subscribers"].rows_where(order_by="email")]
+
+    def upsert_subscribers(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or update subscribers (already validated) in one transaction; returns the count."""
+        now = utcnow()
+        count = 0
+        with self.db.atomic():
+            for row in rows:
+                encoded = _encode(row, now)
+                if self.subscriber_exists(row["email"]):
+                    self.db["subscribers"].update(row["email"], encoded)
+                else:
+                    self.db["subscribers"].insert({**encoded, "created_at": now}, pk="email")
+                count += 1
+        return count
+
+    def remove_subscriber(self, email: str) -> bool:
+        """Delete a subscriber; their digest_log rows stay as the record of what was sent."""
+        with self.db.atomic():
+            if not self.subscriber_exists(email):
+                return False
+            self.db["subscribers"].delete(email)
+        return True
+
+    # --- digest log --------------------------------------------------------------------------
+    def done_for_week(self, week: str) -> set[str]:
+        """E-mail addresses whose digest for `week` was sent (or was empty and skipped)."""
+        return {row["email"] for row in self.db.query("select email from digest_log where week = ?", [week])}
+
+    def mark_done(self, email: str, week: str, status: str, message_id: str | None = None, items: int = 0) -> None:
+        """Record one (subscriber, week) as done, committed at once in its own transaction."""
+        if status not in (SENT, EMPTY):
+            raise ValueError(f"unknown digest_log status {status!r}")
+        with self.db.atomic():
+            self.db["digest_log"].insert(
+                {
+                    "email": email,
+                    "week": week,
+                    "status": status,
+                    "message_id": message_id,
+                    "items": items,
+                    "done_at": utcnow(),
+                },
+                pk=("email", "week"),
+                ignore=True,  # a row already there means done: the first record wins
+            )
+
+    def log_for_week(self, week: str) -> list[dict[str, Any]]:
+        return list(self.db["digest_log"].rows_where("week = ?", [week], order_by="done_at, email"))

@@ -1,0 +1,1 @@
+"""Weekly digest e-mails: subscribers, selection, summary, rendering, sending (docs/digest.md)."""

@@ -1,0 +1,113 @@
+"""The ids a subscriber may filter on (docs/architecture.md) and their German labels.
+
+The ids are the contract shared by every stage; the archive may know more (a taxonomy grows), so
+`Vocabulary.from_db` adds every id already seen in the `tags` table. Labels shown in the German
+e-mail come from here first (so a topic reads "Cybersicherheit", not "cybersecurity"), then from the
+tagger's label stored with the tag, then the id itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+TOPICS: dict[str, str] = {
+    "ozg": "OZG",
+    "cybersecurity": "Cybersicherheit",
+    "deutschland-stack": "Deutschland-Stack",
+    "ai": "Künstliche Intelligenz",
+    "eid": "eID / Online-Ausweis",
+    "register-modernisation": "Registermodernisierung",
+    "digital-sovereignty": "Digitale Souveränität",
+    "open-source": "Open Source",
+    "cloud": "Cloud",
+    "e-file": "E-Akte",
+    "vehicle-registration": "Kfz-Zulassung",
+    "housing-benefit": "Wohngeld",
+    "registration": "Meldewesen",
+    "smart-city": "Smart City",
+    "broadband": "Breitband",
+    "state-modernisation": "Staatsmodernisierung",
+    "staffing": "Personal",
+    "funding": "Förderung",
+    "data-protection": "Datenschutz",
+    "open-data": "Open Data",
+    "it-standards": "IT-Standards",
+    "surveys": "Umfragen",
+}
+
+STATES: dict[str, str] = {
+    "DE-BW": "Baden-Württemberg",
+    "DE-BY": "Bayern",
+    "DE-BE": "Berlin",
+    "DE-BB": "Brandenburg",
+    "DE-HB": "Bremen",
+    "DE-HH": "Hamburg",
+    "DE-HE": "Hessen",
+    "DE-MV": "Mecklenburg-Vorpommern",
+    "DE-NI": "Niedersachsen",
+    "DE-NW": "Nordrhein-Westfalen",
+    "DE-RP": "Rheinland-Pfalz",
+    "DE-SL": "Saarland",
+    "DE-SN": "Sachsen",
+    "DE-ST": "Sachsen-Anhalt",
+    "DE-SH": "Schleswig-Holstein",
+    "DE-TH": "Thüringen",
+}
+
+ACTORS: tuple[str, ...] = (
+    "dstgb", "staedtetag", "landkreistag", "bitkom", "vitako", "bsi", "it-planungsrat", "fitko",
+    "bmi", "bmds", "kgst", "dataport", "akdb", "komm-one", "ekom21", "regio-it", "govdigital",
+    "digitalservice", "zendis", "nkr", "iit", "fraunhofer-fokus", "oefit", "d21", "eu-kommission",
+    "landkreistag-bw", "junge-buergermeister", "mach", "bundeswehr", "polizei",
+    "handlungsfaehiger-staat", "nachrichtendienste",
+)  # fmt: skip
+
+# The German word for each tag kind, singular and plural, as the mail shows them.
+KIND_LABELS = {
+    "topic": ("Thema", "Themen"),
+    "actor": ("Akteur", "Akteure"),
+    "state": ("Land", "Länder"),
+    "municipality": ("Ort", "Orte"),
+    "source": ("Quelle", "Quellen"),
+}
+
+
+@dataclass
+class Vocabulary:
+    """Known ids per kind (for validation) and display labels per (kind, id)."""
+
+    topics: set[str] = field(default_factory=lambda: set(TOPICS))
+    actors: set[str] = field(default_factory=lambda: set(ACTORS))
+    states: set[str] = field(default_factory=lambda: set(STATES))
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def from_db(cls, db: Database | None) -> Vocabulary:
+        """The contract ids plus every id and label the archive's tags already use."""
+        vocab = cls()
+        if db is None or "tags" not in db.table_names():
+            return vocab
+        rows = db.query(
+            "select kind, value, label, count(*) as n from tags group by kind, value, label order by n"
+        )
+        for row in rows:  # most frequent label last, so it wins
+            kind, value = row["kind"], row["value"]
+            if kind == "topic":
+                vocab.topics.add(value)
+            elif kind == "actor":
+                vocab.actors.add(value)
+            if row["label"]:
+                vocab.labels[(kind, value)] = row["label"]
+        return vocab
+
+    def label(self, kind: str, value: str) -> str:
+        if kind == "topic" and value in TOPICS:
+            return TOPICS[value]
+        if kind == "state" and value in STATES:
+            return STATES[value]
+        return self.labels.get((kind, value)) or value
+
+    def known(self, kind: str) -> set[str]:
+        return {"topics": self.topics, "actors": self.actors, "states": self.states}[kind]
