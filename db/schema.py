@@ -147,6 +147,9 @@ def ensure_schema(db: Database) -> None:
         db["articles"].enable_fts(
             FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2"
         )
+    from db.crawl_schema import ensure_crawler_schema  # the crawler's additive tables and columns
+
+    ensure_crawler_schema(db)
     db["_radar_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
 
 

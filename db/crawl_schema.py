@@ -1,0 +1,73 @@
+"""The crawler's additions to the archive schema: additive and idempotent, so an existing archive
+migrates on open (missing tables are created, missing columns added, nothing dropped).
+
+Called at the end of `db.schema.ensure_schema`; kept in its own module so the crawler's tables
+(aliases, fingerprints, validators, run counters) evolve without touching the search/view parts.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+# Columns the crawler adds to tables that `db.schema` creates: {table: {column: type}}.
+ADDED_COLUMNS: dict[str, dict[str, type]] = {
+    "articles": {
+        # HTTP validators of the last 200 response: sent back as If-None-Match / If-Modified-Since.
+        "etag": str,
+        "last_modified": str,
+        # The last time we asked the site about this article (200 or 304).
+        "checked_at": str,
+    },
+    "sources": {
+        "discovery": str,  # rules | feed | sitemap
+        "extractor": str,  # kommune21 | rules | generic
+        "config": str,  # the source's entry as JSON, so `radar reparse` works offline
+        "last_crawl_started": str,
+        "last_crawl_finished": str,
+        # `finished` only when the last crawl of this source walked to its natural end; anything else
+        # (killed, closespider, shutdown) makes the next crawl walk every list page again.
+        "last_crawl_status": str,
+    },
+    "links": {"anchor": str},
+    "crawl_runs": {
+        "sources": str,  # JSON list of the source ids this run crawled
+        "pid": int,
+        "not_modified": int,  # 304 answers (also counted in `unchanged`)
+        "duplicates": int,  # new articles linked to an earlier near-duplicate of another source
+        "skipped": int,  # known or out-of-range articles not fetched (incremental, --since)
+        "quarantined": int,
+        "retries": int,
+    },
+}
+
+# Runs that did not finish get this status when a later run finds their process gone.
+INTERRUPTED = "interrupted"
+
+
+def ensure_crawler_schema(db: Database) -> None:
+    """Create the crawler's tables and add its columns to existing ones where missing."""
+    tables = set(db.table_names())
+    for table, columns in ADDED_COLUMNS.items():
+        if table not in tables:
+            continue
+        have = set(db[table].columns_dict)
+        for name, kind in columns.items():
+            if name not in have:
+                db[table].add_column(name, kind)
+    if "url_aliases" not in tables:
+        # Every URL that led to an article (old forms, redirects, print pages) → its canonical URL,
+        # so a list page linking `/?p=123` is recognised as a known article.
+        db["url_aliases"].create({"alias": str, "url": str, "first_seen": str}, pk="alias")
+        db["url_aliases"].create_index(["url"])
+    if "article_fingerprints" not in tables:
+        # 64-bit SimHash of the normalised body, split into four 16-bit bands: two bodies within a
+        # Hamming distance of 3 share at least one band, so a band lookup finds every candidate.
+        db["article_fingerprints"].create(
+            {"article_id": int, "source_id": str, "simhash": int, "b0": int, "b1": int, "b2": int, "b3": int},
+            pk="article_id",
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        for band in ("b0", "b1", "b2", "b3"):
+            db["article_fingerprints"].create_index([band])
+    if "articles" in tables and "idx_articles_duplicate_of" not in {i.name for i in db["articles"].indexes}:
+        db["articles"].create_index(["duplicate_of"], index_name="idx_articles_duplicate_of")
