@@ -12,6 +12,8 @@ subscriber and adding them again in the same week does not send that week twice.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +27,7 @@ SENT = "sent"  # the SMTP server accepted the mail
 EMPTY = "empty"  # nothing matched and the subscriber asked for no "nothing new" mail
 
 LIST_FIELDS = ("topics", "actors", "states", "sources")
+LOG_WRITE_ATTEMPTS = 6  # each after sqlite3's 5 s busy timeout: about half a minute in all
 
 
 def ensure_digest_schema(db: Database) -> None:
@@ -144,19 +147,21 @@ class DigestStore:
         """Record one (subscriber, week) as done, committed at once in its own transaction."""
         if status not in (SENT, EMPTY):
             raise ValueError(f"unknown digest_log status {status!r}")
-        with self.db.atomic():
-            self.db["digest_log"].insert(
-                {
-                    "email": email,
-                    "week": week,
-                    "status": status,
-                    "message_id": message_id,
-                    "items": items,
-                    "done_at": utcnow(),
-                },
-                pk=("email", "week"),
-                ignore=True,  # a row already there means done: the first record wins
-            )
+        row = {"email": email, "week": week, "status": status, "message_id": message_id, "items": items,
+               "done_at": utcnow()}
+        # The mail is already with the SMTP server: a busy archive (a crawl writing) must not make us
+        # lose the record, so wait out a lock for longer than sqlite3's own 5 s before giving up.
+        for attempt in range(LOG_WRITE_ATTEMPTS):
+            try:
+                with self.db.atomic():
+                    # a row already there means done: the first record wins
+                    self.db["digest_log"].insert(row, pk=("email", "week"), ignore=True)
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or attempt == LOG_WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
 
     def log_for_week(self, week: str) -> list[dict[str, Any]]:
         return list(self.db["digest_log"].rows_where("week = ?", [week], order_by="done_at, email"))

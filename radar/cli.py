@@ -7,6 +7,8 @@ import click
 
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
+from radar.commands.digest import digest_command
+from radar.commands.ingest import ingest_command
 from radar.commands.serve import serve_command
 from radar.commands.subscribers import subscribers_command
 
@@ -20,7 +22,9 @@ def cli() -> None:
 cli.add_command(crawl_command, "crawl")
 cli.add_command(serve_command, "serve")
 cli.add_command(demo_command, "demo")
+cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
+cli.add_command(digest_command, "digest")
 
 try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
     from radar.commands.tagging import eval_command, tag_command

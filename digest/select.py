@@ -1,0 +1,133 @@
+"""The week's articles for one subscriber: SQL on the indexed `tags` table and on `articles_fts`.
+
+`WeekArticles` loads the week once (articles, their tags and source names); `select_ids` asks SQLite
+which of them match a subscriber's filters, so 1,000 subscribers cost 1,000 small indexed queries
+and no re-reading of article text. Articles marked `duplicate_of` another are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from digest.subscribers import Subscriber
+
+TEASER_FALLBACK_CHARS = 300  # an article without a teaser shows the start of its body, cut here
+
+
+@dataclass(frozen=True)
+class ArticleTag:
+    kind: str
+    value: str
+    label: str
+    score: float
+    derived: bool
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    url: str
+    source_id: str
+    source_name: str
+    title: str
+    teaser: str
+    published: str | None
+    tags: tuple[ArticleTag, ...]
+
+    def tag_values(self, kind: str) -> list[str]:
+        return [tag.value for tag in self.tags if tag.kind == kind]
+
+    def topic_score(self, topic: str) -> float:
+        return max((tag.score or 0.0 for tag in self.tags if tag.kind == "topic" and tag.value == topic),
+                   default=0.0)
+
+
+def fts_query(text: str) -> str:
+    """Free text → an FTS5 MATCH expression that cannot be a syntax error or an injection.
+
+    Every whitespace-separated word becomes a quoted phrase (`"Online-Ausweis"` keeps its parts
+    adjacent), all phrases must match. FTS5 operators typed by a user are matched as words.
+    """
+    phrases = [word for word in text.split() if re.search(r"\w", word)]
+    return " ".join('"' + word.replace('"', '""') + '"' for word in phrases)
+
+
+def select_ids(db: Database, week: str, subscriber: Subscriber) -> list[int]:
+    """Ids of the week's articles matching every filter kind the subscriber set, newest first."""
+    where = ["a.week = ?", "a.duplicate_of is null"]
+    params: list[object] = [week]
+    if subscriber.sources:
+        where.append(f"a.source_id in ({', '.join('?' * len(subscriber.sources))})")
+        params.extend(subscriber.sources)
+    for kind, values in (("topic", subscriber.topics), ("actor", subscriber.actors),
+                         ("state", subscriber.states)):
+        if values:
+            where.append(
+                "a.id in (select article_id from tags where kind = ? "
+                f"and value in ({', '.join('?' * len(values))}))"
+            )
+            params.extend([kind, *values])
+    if subscriber.search:
+        query = fts_query(subscriber.search)
+        if not query:
+            return []
+        where.append("a.id in (select rowid from articles_fts where articles_fts match ?)")
+        params.append(query)
+    sql = f"select a.id from articles a where {' and '.join(where)} order by a.published desc, a.id desc"
+    return [row[0] for row in db.execute(sql, params).fetchall()]
+
+
+class WeekArticles:
+    """Every article of one ISO week with its tags, loaded once and shared by all subscribers."""
+
+    def __init__(self, db: Database, week: str):
+        self.db = db
+        self.week = week
+        tags: dict[int, list[ArticleTag]] = {}
+        for row in db.query(
+            """select t.article_id, t.kind, t.value, t.label, t.score, t.derived
+               from tags t join articles a on a.id = t.article_id
+               where a.week = ? and a.duplicate_of is null
+               order by t.article_id, t.score desc, t.value""",
+            [week],
+        ):
+            tags.setdefault(row["article_id"], []).append(
+                ArticleTag(row["kind"], row["value"], row["label"] or row["value"], row["score"] or 0.0,
+                           bool(row["derived"]))
+            )
+        self.articles: dict[int, Article] = {}
+        for row in db.query(
+            """select a.id, a.url, a.source_id, coalesce(nullif(s.name, ''), a.source_id) as source_name,
+                      a.title, a.teaser, substr(a.body, 1, ?) as body_start, a.published
+               from articles a left join sources s on s.id = a.source_id
+               where a.week = ? and a.duplicate_of is null""",
+            [TEASER_FALLBACK_CHARS + 50, week],
+        ):
+            self.articles[row["id"]] = Article(
+                id=row["id"],
+                url=row["url"],
+                source_id=row["source_id"],
+                source_name=row["source_name"],
+                title=(row["title"] or "").strip() or "(ohne Titel)",
+                teaser=(row["teaser"] or "").strip() or _cut(row["body_start"] or ""),
+                published=row["published"],
+                tags=tuple(tags.get(row["id"], ())),
+            )
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def for_subscriber(self, subscriber: Subscriber) -> list[Article]:
+        if not self.articles:
+            return []
+        return [self.articles[i] for i in select_ids(self.db, self.week, subscriber) if i in self.articles]
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= TEASER_FALLBACK_CHARS:
+        return text
+    return text[:TEASER_FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
