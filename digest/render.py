@@ -114,7 +114,7 @@ class Renderer:
     def _item(self, article: Article, links: Links) -> dict[str, Any]:
         tags = []
         for kind in TAG_KINDS:
-            labels = list(dict.fromkeys(self.vocab.label(kind, t.value) if kind in ("topic", "state") else t.label
+            labels = list(dict.fromkeys(t.label if kind == "municipality" else self.vocab.label(kind, t.value)
                                         for t in article.tags if t.kind == kind))
             if labels:
                 tags.append({"kind": KIND_LABELS[kind][0 if len(labels) == 1 else 1], "labels": labels})

@@ -167,6 +167,8 @@ def validate(raw: Mapping[str, Any], vocab: Vocabulary) -> Subscriber:
     search = " ".join((raw.get("search") or "").split())
     if len(search) > MAX_SEARCH:
         problems.append(f"search is longer than {MAX_SEARCH} characters")
+    elif search and not re.search(r"\w", search):
+        problems.append(f"search {search!r} has no word to look for")
 
     values: dict[str, tuple[str, ...]] = {}
     for kind in FILTER_KINDS:

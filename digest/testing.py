@@ -118,3 +118,45 @@ def article(number: int, published: str, title: str | None = None, source: str =
         "fetched_at": "2025-10-01T08:00:00+00:00",
         "tags": tags or [],
     }
+
+
+# The hand-made archive the digest tests share: week 2025-W39 against 2025-W38, one article in W40.
+SAMPLE_WEEK = "2025-W39"
+SAMPLE_ARTICLES: list[dict[str, Any]] = [
+    article(1, "2025-09-22", "OZG: Hessen schaltet den Bauantrag online",
+            tags=[tag("topic", "ozg", "OZG", 0.9), tag("state", "DE-HE", "Hessen")]),
+    article(2, "2025-09-23T10:15:00+02:00", "KI-Assistent im Bürgerbüro Wiesbaden",
+            tags=[tag("topic", "ai", "KI", 0.9), tag("topic", "cloud", "Cloud", 0.5),
+                  tag("municipality", "06414", "Wiesbaden"), tag("state", "DE-HE", "Hessen", derived=True)]),
+    article(3, "2025-09-24", "Glasfaser-Ausbau im Saarland kommt voran", source="egov",
+            teaser="Der Glasfaser-Ausbau erreicht 40 Gemeinden.",
+            tags=[tag("topic", "broadband", "Breitband"), tag("state", "DE-SL", "Saarland")]),
+    article(4, "2025-09-25", "Bitkom: <script>alert('x')</script> & Co. fordern Tempo", source="verband",
+            teaser="Ein <b>fetter</b> Appell für OZG und KI.",
+            tags=[tag("topic", "ozg", "OZG", 0.6), tag("topic", "ai", "KI", 0.8), tag("actor", "bitkom", "Bitkom")]),
+    article(5, "2025-09-26", "BSI warnt Kommunen vor Ransomware", source="egov",
+            tags=[tag("topic", "cybersecurity", "Cybersecurity"), tag("actor", "bsi", "BSI")]),
+    article(6, "2025-09-26", "BSI warnt Kommunen vor Ransomware (Zweitveröffentlichung)", source="verband",
+            tags=[tag("topic", "cybersecurity", "Cybersecurity"), tag("actor", "bsi", "BSI")]),
+    article(7, "2025-09-27", "Landkreis in Bayern testet KI für Anträge",
+            tags=[tag("topic", "ai", "KI", 0.9), tag("state", "DE-BY", "Bayern")]),
+    article(8, "2025-09-28", "Neue Amtsleiterin im Rathaus"),
+    article(9, "2025-09-17", "OZG-Bilanz der Vorwoche", tags=[tag("topic", "ozg", "OZG")]),
+    article(10, "2025-09-18", "Cloud-Strategie des Bundes", tags=[tag("topic", "cloud", "Cloud")]),
+    article(11, "2025-09-19", "Cloud in Hessen", tags=[tag("topic", "cloud", "Cloud"), tag("state", "DE-HE", "Hessen")]),
+    article(12, "2025-09-29", "OZG in der Folgewoche", tags=[tag("topic", "ozg", "OZG"), tag("state", "DE-HE", "Hessen")]),
+]
+SAMPLE_DUPLICATE = (6, 5)  # tests mark article 6 as `duplicate_of` article 5 (the crawler's dedup job)
+
+
+def build_sample_archive(path: str) -> str:
+    """Write `SAMPLE_ARTICLES` into a new archive at `path` (ids 1..12 in list order)."""
+    from db.store import ArchiveWriter
+
+    writer = ArchiveWriter(path)
+    writer.upsert_articles(SAMPLE_ARTICLES)
+    writer.ensure_source("egov", name="eGovernment")
+    writer.ensure_source("verband", name="Verbandsnachrichten")
+    writer.ensure_source("kommune21", name="Kommune21")
+    writer.db.close()
+    return path

@@ -2,8 +2,8 @@
 
 The ids are the contract shared by every stage; the archive may know more (a taxonomy grows), so
 `Vocabulary.from_db` adds every id already seen in the `tags` table. Labels shown in the German
-e-mail come from here first (so a topic reads "Cybersicherheit", not "cybersecurity"), then from the
-tagger's label stored with the tag, then the id itself.
+e-mail come from here first (so a topic reads "Cybersicherheit", not "cybersecurity", and every mail
+names an actor the same way), then from the tagger's label stored with the tag, then the id itself.
 """
 
 from __future__ import annotations
@@ -56,13 +56,40 @@ STATES: dict[str, str] = {
     "DE-TH": "Thüringen",
 }
 
-ACTORS: tuple[str, ...] = (
-    "dstgb", "staedtetag", "landkreistag", "bitkom", "vitako", "bsi", "it-planungsrat", "fitko",
-    "bmi", "bmds", "kgst", "dataport", "akdb", "komm-one", "ekom21", "regio-it", "govdigital",
-    "digitalservice", "zendis", "nkr", "iit", "fraunhofer-fokus", "oefit", "d21", "eu-kommission",
-    "landkreistag-bw", "junge-buergermeister", "mach", "bundeswehr", "polizei",
-    "handlungsfaehiger-staat", "nachrichtendienste",
-)  # fmt: skip
+ACTORS: dict[str, str] = {
+    "dstgb": "DStGB",
+    "staedtetag": "Deutscher Städtetag",
+    "landkreistag": "Deutscher Landkreistag",
+    "bitkom": "Bitkom",
+    "vitako": "Vitako",
+    "bsi": "BSI",
+    "it-planungsrat": "IT-Planungsrat",
+    "fitko": "FITKO",
+    "bmi": "BMI",
+    "bmds": "BMDS",
+    "kgst": "KGSt",
+    "dataport": "Dataport",
+    "akdb": "AKDB",
+    "komm-one": "Komm.ONE",
+    "ekom21": "ekom21",
+    "regio-it": "regio iT",
+    "govdigital": "govdigital",
+    "digitalservice": "DigitalService",
+    "zendis": "ZenDiS",
+    "nkr": "Normenkontrollrat",
+    "iit": "iit",
+    "fraunhofer-fokus": "Fraunhofer FOKUS",
+    "oefit": "ÖFIT",
+    "d21": "Initiative D21",
+    "eu-kommission": "EU-Kommission",
+    "landkreistag-bw": "Landkreistag Baden-Württemberg",
+    "junge-buergermeister": "Junge Bürgermeister*innen",
+    "mach": "MACH",
+    "bundeswehr": "Bundeswehr",
+    "polizei": "Polizei",
+    "handlungsfaehiger-staat": "Initiative für einen handlungsfähigen Staat",
+    "nachrichtendienste": "Nachrichtendienste",
+}
 
 # The German word for each tag kind, singular and plural, as the mail shows them.
 KIND_LABELS = {
@@ -107,6 +134,8 @@ class Vocabulary:
             return TOPICS[value]
         if kind == "state" and value in STATES:
             return STATES[value]
+        if kind == "actor" and value in ACTORS:
+            return ACTORS[value]
         return self.labels.get((kind, value)) or value
 
     def known(self, kind: str) -> set[str]:
