@@ -1,4 +1,8 @@
-"""The one item a spider yields: an article, described in docs/architecture.md."""
+"""What spiders yield: articles (docs/architecture.md), plus the small records the store keeps about
+the crawl itself — links found on list pages, URL aliases, 304 checks and quarantined pages.
+
+Every record reaches the archive through the same store pipeline, so SQLite has one writer.
+"""
 
 from __future__ import annotations
 
@@ -24,3 +28,47 @@ class ArticleItem(scrapy.Item):
     discovered_links = scrapy.Field()
     tags = scrapy.Field()
     taxonomy_version = scrapy.Field()
+    # Crawl bookkeeping (not part of the article's text): HTTP validators for the next conditional
+    # request, and the other URLs that led here (old URL forms, redirects, print pages).
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+    aliases = scrapy.Field()
+
+
+class LinksItem(scrapy.Item):
+    """Links a list page, feed or sitemap pointed to: `links` is a list of {url, context, anchor}."""
+
+    kind = scrapy.Field()  # always "links"
+    url = scrapy.Field()
+    source = scrapy.Field()
+    links = scrapy.Field()
+
+
+class AliasItem(scrapy.Item):
+    """`url` (a non-canonical page) is the article stored at `canonical`."""
+
+    kind = scrapy.Field()  # always "alias"
+    url = scrapy.Field()
+    canonical = scrapy.Field()
+    source = scrapy.Field()
+
+
+class CheckedItem(scrapy.Item):
+    """A 304 Not Modified: the stored copy of `url` is current."""
+
+    kind = scrapy.Field()  # always "checked"
+    url = scrapy.Field()
+    source = scrapy.Field()
+    checked_at = scrapy.Field()
+
+
+class QuarantineItem(scrapy.Item):
+    """A page that could not be fetched or parsed, kept with the reason (and the body, if any)."""
+
+    kind = scrapy.Field()  # always "quarantine"
+    url = scrapy.Field()
+    source = scrapy.Field()
+    error_kind = scrapy.Field()
+    reason = scrapy.Field()
+    body = scrapy.Field()
+    fetched_at = scrapy.Field()

@@ -1,19 +1,39 @@
-"""Item pipelines: tag each article (nlp), then store it in batches (db).
+"""Item pipelines: tag each article (nlp), then store every record in batches (db).
 
 Each pipeline is one small class that builds itself `from_crawler`, as Scrapy's own components do.
+By default (`RADAR_STORE_WORKER = "process"`) tagging and writing both happen in the store
+worker process (crawler/storeworker.py) so the reactor only fetches and extracts; with
+`RADAR_STORE_WORKER = "inline"` they happen here, in the crawl process.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import multiprocessing
+import queue
+import time
 from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy import Spider
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
+from crawler.items import ArticleItem
+from crawler.storeworker import RecordProcessor, worker_main
 from db.store import ArchiveWriter
+
+logger = logging.getLogger(__name__)
+
+STORE_PIPELINE = "crawler.pipelines.StorePipeline"
+
+
+def tags_in_worker(settings: Any) -> bool:
+    """Whether the store worker tags (then the inline TagPipeline stands aside)."""
+    return STORE_PIPELINE in settings.getdict("ITEM_PIPELINES") and settings.get("RADAR_STORE_WORKER") == "process"
 
 
 class TagPipeline:
@@ -25,16 +45,20 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
+        if tags_in_worker(crawler.settings):
+            raise NotConfigured("the store worker tags")
         return cls(crawler.settings.get("RADAR_TAXONOMY"))
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self, spider: Any = None) -> None:
         from pathlib import Path
 
         from nlp.tagger import get_tagger
 
         self.tagger = get_tagger(Path(self.taxonomy_dir) if self.taxonomy_dir else None)
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
         adapter = ItemAdapter(item)
         tags = self.tagger.tag(adapter.get("title") or "", adapter.get("teaser") or "", adapter.get("body") or "")
         adapter["tags"] = [asdict(tag) for tag in tags]
@@ -43,54 +67,185 @@ class TagPipeline:
 
 
 class StorePipeline:
-    """Upsert articles into the SQLite archive in batches and record the crawl run."""
+    """Write every record (articles, links, aliases, 304 checks, quarantine) in batches, and keep the
+    run's `crawl_runs` row and the sources' crawl status."""
 
-    def __init__(self, db_path: str, batch_size: int, crawler: Crawler):
-        self.db_path = db_path
-        self.batch_size = batch_size
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
         self.crawler = crawler
+        self.db_path: str = settings.get("RADAR_DB")
+        self.batch_size = settings.getint("RADAR_STORE_BATCH", 50)
+        self.flush_seconds = settings.getfloat("RADAR_STORE_FLUSH_SECONDS", 2.0)
+        self.mode = settings.get("RADAR_STORE_WORKER", "process")
+        self.queue_size = settings.getint("RADAR_STORE_QUEUE", 16)
+        self.taxonomy_dir = settings.get("RADAR_TAXONOMY")
+        self.tag = tags_in_worker(settings)
         self.buffer: list[dict[str, Any]] = []
         self.outcomes: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
+        self.source_ids: list[str] = []
+        self.processor: RecordProcessor | None = None
+        self.worker: Any = None
+        self.inbox: Any = None
+        self.outbox: Any = None
+        self.pending = 0
+        self.last_flush = time.monotonic()
+        self.loop: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler.settings.get("RADAR_DB"), crawler.settings.getint("RADAR_STORE_BATCH", 50), crawler)
+        pipeline = cls(crawler)
+        # The finish reason (finished, shutdown, closespider_*) is known only once the spider closed.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
-    def open_spider(self, spider: Spider) -> None:
+    # --- lifecycle -------------------------------------------------------------------------
+    def open_spider(self, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
         self.writer = ArchiveWriter(self.db_path)
+        sources = getattr(spider, "source_list", [])
+        for source in sources:
+            self.writer.ensure_source(
+                source.id,
+                name=source.name,
+                url=source.start_urls[0] if source.start_urls else None,
+                kind=source.type,
+                description=source.description or None,
+                discovery=source.type,
+                extractor=source.extractor,
+                config=json.dumps(source.to_config(), ensure_ascii=False),
+            )
+        self.source_ids = [s.id for s in sources] or [getattr(spider, "source_id", spider.name)]
+        self.writer.begin_source_crawls(self.source_ids)
         start_url = (getattr(spider, "start_urls", None) or [None])[0]
-        source_id = getattr(spider, "source_id", spider.name)
-        self.writer.ensure_source(source_id, url=start_url)
-        self.run_id = self.writer.start_run(spider.name, source_id, start_url)
+        self.run_id = self.writer.start_run(spider.name, ",".join(self.source_ids), start_url, self.source_ids)
+        if self.mode == "process":
+            self._start_worker()
+        else:
+            self.processor = RecordProcessor(self.db_path, self.run_id, tag=False)
+        from twisted.internet import task
 
-    def process_item(self, item: Any, spider: Spider) -> Any:
-        self.buffer.append(ItemAdapter(item).asdict())
+        self.loop = task.LoopingCall(self._tick)
+        self.loop.start(self.flush_seconds, now=False)
+
+    def _start_worker(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.inbox = ctx.Queue(maxsize=self.queue_size)
+        self.outbox = ctx.Queue()
+        log_level = self.crawler.settings.get("LOG_LEVEL", "WARNING")
+        self.worker = ctx.Process(
+            target=worker_main,
+            args=(self.inbox, self.outbox, self.db_path, self.run_id, self.tag, self.taxonomy_dir, log_level),
+            name="radar-store-worker",
+            daemon=True,
+        )
+        self.worker.start()
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        record = ItemAdapter(item).asdict()
+        self.buffer.append(record)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
 
-    def flush(self) -> None:
-        if self.buffer and self.writer:
-            self.outcomes.update(self.writer.upsert_articles(self.buffer))
-            for name, count in self.outcomes.items():
-                self.crawler.stats.set_value(f"radar/{name}", count)
-            self.buffer.clear()
+    def _tick(self) -> None:
+        if self.buffer and time.monotonic() - self.last_flush >= self.flush_seconds:
+            self.flush()
+        self._drain(block=False)
 
-    def close_spider(self, spider: Spider) -> None:
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        self.last_flush = time.monotonic()
+        if self.worker is not None:
+            if self._send(batch):
+                self.pending += 1
+                self._drain(block=False)
+                return
+            self._fallback_inline()
+        self._account(self.processor.process(batch))  # type: ignore[union-attr]
+
+    def _send(self, batch: list[dict[str, Any]]) -> bool:
+        """Hand a batch to the worker; waits while its queue is full (backpressure)."""
+        while True:
+            try:
+                self.inbox.put(batch, timeout=1.0)
+                return True
+            except queue.Full:
+                self._drain(block=False)
+                if not self.worker.is_alive():
+                    return False
+
+    def _fallback_inline(self) -> None:
+        logger.error("the store worker died (exit code %s); storing in the crawl process", self.worker.exitcode)
+        self.errors["store_worker_died"] += 1
+        self.worker = None
+        self.processor = RecordProcessor(self.db_path, self.run_id, tag=self.tag, taxonomy_dir=self.taxonomy_dir)
+
+    def _drain(self, block: bool, timeout: float = 600.0) -> None:
+        """Collect the worker's results; with `block`, until it reports it is done."""
+        if self.outbox is None:
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                message = self.outbox.get(timeout=1.0) if block else self.outbox.get_nowait()
+            except queue.Empty:
+                if not block or time.monotonic() > deadline or (self.worker is not None and not self.worker.is_alive()):
+                    return
+                continue
+            if message.get("done"):
+                return
+            if message.get("ready"):
+                if message.get("tag_problem"):
+                    self.errors["tagger_unavailable"] += 1
+                continue
+            self.pending -= 1
+            self._account(message)
+
+    def _account(self, result: dict[str, Any]) -> None:
+        self.outcomes.update(result.get("outcomes") or {})
+        self.errors.update(result.get("errors") or {})
+        stats = self.crawler.stats
+        for name, count in self.outcomes.items():
+            stats.set_value(f"radar/{name}", count)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
         self.flush()
+        if self.worker is not None:
+            self._send(None)  # type: ignore[arg-type]
+            self._drain(block=True)
+            self.worker.join(timeout=30)
+            if self.worker.is_alive():  # pragma: no cover - a wedged worker
+                self.worker.terminate()
+        elif self.processor is not None:
+            self.processor.close()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Close the run's `crawl_runs` row and record whether each source was crawled to the end."""
         if not self.writer or self.run_id is None:
             return
         stats = self.crawler.stats.get_stats()
-        errors = Counter()
+        errors = Counter(self.errors)
         for key, value in stats.items():
-            if key.startswith("downloader/exception_type_count/"):
-                errors[key.rsplit(".", 1)[-1]] += value
-            elif key.startswith("downloader/response_status_count/") and not key.endswith(("/200", "/301", "/302", "/304")):
-                errors["http_" + key.rsplit("/", 1)[-1]] += value
-            elif key == "spider_exceptions/count" or key.startswith("radar/skipped/"):
-                errors[key.rsplit("/", 1)[-1]] += value
-        counts = {"pages": stats.get("response_received_count", 0), **self.outcomes}
-        reason = stats.get("finish_reason", "finished")
+            if key.startswith("radar/errors/"):
+                errors[key[len("radar/errors/") :]] += value
+        counts = {
+            "pages": stats.get("response_received_count", 0),
+            "not_modified": stats.get("radar/not_modified", 0),
+            "skipped": stats.get("radar/skipped", 0),
+            "retries": stats.get("radar/retries", 0),
+            **self.outcomes,
+        }
+        counts["unchanged"] = self.outcomes.get("unchanged", 0) + self.outcomes.get("checked", 0)
+        complete = reason == "finished" and not stats.get("radar/listing_failed")
         self.writer.finish_run(self.run_id, counts, errors, status=reason)
+        self.writer.finish_source_crawls(self.source_ids, "finished" if complete else f"incomplete: {reason}")
+        self.crawler.stats.set_value("radar/run_id", self.run_id)
+        self.writer.db.close()
+        self.writer = None

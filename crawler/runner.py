@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+
+from crawler.sources import Source
+
+logger = logging.getLogger(__name__)
+
+# Written into JOBDIR while a crawl runs; found at start, it means the last run was killed.
+RUNNING_MARKER = "radar.running"
 
 
 def project_settings(**overrides: Any) -> Settings:
@@ -16,13 +28,62 @@ def project_settings(**overrides: Any) -> Settings:
     return settings
 
 
+def source_settings(sources: Iterable[Source], user_agent: str | None = None) -> dict[str, Any]:
+    """Per-source politeness as Scrapy settings: DOWNLOAD_SLOTS per host, and the User-Agent."""
+    slots: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        for host in source.allowed_domains:
+            slot: dict[str, Any] = {}
+            if source.concurrency:
+                slot["concurrency"] = source.concurrency
+            if source.delay is not None:
+                slot["delay"] = source.delay
+            if slot:
+                slots[host] = slot
+    out: dict[str, Any] = {}
+    if slots:
+        out["DOWNLOAD_SLOTS"] = slots
+    if user_agent:
+        out["USER_AGENT"] = user_agent
+    return out
+
+
+def prepare_jobdir(jobdir: str | None) -> bool:
+    """Make JOBDIR safe to resume from; returns True if the previous run there was interrupted.
+
+    Scrapy writes the scheduler queue's bookkeeping only on a clean stop. After a SIGKILL the queue
+    files disagree with their index, so they are discarded: every list page is walked again and the
+    archive (not the lost queue) decides which articles are already stored.
+    """
+    if not jobdir:
+        return False
+    path = Path(jobdir)
+    path.mkdir(parents=True, exist_ok=True)
+    marker = path / RUNNING_MARKER
+    interrupted = marker.exists()
+    if interrupted:
+        logger.warning("the previous crawl in %s was interrupted; its queue is discarded", jobdir)
+        shutil.rmtree(path / "requests.queue", ignore_errors=True)
+        (path / "requests.seen").unlink(missing_ok=True)
+    marker.write_text(str(os.getpid()))
+    return interrupted
+
+
+def release_jobdir(jobdir: str | None) -> None:
+    if jobdir:
+        (Path(jobdir) / RUNNING_MARKER).unlink(missing_ok=True)
+
+
 def run_crawl(spider: str, settings: Settings, **spider_args: Any) -> dict[str, Any]:
     """Crawl until done and return Scrapy's stats (response counts, errors, radar/* outcomes).
 
     Twisted's reactor cannot be restarted, so call this once per process.
     """
+    jobdir = settings.get("JOBDIR")
+    prepare_jobdir(jobdir)
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
     process.start()
+    release_jobdir(jobdir)
     return dict(crawler.stats.get_stats())

@@ -24,13 +24,45 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 
 # --- Faults ----------------------------------------------------------------------------------
+# A page that takes longer than this is abandoned (and retried, see below); `radar crawl
+# --timeout` overrides it. Responses slower than RADAR_SLOW_SECONDS are stored but counted as `slow`.
 DOWNLOAD_TIMEOUT = 30
-# Pages larger than this are refused by the downloader and counted, not parsed (20 MB pages exist).
+RADAR_SLOW_SECONDS = 10.0
+# Pages larger than this are refused by the downloader and counted (`too_large`), not parsed:
+# no news article is 10 MB, and a 20 MB page would otherwise sit in memory three times over.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# A body cut off in transit arrives flagged `dataloss` instead of failing the request, so the
+# spider can keep it in quarantine with the reason.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+# Two retries (three attempts) on 5xx, 408, 429, time-outs and lost connections, waiting 1 s, then
+# 2 s (RETRY_BACKOFF_BASE × 2^(n-1), at most RETRY_BACKOFF_MAX) so a struggling server recovers.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+# Giving up is a counted, quarantined fault, not an error-level event.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # After the retry middleware in the request direction, so retried requests keep their headers.
+    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+}
+SPIDER_MIDDLEWARES = {
+    # Just after HttpErrorMiddleware (50): a callback that raises becomes a quarantine record.
+    "crawler.middlewares.FaultsMiddleware": 60,
+}
+
+# --- Incremental and resumable -----------------------------------------------------------------
+# Duplicates are filtered within a run only; whether an article is already stored is the archive's
+# answer (JOBDIR's requests.seen forgets nothing, even requests a SIGKILL lost: see middlewares.py).
+DUPEFILTER_CLASS = "crawler.middlewares.MemoryDupeFilter"
+# Known articles are fetched with If-None-Match / If-Modified-Since, and paging stops at a list page
+# of known articles (RADAR_INCREMENTAL = False, or `radar crawl --full`, walks every page).
+RADAR_CONDITIONAL_REQUESTS = True
+RADAR_INCREMENTAL = True
 
 # --- Pipelines: tag, then store (db is the only writer of SQLite) ----------------------------
 ITEM_PIPELINES = {
@@ -39,8 +71,15 @@ ITEM_PIPELINES = {
 }
 # Where StorePipeline writes; `radar crawl --db` overrides it.
 RADAR_DB = "data/radar.db"
-# Items are written in batches: one transaction per batch keeps SQLite fast and the crawl loop free.
+# Records are written in batches: one transaction per batch keeps SQLite fast. A batch is written
+# when full or after RADAR_STORE_FLUSH_SECONDS, whichever comes first.
 RADAR_STORE_BATCH = 50
+RADAR_STORE_FLUSH_SECONDS = 2.0
+# "process": tag and write in a worker process (the reactor keeps fetching on its own core);
+# "inline": tag in TagPipeline and write in this process (simpler to debug, slower).
+RADAR_STORE_WORKER = "process"
+# Batches waiting for the worker; when full, the crawl waits (backpressure instead of memory).
+RADAR_STORE_QUEUE = 16
 
 # --- Engine ----------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

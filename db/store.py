@@ -209,8 +209,9 @@ class ArchiveWriter:
     def write_records(self, records: Iterable[Mapping[str, Any]], run_id: int | None = None) -> BatchResult:
         """Store a batch of crawl records in one transaction.
 
-        A record is an article (`kind` absent or `article`), `links` (from a list page), `checked`
-        (a 304: the stored copy is current) or `quarantine`. Returns outcome counts (`new`,
+        A record is an article (`kind` absent or `article`), `links` (from a list page), `alias`
+        (`url` is another address of the article at `canonical`), `checked` (a 304: the stored
+        copy is current) or `quarantine`. Returns outcome counts (`new`,
         `updated`, `unchanged`, `duplicates`, `links`, `checked`, `quarantined`) and failed records.
         """
         result = BatchResult()
@@ -227,6 +228,9 @@ class ArchiveWriter:
                         elif kind == "links":
                             self._links(record)
                             result.outcomes["links"] += len(record.get("links") or [])
+                        elif kind == "alias":
+                            self._aliases(record["canonical"], [record["url"]], utcnow())
+                            result.outcomes["aliases"] += 1
                         elif kind == "checked":
                             self._checked(record)
                             result.outcomes["checked"] += 1
@@ -317,7 +321,7 @@ class ArchiveWriter:
             outcome: Outcome = "new"
         else:
             article_id, version, old_hash, old_taxonomy, old_fetched = old[:5]
-            old_fields = dict(zip(VERSIONED_FIELDS, old[5:]))
+            old_fields = dict(zip(VERSIONED_FIELDS, old[5:], strict=True))
             if old_hash == digest:
                 keep = {"fetched_at": fetched_at, "checked_at": fetched_at}
                 if "etag" in row:

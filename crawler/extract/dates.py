@@ -81,7 +81,7 @@ def has_time(text: str) -> bool:
 def to_published(value: datetime, keep_time: bool) -> str:
     """Serialise for storage: `2025-07-15` for a bare day, full ISO 8601 with offset otherwise."""
     if keep_time:
-        return value.astimezone(BERLIN).isoformat(timespec="minutes")
+        return value.astimezone(BERLIN).isoformat(timespec="seconds")
     return value.astimezone(BERLIN).date().isoformat()
 
 

@@ -1,6 +1,11 @@
-"""`radar crawl`: crawl one site into the archive."""
+"""`radar crawl`: crawl sources from the sources file (or one Kommune21-style site) into the archive."""
 
 from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
 
 import click
 
@@ -9,36 +14,144 @@ from radar.options import check_reachable, db_option, validate_start_url
 
 def summarise(stats: dict, db_path: str) -> str:
     """One line a person can read after a crawl."""
-    errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/"))
-    return (
+    errors = {k[len("radar/errors/") :]: v for k, v in stats.items() if k.startswith("radar/errors/")}
+    unchanged = stats.get("radar/unchanged", 0) + stats.get("radar/checked", 0)
+    line = (
         f"{stats.get('response_received_count', 0)} pages fetched: "
         f"{stats.get('radar/new', 0)} new, {stats.get('radar/updated', 0)} updated, "
-        f"{stats.get('radar/unchanged', 0)} unchanged, {errors} errors → {db_path}"
+        f"{unchanged} unchanged"
     )
+    if stats.get("radar/duplicates"):
+        line += f" ({stats['radar/duplicates']} near-duplicates linked)"
+    line += f", {sum(errors.values())} errors"
+    if errors:
+        line += " (" + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) + ")"
+    if stats.get("radar/quarantined"):
+        line += f", {stats['radar/quarantined']} quarantined"
+    return f"{line} → {db_path}"
+
+
+def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, object]:
+    """`-s NAME=VALUE` (as for `scrapy crawl`); values are read as JSON when they parse, else text."""
+    out: dict[str, object] = {}
+    for raw in values:
+        name, sep, value = raw.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{raw!r} is not NAME=VALUE")
+        try:
+            out[name.strip()] = json.loads(value)
+        except ValueError:
+            out[name.strip()] = value
+    return out
+
+
+def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-06-01") from None
 
 
 @click.command()
-@click.option("--start-url", required=True, callback=validate_start_url, help="First list page of the site.")
+@click.option("--source", "source_ids", multiple=True, metavar="NAME",
+              help="Crawl this source of the sources file (repeatable). With --start-url: the source id to store.")
+@click.option("--all", "all_sources", is_flag=True, help="Crawl every source of the sources file.")
+@click.option("--sources", "sources_file", default=None, type=click.Path(dir_okay=False),
+              help="Sources file (default: crawler/sources.toml).")
+@click.option("--base", default=None, callback=validate_start_url,
+              help="Base URL substituted for {base} in the sources file (the sample site's address).")
+@click.option("--start-url", default=None, callback=validate_start_url,
+              help="Crawl one Kommune21-style site from this list page instead of the sources file.")
 @db_option
-@click.option("--spider", default="kommune21", show_default=True, help="Spider to run.")
-@click.option("--source", "source_id", default=None, help="Source id stored with each article (default: spider name).")
+@click.option("--since", default=None, callback=parse_since, metavar="DATE",
+              help="Only articles published on or after DATE; stop paging at older list pages.")
+@click.option("--full", is_flag=True, help="Walk every list page even where the archive knows the articles.")
 @click.option("--jobdir", default=None, type=click.Path(file_okay=False), help="Scrapy JOBDIR to pause and resume.")
+@click.option("--timeout", default=None, type=click.FloatRange(min=0.1), help="Seconds before a download is abandoned (retried).")
+@click.option("--spider", default=None, help="Spider to run (default: kommune21 with --start-url, else configured).")
+@click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=64 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def crawl_command(start_url: str, db_path: str, spider: str, source_id: str | None, jobdir: str | None,
-                  log_level: str) -> None:
-    """Crawl a news site, tag every article and store it.
+def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: str | None, base: str | None,
+                  start_url: str | None, db_path: str, since: str | None, full: bool, jobdir: str | None,
+                  timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str) -> None:
+    """Crawl sources, tag every article and store it; faults are counted, never fatal.
 
-    Example: radar crawl --start-url https://www.kommune21.de/ --db data/radar.db
+    Examples:
+
+      radar crawl --all --db data/radar.db
+
+      radar crawl --sources crawler/sample_sources.toml --base http://127.0.0.1:8000 --source verband
+
+      radar crawl --start-url https://www.kommune21.de/ --since 2025-06-01 --jobdir data/job
     """
-    from crawler.runner import project_settings, run_crawl
+    from crawler.runner import project_settings, run_crawl, source_settings
+    from crawler.sources import SourcesError, kommune21_source, load_sources
 
-    check_reachable(start_url)
-    settings = project_settings(RADAR_DB=db_path, JOBDIR=jobdir, LOG_LEVEL=log_level.upper())
-    args = {"start_url": start_url}
-    if source_id:
-        args["source"] = source_id
-    stats = run_crawl(spider, settings, **args)
+    if start_url and all_sources:
+        raise click.UsageError("give either --start-url or --all, not both")
+    if not start_url and not source_ids and not all_sources:
+        raise click.UsageError("say what to crawl: --source NAME, --all, or --start-url URL")
+    if start_url and len(source_ids) > 1:
+        raise click.UsageError("with --start-url, --source names the one source id to store")
+    if sources_file and not Path(sources_file).is_file():
+        raise click.ClickException(f"no sources file at {sources_file}")
+    try:
+        loaded = load_sources(sources_file, base) if (sources_file or not start_url) else None
+        if loaded is not None and not base and "{base}" in loaded.path.read_text(encoding="utf-8"):
+            raise click.ClickException(f"{loaded.path} uses {{base}}: give --base URL (e.g. the sample site's address)")
+        if start_url:
+            known = loaded.sources.get(source_ids[0]) if (loaded and source_ids) else None
+            sources = [known] if known else [kommune21_source(start_url, source_ids[0] if source_ids else "kommune21")]
+            start_urls = [start_url]
+        else:
+            assert loaded is not None
+            sources = list(loaded.sources.values()) if all_sources else loaded.select(list(source_ids))
+            start_urls = [u for s in sources for u in s.start_urls]
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    hosts = {}
+    for url in start_urls:
+        parsed = urlparse(url)
+        hosts.setdefault((parsed.hostname, parsed.port, parsed.scheme), url)
+    problems = []
+    for url in hosts.values():
+        try:
+            check_reachable(url)
+        except click.ClickException as exc:
+            problems.append(exc.message)
+    if problems and len(problems) == len(hosts):
+        raise click.ClickException(problems[0] if len(problems) == 1 else "; ".join(problems))
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+
+    user_agent = loaded.user_agent_string() if loaded else None
+    settings = project_settings(
+        RADAR_DB=db_path,
+        JOBDIR=jobdir,
+        LOG_LEVEL=log_level.upper(),
+        DOWNLOAD_TIMEOUT=timeout,
+        **source_settings(sources, user_agent),
+    )
+    settings.update(overrides, priority="cmdline")
+    args: dict[str, object] = {"since": since, "full": full}
+    if sources_file:
+        args["sources_file"] = sources_file
+    if base:
+        args["base"] = base
+    if start_url:
+        args["start_url"] = start_url
+        if source_ids:
+            args["source"] = source_ids[0]
+        spider = spider or "kommune21"
+    else:
+        args["sources"] = ",".join(s.id for s in sources)
+        spider = spider or "configured"
+    stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
     if not stats.get("response_received_count"):
-        raise click.ClickException(f"no page could be fetched from {start_url}")
+        raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
     click.echo(summarise(stats, db_path))

@@ -1,0 +1,495 @@
+"""One spider for every source in the sources file: list pages with rules, RSS/Atom feeds, sitemaps.
+
+    scrapy crawl configured -a sources=kommune21,verband -a sources_file=crawler/sample_sources.toml \
+        -a base=http://127.0.0.1:8000 -s RADAR_DB=data/radar.db
+
+What is "already stored" is decided by the archive, not by Scrapy's JOBDIR: list pages, feeds and
+sitemaps are never "seen" (always fetched), article URLs the archive knows are fetched conditionally
+(If-None-Match / If-Modified-Since, so an unchanged page costs a 304), and a list page holding only
+known articles ends the paging — unless the previous crawl of that source did not finish (killed,
+stopped, a list page failed), in which case every list page is walked again and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
+
+from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
+from crawler.extract.encoding import decode_html
+from crawler.extract.pages import content_problem, extract_page, page_problem
+from crawler.items import AliasItem, ArticleItem, CheckedItem, LinksItem, QuarantineItem
+from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on list pages per source and run: a "next" link that never ends is a site bug, not news.
+MAX_LIST_PAGES = 5000
+# Sitemaps may be gzipped; never inflate more than this.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+def error_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed (the keys of `crawl_runs.errors_by_kind`)."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
+    from twisted.internet.error import TimeoutError as TxTimeoutError
+
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(DownloadTimeoutError, TxTimeoutError):
+        return "timeout"
+    if failure.check(DownloadCancelledError):
+        return "too_large" if "max size" in str(failure.value) else "cancelled"
+    if failure.check(ResponseDataLossError):
+        return "truncated"
+    if failure.check(CannotResolveHostError):
+        return "dns"
+    if failure.check(DownloadConnectionRefusedError):
+        return "connection_refused"
+    if failure.check(IgnoreRequest):
+        return "robots" if "robots" in str(failure.value).lower() else "ignored"
+    name = failure.type.__name__ if failure.type else "error"
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+class ConfiguredSpider(scrapy.Spider):
+    """Crawl the named sources of a sources file (`sources=a,b` or `sources=*` for all)."""
+
+    name = "configured"
+
+    def __init__(
+        self,
+        sources: str | None = None,
+        sources_file: str | None = None,
+        base: str | None = None,
+        since: str | None = None,
+        full: str | bool = False,
+        start_url: str | None = None,
+        source: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.source_list = self._resolve_sources(sources, sources_file, base, start_url, source)
+        self.by_id = {s.id: s for s in self.source_list}
+        self.since: date | None = date.fromisoformat(since) if since else None
+        self.full = str(full).lower() in ("1", "true", "yes")
+        self.allowed_domains = sorted({d for s in self.source_list for d in s.allowed_domains})
+        self.start_urls = [u for s in self.source_list for u in s.start_urls]
+        self.source_id = ",".join(self.by_id)
+        self.previous_status: dict[str, str | None] = {}
+        self.reader = None
+        self.list_pages: dict[str, int] = {}
+        self.listing_seen: set[str] = set()
+        self.slow_seconds = 10.0
+
+    @staticmethod
+    def _resolve_sources(
+        names: str | None, sources_file: str | None, base: str | None, start_url: str | None, source: str | None
+    ) -> list[Source]:
+        if start_url:
+            # `radar crawl --start-url`: a named source from the file pointed elsewhere, or the
+            # built-in Kommune21 rules under the given source id.
+            if source and sources_file:
+                shipped = load_sources(sources_file, base).sources.get(source)
+                if shipped:
+                    host = urlparse(start_url).hostname or ""
+                    return [Source(**{**vars(shipped), "start_urls": (start_url,), "allowed_domains": (host,)})]
+            return [kommune21_source(start_url, source or "kommune21")]
+        loaded = load_sources(sources_file, base)
+        if not names or names == "*":
+            if not loaded.sources:
+                raise SourcesError([f"{loaded.path}: no sources defined"])
+            return list(loaded.sources.values())
+        return loaded.select([n.strip() for n in names.split(",") if n.strip()])
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ConfiguredSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.slow_seconds = crawler.settings.getfloat("RADAR_SLOW_SECONDS", 10.0)
+        db_path = crawler.settings.get("RADAR_DB")
+        if db_path and crawler.settings.getbool("RADAR_INCREMENTAL", True):
+            from db.store import ArchiveReader
+
+            spider.reader = ArchiveReader(db_path)
+            # Read before the store pipeline marks these sources as running.
+            spider.previous_status = {sid: spider.reader.source_status(sid) for sid in spider.by_id}
+        return spider
+
+    # --- helpers ---------------------------------------------------------------------------
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"radar/{key}", n)
+
+    def fault(self, url: str, source: str | None, kind: str, reason: str, body: bytes | None = None) -> QuarantineItem:
+        """Count a fault by kind and keep the page in quarantine."""
+        self.count(f"errors/{kind}")
+        logger.warning("%s: %s (%s)", kind, url, reason)
+        return QuarantineItem(
+            kind="quarantine",
+            url=url,
+            source=source,
+            error_kind=kind,
+            reason=reason,
+            body=body,
+            fetched_at=_now().isoformat(timespec="seconds"),
+        )
+
+    def incremental(self, source: Source) -> bool:
+        """Stop paging at known articles only when the previous crawl of the source walked to the end."""
+        return not self.full and self.reader is not None and self.previous_status.get(source.id) == "finished"
+
+    def known(self, urls: Iterable[str]) -> dict[str, Any]:
+        return self.reader.known(urls) if self.reader is not None else {}
+
+    def listing_request(self, url: str, source: Source, callback: Any, page: int = 1) -> scrapy.Request | None:
+        if url in self.listing_seen:
+            return None
+        self.listing_seen.add(url)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=True,  # list pages are never "seen": they change every day
+            meta={"source": source.id, "role": "listing", "page": page},
+        )
+
+    def article_request(
+        self, url: str, source: Source, known: Any = None, listing_date: str | None = None, via: str = "list"
+    ) -> scrapy.Request:
+        meta: dict[str, Any] = {
+            "source": source.id,
+            "role": "article",
+            "via": via,
+            "handle_httpstatus_list": [304],
+        }
+        if listing_date:
+            meta["listing_date"] = listing_date
+        if known is not None and (known.etag or known.last_modified):
+            meta["radar_validators"] = (known.etag, known.last_modified)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta, priority=1)
+
+    def too_old(self, published: str | None) -> bool:
+        return bool(self.since and published and date.fromisoformat(published[:10]) < self.since)
+
+    # --- start -----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for item_or_request in self.start_requests():
+            yield item_or_request
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        callbacks = {"rules": self.parse_listing, "feed": self.parse_feed, "sitemap": self.parse_sitemap}
+        for source in self.source_list:
+            logger.info(
+                "source %s (%s): %s, incremental=%s since=%s",
+                source.id, source.type, ", ".join(source.start_urls), self.incremental(source), self.since,
+            )
+            for url in source.start_urls:
+                request = self.listing_request(url, source, callbacks[source.type])
+                if request is not None:
+                    yield request
+
+    # --- list pages ------------------------------------------------------------------------
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """A list page: every teaser's article (known ones conditionally), then maybe the next page."""
+        source = self.by_id[response.meta["source"]]
+        if not isinstance(response, TextResponse):
+            yield self.fault(response.url, source.id, "not_html", f"list page is {response.headers.get('Content-Type')!r}")
+            self.count("listing_failed")
+            return
+        self.count("list_pages")
+        rules = source.rules
+        assert rules is not None
+        teasers: list[tuple[str, str, str | None]] = []  # (url, anchor, listing date)
+        for node in select(response, rules.item):
+            href = select(node, rules.link).get()
+            if not href or href.startswith(("#", "mailto:", "javascript:")):
+                continue
+            url = response.urljoin(href.strip())
+            anchor = " ".join(" ".join(select(node, rules.title).getall()).split()) if rules.title else ""
+            day = None
+            if rules.date:
+                parsed = find_german_date(" ".join(select(node, rules.date).getall()), _now())
+                day = parsed.date().isoformat() if parsed else None
+            teasers.append((url, anchor, day))
+        articles = [(u, a, d) for u, a, d in teasers if source.accepts(u)]
+        yield LinksItem(
+            kind="links",
+            url=response.url,
+            source=source.id,
+            links=[{"url": u, "context": "teaser", "anchor": a or None} for u, a, _ in articles],
+        )
+        known = self.known(u for u, _, _ in articles)
+        for url, _, day in articles:
+            if self.too_old(day):
+                self.count("skipped")
+                continue
+            yield self.article_request(url, source, known.get(url), day)
+        next_href = select(response, rules.next).get() if rules.next else None
+        if not next_href:
+            return
+        page = response.meta.get("page", 1)
+        dated = [d for _, _, d in articles if d]
+        if self.since and dated and all(self.too_old(d) for d in dated):
+            logger.info("%s: page %d is older than --since %s; stop paging", source.id, page, self.since)
+            return
+        if self.incremental(source) and articles and all(u in known for u, _, _ in articles):
+            logger.info("%s: page %d holds only known articles; stop paging", source.id, page)
+            self.count("incremental_stops")
+            return
+        if page >= MAX_LIST_PAGES:
+            yield self.fault(response.url, source.id, "too_many_pages", f"stopped after {page} list pages")
+            return
+        request = self.listing_request(response.urljoin(next_href.strip()), source, self.parse_listing, page + 1)
+        if request is not None:
+            yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """An RSS 2.0 or Atom feed: each entry's link, with its date for --since and as a fallback."""
+        source = self.by_id[response.meta["source"]]
+        self.count("list_pages")
+        try:
+            sel = Selector(text=response.body.decode(_xml_encoding(response), errors="replace"), type="xml")
+            sel.remove_namespaces()
+        except Exception as exc:  # lxml raises several types for broken XML
+            self.count("listing_failed")
+            yield self.fault(response.url, source.id, "bad_feed", f"not a parseable feed: {exc}", response.body)
+            return
+        entries: list[tuple[str, str, str | None]] = []
+        for node in sel.xpath("//item"):
+            link = (node.xpath("link/text()").get() or node.xpath("guid[not(@isPermaLink='false')]/text()").get() or "").strip()
+            entries.append((link, (node.xpath("title/text()").get() or "").strip(), _feed_date(node.xpath("pubDate/text()").get())))
+        for node in sel.xpath("//entry"):
+            link = (
+                node.xpath("link[@rel='alternate']/@href").get() or node.xpath("link[not(@rel)]/@href").get() or ""
+            ).strip()
+            stamp = node.xpath("published/text()").get() or node.xpath("updated/text()").get()
+            entries.append((link, (node.xpath("title/text()").get() or "").strip(), _feed_date(stamp)))
+        if not entries and not sel.xpath("/rss|/feed|/RDF"):
+            self.count("listing_failed")
+            yield self.fault(response.url, source.id, "bad_feed", "neither RSS nor Atom", response.body)
+            return
+        articles = [(urljoin(response.url, u), t, d) for u, t, d in entries if u]
+        articles = [(u, t, d) for u, t, d in articles if source.accepts(u)]
+        yield LinksItem(
+            kind="links",
+            url=response.url,
+            source=source.id,
+            links=[{"url": u, "context": "feed", "anchor": t or None} for u, t, _ in articles],
+        )
+        known = self.known(u for u, _, _ in articles)
+        for url, _, day in articles:
+            if self.too_old(day):
+                self.count("skipped")
+                continue
+            yield self.article_request(url, source, known.get(url), day, via="feed")
+        next_href = sel.xpath("/feed/link[@rel='next']/@href").get()
+        if next_href and not (self.incremental(source) and articles and all(u in known for u, _, _ in articles)):
+            request = self.listing_request(
+                urljoin(response.url, next_href), source, self.parse_feed, response.meta.get("page", 1) + 1
+            )
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """A sitemap or sitemap index; an unchanged `lastmod` of a known article means no request at all."""
+        from scrapy.utils.sitemap import Sitemap
+
+        source = self.by_id[response.meta["source"]]
+        self.count("list_pages")
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(MAX_SITEMAP_BYTES)
+            except (OSError, EOFError) as exc:
+                self.count("listing_failed")
+                yield self.fault(response.url, source.id, "bad_sitemap", f"cannot gunzip: {exc}")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml's XMLSyntaxError and friends
+            self.count("listing_failed")
+            yield self.fault(response.url, source.id, "bad_sitemap", f"not a parseable sitemap: {exc}", response.body)
+            return
+        entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
+        if sitemap.type == "sitemapindex":
+            for loc, _ in entries:
+                if loc:
+                    request = self.listing_request(urljoin(response.url, loc), source, self.parse_sitemap)
+                    if request is not None:
+                        yield request
+            return
+        articles = [(urljoin(response.url, u), m) for u, m in entries if u]
+        articles = [(u, m) for u, m in articles if source.accepts(u)]
+        yield LinksItem(
+            kind="links",
+            url=response.url,
+            source=source.id,
+            links=[{"url": u, "context": "sitemap", "anchor": None} for u, _ in articles],
+        )
+        known = self.known(u for u, _ in articles)
+        for url, lastmod in articles:
+            modified = _feed_date(lastmod)
+            if self.too_old(modified):
+                self.count("skipped")
+                continue
+            seen = known.get(url)
+            if seen is not None and not self.full and modified and seen.fetched_at and modified < seen.fetched_at[:10]:
+                self.count("skipped")  # the sitemap says: not changed since we fetched it
+                continue
+            yield self.article_request(url, source, seen, None, via="sitemap")
+
+    # --- articles --------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article page → one ArticleItem (or a quarantine record saying why not)."""
+        source = self.by_id[response.meta["source"]]
+        if response.status == 304:
+            self.count("not_modified")
+            yield CheckedItem(kind="checked", url=response.url, source=source.id, checked_at=_now().isoformat(timespec="seconds"))
+            return
+        latency = response.meta.get("download_latency") or 0.0
+        if latency > self.slow_seconds:
+            self.count("errors/slow")
+            logger.warning("slow: %s took %.1f s", response.url, latency)
+        if "dataloss" in response.flags or "partial" in response.flags:
+            yield self.fault(response.url, source.id, "truncated", "the connection closed before the whole body arrived", response.body)
+            return
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if content_type and "html" not in content_type and "xml" not in content_type:
+            yield self.fault(response.url, source.id, "not_html", f"Content-Type {content_type!r}")
+            return
+        declared = http_content_type_encoding(content_type) if content_type else None
+        text, encoding = decode_html(response.body, declared)
+        problem = page_problem(text)
+        if problem:
+            yield self.fault(response.url, source.id, problem[0], problem[1], response.body)
+            return
+        fetched = _now()
+        fields = extract_page(source.extractor, source.article, text, response.url, now=fetched)
+        problem = content_problem(fields)
+        if problem:
+            yield self.fault(response.url, source.id, problem[0], problem[1], response.body)
+            return
+        aliases = [u for u in [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]]
+        if fields.url != response.url:
+            if source.accepts(fields.url) and not response.meta.get("via_canonical"):
+                # This page names another URL as the article's address: fetch that one instead, so
+                # the archive holds one article under one URL with that page's text.
+                for alias in dict.fromkeys(aliases):
+                    yield AliasItem(kind="alias", url=alias, canonical=fields.url, source=source.id)
+                known = self.known([fields.url]).get(fields.url)
+                request = self.article_request(fields.url, source, known, response.meta.get("listing_date"), via="canonical")
+                request.meta["via_canonical"] = True
+                request.meta["aliases"] = aliases
+                yield request
+                return
+            if not source.accepts(fields.url):
+                fields.url = response.url  # a canonical on another site: keep the page we can fetch
+        if fields.published is None and response.meta.get("listing_date"):
+            fields.published = response.meta["listing_date"]  # the list/feed's date, never the fetch time
+        if fields.published is None:
+            self.count("errors/no_date")
+            logger.info("no_date: %s is stored without a publication date", response.url)
+        if self.too_old(fields.published):
+            self.count("skipped")
+            return
+        yield ArticleItem(
+            url=fields.url,
+            source=source.id,
+            title=fields.title,
+            kicker=fields.kicker,
+            teaser=fields.teaser,
+            body=fields.body,
+            published=fields.published,
+            date_missing=fields.published is None,
+            image_caption=fields.image_caption,
+            image_credit=fields.image_credit,
+            fetched_at=fetched.isoformat(timespec="seconds"),
+            raw_html=response.body,
+            encoding=encoding,
+            discovered_links=fields.related_links,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            aliases=[u for u in dict.fromkeys(aliases) if u != fields.url],
+        )
+        if source.follow_related and fields.related_links:
+            related = [u for u in fields.related_links if source.accepts(u)]
+            known = self.known(related)
+            for url in related:
+                if url not in known:  # known articles are re-checked from their list page, not from here
+                    yield self.article_request(url, source, None, None, via="related")
+
+    # --- faults ----------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        """Every failed request: counted by kind, quarantined with the reason, never a traceback."""
+        request = failure.request
+        source = request.meta.get("source")
+        kind = error_kind(failure)
+        if kind in ("robots", "ignored"):
+            self.count(f"skipped/{kind}")
+            logger.info("%s: %s (%s)", kind, request.url, failure.value)
+            return
+        if request.meta.get("role") == "listing":
+            self.count("listing_failed")
+        body = None
+        reason = f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}"
+        if failure.check(HttpError):
+            response = failure.value.response
+            body = response.body
+            reason = f"HTTP {response.status}"
+        yield self.fault(request.url, source, kind, reason.splitlines()[0][:500], body)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _xml_encoding(response: Response) -> str:
+    declared = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
+    return declared or "utf-8"
+
+
+def _feed_date(text: str | None) -> str | None:
+    """RFC 822 (RSS), ISO 8601 (Atom, sitemaps) or a German date → ISO day in Berlin, or None."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = parse_german_date(text, _now())
+    if parsed is None:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(BERLIN)
+    if parsed.date() > _now().astimezone(BERLIN).date():
+        return None  # a date in the future is a site error, not news
+    return parsed.date().isoformat()

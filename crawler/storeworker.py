@@ -1,0 +1,110 @@
+"""Tag and store batches of crawl records — in the crawl process, or in a worker process beside it.
+
+Scrapy's reactor is one thread: every millisecond spent tagging or in SQLite is a millisecond no
+page is fetched (docs/crawling.md has the figures). With `RADAR_STORE_WORKER = "process"` the store
+pipeline hands batches to a child process over a bounded queue; the reactor keeps fetching on one
+core while the child tags and writes on the other. The bounded queue is the backpressure: if the
+child falls behind, `put` waits and the crawl slows down instead of filling memory.
+
+A batch is written in one transaction, so a killed worker loses at most the batches not yet
+committed — which the archive does not know, so the next crawl fetches them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class RecordProcessor:
+    """Tag the articles of a batch (optionally) and write the batch through ArchiveWriter."""
+
+    def __init__(self, db_path: str, run_id: int | None, tag: bool = True, taxonomy_dir: str | None = None):
+        from db.store import ArchiveWriter
+
+        self.writer = ArchiveWriter(db_path)
+        self.run_id = run_id
+        self.tagger = None
+        self.tag_problem: str | None = None
+        if tag:
+            try:
+                from nlp.tagger import get_tagger
+
+                self.tagger = get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
+            except Exception as exc:  # a broken taxonomy must not stop the archive from filling
+                self.tag_problem = f"{exc.__class__.__name__}: {exc}".splitlines()[0]
+                logger.error("tagging is off for this crawl: %s", self.tag_problem)
+
+    def process(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Returns {"outcomes": Counter, "errors": Counter} for the batch."""
+        errors: Counter[str] = Counter()
+        if self.tagger is not None:
+            errors.update(self._tag([r for r in records if (r.get("kind") or "article") == "article"]))
+        result = self.writer.write_records(records, self.run_id)
+        if result.failures:
+            errors["store_error"] += len(result.failures)
+            for record, reason in result.failures:
+                logger.warning("store_error: %s (%s)", record.get("url"), reason)
+        return {"outcomes": result.outcomes, "errors": errors}
+
+    def _tag(self, articles: list[dict[str, Any]]) -> Counter[str]:
+        errors: Counter[str] = Counter()
+        if not articles:
+            return errors
+        docs = [(a.get("title") or "", a.get("teaser") or "", a.get("body") or "") for a in articles]
+        try:
+            tagged = list(self.tagger.tag_many(docs)) if hasattr(self.tagger, "tag_many") else None
+        except Exception as exc:  # fall back to one by one, so one bad text costs only its own tags
+            logger.warning("tag_many failed (%s); tagging one by one", exc.__class__.__name__)
+            tagged = None
+        for index, article in enumerate(articles):
+            try:
+                tags = tagged[index] if tagged is not None else self.tagger.tag(*docs[index])
+                article["tags"] = [asdict(tag) if not isinstance(tag, Mapping) else dict(tag) for tag in tags]
+                article["taxonomy_version"] = self.tagger.version
+            except Exception as exc:
+                errors["tag_error"] += 1
+                logger.warning("tag_error: %s (%s: %s)", article.get("url"), exc.__class__.__name__, exc)
+        return errors
+
+    def close(self) -> None:
+        self.writer.db.close()
+
+
+def worker_main(
+    inbox: Any, outbox: Any, db_path: str, run_id: int | None, tag: bool, taxonomy_dir: str | None, log_level: str
+) -> None:
+    """The worker process: batches in, results out, until the `None` sentinel or the parent dies."""
+    logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
+    parent = os.getppid()
+    processor = RecordProcessor(db_path, run_id, tag=tag, taxonomy_dir=taxonomy_dir)
+    outbox.put({"ready": True, "tag_problem": processor.tag_problem})
+    try:
+        while True:
+            try:
+                batch = inbox.get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != parent:  # the crawl was killed: nothing more will come
+                    logger.warning("the crawl process is gone; the store worker stops")
+                    return
+                continue
+            if batch is None:
+                break
+            try:
+                outbox.put(processor.process(batch))
+            except Exception as exc:  # a database that cannot be written: report, keep the loop alive
+                logger.error("batch of %d records not stored: %s: %s", len(batch), exc.__class__.__name__, exc)
+                outbox.put({"outcomes": Counter(), "errors": Counter({"store_error": len(batch)})})
+    finally:
+        processor.close()
+        outbox.put({"done": True})
