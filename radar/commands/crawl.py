@@ -75,9 +75,15 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=64 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Be one worker of a distributed crawl through this Redis (docs/deploy.md): items go to "
+                   "Redis for `radar ingest`, not to --db.")
+@click.option("--crawl-id", default=None, metavar="ID",
+              help="With --redis: the shared crawl's name (default: from the spider and sources).")
 def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: str | None, base: str | None,
                   start_url: str | None, db_path: str, since: str | None, full: bool, jobdir: str | None,
-                  timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str) -> None:
+                  timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str,
+                  redis_url: str | None = None, crawl_id: str | None = None) -> None:
     """Crawl sources, tag every article and store it; faults are counted, never fatal.
 
     Examples:
@@ -151,7 +157,20 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     else:
         args["sources"] = ",".join(s.id for s in sources)
         spider = spider or "configured"
+    if redis_url:  # one worker of a distributed crawl: crawler/distributed.py
+        from crawler import distributed
+
+        if jobdir:
+            raise click.UsageError("--jobdir and --redis exclude each other: a distributed crawl's state is in Redis")
+        crawl_id = crawl_id or distributed.default_crawl_id(spider, args)
+        try:
+            settings.update(distributed.worker_settings(redis_url, crawl_id, settings), priority="cmdline")
+        except distributed.DistributedError as exc:
+            raise click.ClickException(str(exc)) from None
     stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
     if not stats.get("response_received_count"):
         raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
+    if redis_url:
+        click.echo(distributed.summarise_worker(stats, redis_url, crawl_id))
+        return
     click.echo(summarise(stats, db_path))
