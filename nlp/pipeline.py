@@ -1,0 +1,27 @@
+"""Build the spaCy pipeline from the taxonomy: `spacy.blank("de")` + our registered components.
+
+Everything is chosen in a config (tokenizer, components, taxonomy directory) so the pipeline can be
+inspected with `nlp.config.to_str()`; no model is loaded or downloaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nlp.components  # noqa: F401  (registers the tokenizer and the factories)
+from nlp.taxonomy import DEFAULT_DIR
+
+CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "radar.tokenizer.v1"}}}
+COMPONENTS = ("radar_matcher", "radar_resolver")
+
+
+def build_pipeline(taxonomy_dir: Path | None = None) -> Language:
+    """A blank German pipeline that tags with the taxonomy in `taxonomy_dir` (default: packaged)."""
+    directory = str(Path(taxonomy_dir or DEFAULT_DIR).resolve())
+    nlp = spacy.blank("de", config=CONFIG)
+    for name in COMPONENTS:
+        nlp.add_pipe(name, config={"taxonomy_dir": directory})
+    return nlp
