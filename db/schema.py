@@ -144,12 +144,18 @@ def ensure_schema(db: Database) -> None:
         )
         db["quarantine"].create_index(["kind"])
     if "articles_fts" not in db.table_names():
+        # Exact words (diacritics folded): Datasette's own `?_search=` detection and plain SQL.
         db["articles"].enable_fts(
             FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2"
         )
     from db.crawl_schema import ensure_crawler_schema  # the crawler's additive tables and columns
 
     ensure_crawler_schema(db)
+    from db.search import ensure_search_index  # German search: normalised index (docs/search.md)
+    from db.views import ensure_views  # the views researchers and the published archive use
+
+    ensure_search_index(db)
+    ensure_views(db)
     db["_radar_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
 
 

@@ -1,0 +1,688 @@
+"""German full-text search over the archive: one normalisation for the index and for queries.
+
+SQLite's FTS5 tokenizers know no German (porter is English-only, trigram is 10x slower at 1M
+articles, see docs/search.md). So the archive keeps a second FTS5 table, `articles_search`, whose
+text is *normalised in Python* by `normalise_text` and whose queries are normalised by the same
+rules in `normalise_query`:
+
+- words are lower-cased, `ß` becomes `ss`, `ä/ae`, `ö/oe`, `ü/ue` fold to `a`, `o`, `u`
+  (`Straße` = `Strasse`, `Städte` = `Staedte`);
+- German Snowball stems (pystemmer): `Städte`, `Städten`, `Stadt` → `stadt`;
+- compounds are split into known parts (`Cybersicherheit` → `cybersich` + `cyb` + `sich`), so a
+  part finds the compound (`sicherheit` finds `Cybersicherheit`, `Zugang` finds
+  `Onlinezugangsgesetz`); hyphenated words are indexed as the parts and as the joined whole;
+- common words (stop words) are not indexed.
+
+Each normalised document is "the stems in text order" (phrases work) followed by "the extra
+tokens" (joined hyphen compounds and compound parts). The same module turns a user's query,
+syntax errors included, into a valid FTS5 MATCH expression plus friendly notes, and marks the
+matching words of the original text for highlighted snippets (never HTML: segments to escape).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import Stemmer
+
+# --- vocabulary ---------------------------------------------------------------------------------
+# Common German words: not indexed, dropped from queries (with a note). Surface forms, lower case.
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    anders auch auf aus bei beim bin bis bist da damit dann das dass daß dein deine dem den denn der
+    des dessen deshalb die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
+    einen einer eines einig einige einigem einigen einiger einiges er es etwas euch euer eure für
+    gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem
+    ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes
+    jetzt kann kein keine keinem keinen keiner keines können könnte machen man manche manchem
+    manchen mancher manches mein meine meinem meinen meiner meines mich mir mit muss musste nach
+    nicht nichts noch nun nur ob oder ohne sehr sein seine seinem seinen seiner seines selbst sich
+    sie sind so solche solchem solchen solcher solches soll sollte sondern sonst um und uns unser
+    unsere unserem unseren unserer unter viel vom von vor war waren warst was weg weil weiter
+    welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen
+    wollte würde würden zu zum zur zwar zwischen über
+    """.split()
+)
+
+# Known parts for splitting compounds (surface forms; folded when loaded). Domain words of German
+# administration and IT news plus frequent general nouns. A compound is split only into parts of
+# this list (or a known head after a modifier of at least four letters), so words such as
+# `insgesamt` are not cut into `insges` + `amt`.
+_PARTS = """
+    abfall abgabe abkommen ablauf abschluss abteilung agentur akte aktion alarm allianz alltag alter
+    amt analyse anbieter angebot angriff anlage anmeldung annahme anschluss ansatz antrag anwendung
+    anzeige app arbeit arbeits architektur archiv arzt audit aufbau aufgabe auftrag ausbau ausgabe
+    ausschuss ausweis auswertung auto automat bahn bank basis bau bauantrag bedarf befragung behörde
+    beirat beitrag bereich bericht beruf beschaffung beschluss betrieb betreiber bewerbung bezirk
+    bibliothek bildung bilanz bot breitband brief bund bundes bürger bürgermeister büro chat chef
+    cloud code computer cyber daten datenbank dauer debatte demokratie dialog dienst dienste digital
+    direktor dokument dorf druck echtheit eingang einheit einsatz einwohner element empfang energie
+    entwicklung entwurf ergebnis erklärung ersatz fach fahrzeug fall familie feld fern fernseh
+    feuerwehr finanz firma fläche fonds form forschung forum frage frau freiheit frist führung
+    funk funktion förder förderung gebiet gebühr gebäude geld gemeinde gemeinschaft gericht gesetz
+    gesellschaft gesundheit gewerbe gipfel gremium grenze grund grundlage gruppe gutachten haft
+    halt handel haushalt haus heim hilfe hochschule hof idee index industrie information
+    infrastruktur initiative innovation institut interesse jahr jahres jugend justiz kabinett
+    kammer kampagne kanal kanzler karte kasse katalog kern kette kind kirche klima klinik kommission
+    kommune kommunen konferenz konto kontrolle konzept kooperation kopf kosten kraft krankenhaus
+    kreis krise kultur kunde kunden labor land landes landkreis landrat lage leben lehrer leistung
+    leiter leitung lizenz lösung luft macht management markt maßnahme medien meldung mensch
+    messe methode miete minister ministerium mitarbeiter mittel modell modernisierung modul monat
+    nachweis name netz netzwerk norm nummer nutzen nutzer nutzung objekt online ordnung organisation
+    ort papier park partei partner pass person personal pflege pflicht phase pilot plan planung
+    plattform polizei portal post praxis preis presse prinzip produkt programm projekt prozess
+    prüfung publikum punkt qualität quote rahmen rat rathaus raum recht rechts rechnung referat
+    reform regel region register regierung reise rente richtlinie risiko rolle runde sache satz
+    schaden schule schulung schutz schnittstelle schwelle sektor server service sicherheit signatur
+    sitz software sozial speicher spitze sprache staat stadt stand standard standort station stelle
+    steuer stiftung strategie straße strom struktur studie stufe support system tag tarif team
+    technik technologie teil termin test text titel träger transfer umfrage umsetzung umwelt
+    unternehmen urkunde verband verbund verein verfahren verfassung verkehr verlag vermessung
+    verordnung versicherung versorgung vertrag vertrauen verwaltung verzeichnis volk vorgang
+    vorhaben vorlage vorschlag vorsitz wagen wahl wald wandel wasser web wechsel weg welt werk
+    wert wesen wettbewerb lücke digitalisierung vernetzung beteiligung bürgerbeteiligung wirtschaft wissen wohn wohnung woche wunsch zahl zahlung zeit zeitung
+    zentrale zentrum ziel zone zugang zugriff zulassung zusammenarbeit zuständigkeit zweck
+    """
+_LINKS = ("s", "es", "n", "en", "e", "er")  # linking elements (Fugen) between compound parts
+_MIN_WORD_TO_SPLIT = 7
+_MIN_PART = 3
+_MIN_UNKNOWN_MODIFIER = 4
+_MIN_HEAD_AFTER_UNKNOWN = 5
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_STEMMER = Stemmer.Stemmer("german")
+_STEM_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def fold(word: str) -> str:
+    """Lower case with `ä→ae ö→oe ü→ue ß→ss`: the spelling both `Straße` and `Strasse` share."""
+    return word.lower().translate(_UMLAUTS)
+
+
+PARTS = frozenset(fold(part) for part in _PARTS.split())
+FOLDED_STOPWORDS = frozenset(fold(word) for word in STOPWORDS)
+
+# A word: letters/digits, optionally joined by hyphens or dots inside (`E-Akte`, `Komm.ONE`).
+WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
+_SUBWORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """German Snowball stem of one folded word, umlauts mapped to their base vowel."""
+    return _STEMMER.stemWord(word).translate(_STEM_FOLD)
+
+
+Span = tuple[str, int, int]  # (the part as a word, start, end of its span incl. a linking element)
+
+
+def split_compound(word: str) -> tuple[str, ...]:
+    """Known parts of a folded compound (`cybersicherheit` → `cyber`, `sicherheit`), or `()`."""
+    return tuple(part for part, _, _ in compound_spans(word))
+
+
+@lru_cache(maxsize=100_000)
+def compound_spans(word: str) -> tuple[Span, ...]:
+    """The parts of a folded compound with where each sits in it (linking `s` included)."""
+    if len(word) < _MIN_WORD_TO_SPLIT:
+        return ()
+    spans = _split_known(word, 0, top=True)
+    if spans and len(spans) > 1:
+        return spans
+    # An unknown modifier before a long known head: `ransomwareangriff` → `ransomware`, `angriff`.
+    for cut in range(_MIN_UNKNOWN_MODIFIER, len(word) - _MIN_HEAD_AFTER_UNKNOWN + 1):
+        head = word[cut:]
+        if head in PARTS:
+            modifier = _strip_link(word[:cut])
+            if len(modifier) >= _MIN_UNKNOWN_MODIFIER:
+                return ((modifier, 0, cut), (head, cut, len(word)))
+    # A known modifier before an unknown head: `sicherheitsluecke` → `sicherheit`, `luecke`.
+    for cut in range(len(word) - _MIN_HEAD_AFTER_UNKNOWN, _MIN_HEAD_AFTER_UNKNOWN - 1, -1):
+        modifier = word[:cut]
+        for candidate in (modifier, *(modifier[: -len(link)] for link in ("s", "es", "n", "en") if modifier.endswith(link))):
+            if candidate in PARTS and len(candidate) >= _MIN_HEAD_AFTER_UNKNOWN:
+                return ((candidate, 0, cut), (word[cut:], cut, len(word)))
+    return ()
+
+
+_LINK_S_AFTER = ("ungs", "heits", "keits", "schafts", "ions", "taets", "tums", "lings")
+
+
+def _strip_link(modifier: str) -> str:
+    """Drop a Fugen-s where German grammar puts one: after -ung, -heit, -keit, -schaft, -ion, …"""
+    if modifier.endswith("s") and (modifier[:-1] in PARTS or modifier.endswith(_LINK_S_AFTER)):
+        return modifier[:-1]
+    return modifier
+
+
+def _split_known(word: str, offset: int, top: bool = False) -> tuple[Span, ...] | None:
+    """Split `word` wholly into known parts, longest head first; None if it cannot be done."""
+    if not top and word in PARTS:
+        return ((word, offset, offset + len(word)),)
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head = word[cut:]
+        if head not in PARTS:
+            continue
+        modifier = word[:cut]
+        candidates = [modifier] + [
+            modifier[: -len(link)] for link in _LINKS if modifier.endswith(link) and len(modifier) - len(link) >= _MIN_PART
+        ]
+        for candidate in candidates:
+            rest = _split_known(candidate, offset)
+            if rest:
+                *init, (part, start, _) = rest
+                return (*init, (part, start, offset + cut), (head, offset + cut, offset + len(word)))
+    return None
+
+
+def _sub_compounds(word: str, spans: Sequence[tuple[int, int]]) -> Iterator[str]:
+    """Runs of two or more adjacent parts short of the whole: `cybersicherheitsstrategie` →
+    `cybersicherheits`, `sicherheitsstrategie` (so `Cybersicherheit` finds the strategy)."""
+    count = len(spans)
+    for i in range(count):
+        for j in range(i + 1, count):
+            if (i, j) != (0, count - 1):
+                yield word[spans[i][0] : spans[j][1]]
+
+
+@lru_cache(maxsize=200_000)
+def word_tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems in text order, extra tokens) of one word as found by `WORD`, e.g. `Cyber-Sicherheit`
+    → (`cyb`, `sich`), (`cybersich`,). Stop words give nothing."""
+    pieces = _SUBWORD.findall(word.lower())
+    main: list[str] = []
+    extra: list[str] = []
+
+    def add(token: str) -> None:
+        if token not in main and token not in extra:
+            extra.append(token)
+
+    for piece in pieces:
+        if piece in STOPWORDS or (len(piece) == 1 and not piece.isdigit()):
+            continue
+        folded = fold(piece)
+        main.append(stem(folded))
+        spans = compound_spans(folded)
+        for part, _, _ in spans:
+            add(stem(part))
+        for sub in _sub_compounds(folded, [(start, end) for _, start, end in spans]):
+            add(stem(sub))
+    if len(pieces) > 1:
+        folded_pieces = [fold(piece) for piece in pieces]
+        joined = "".join(folded_pieces)
+        add(stem(joined))
+        bounds, pos = [], 0
+        for piece in folded_pieces:
+            bounds.append((pos, pos + len(piece)))
+            pos += len(piece)
+        for sub in _sub_compounds(joined, bounds):
+            add(stem(sub))
+    return tuple(main), tuple(extra)
+
+
+def word_token_set(word: str) -> frozenset[str]:
+    main, extra = word_tokens(word)
+    return frozenset(main) | frozenset(extra)
+
+
+def normalise_text(text: str | None) -> str:
+    """The indexed form of a text: stems in order, then the extra tokens (compound parts)."""
+    if not text:
+        return ""
+    main: list[str] = []
+    extra: list[str] = []
+    for word in WORD.findall(text):
+        word_main, word_extra = word_tokens(word)
+        main.extend(word_main)
+        extra.extend(word_extra)
+    return " ".join(main + extra) if extra else " ".join(main)
+
+
+# --- queries ------------------------------------------------------------------------------------
+OPERATORS = {"AND": "AND", "UND": "AND", "OR": "OR", "ODER": "OR", "NOT": "NOT", "NICHT": "NOT"}
+_QUERY_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s"()]+')
+
+
+@dataclass
+class SearchQuery:
+    """A user's search, parsed: `match` is a valid FTS5 expression (None: nothing to search)."""
+
+    text: str
+    match: str | None
+    terms: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.match is not None
+
+
+@dataclass
+class _Node:
+    kind: str  # term | and | or
+    value: str = ""
+    children: list[_Node] = field(default_factory=list)
+    negated: list[_Node] = field(default_factory=list)
+
+
+class _Parser:
+    """Recursive descent over: or := and (OR and)*; and := unary (AND? unary)*;
+    unary := (NOT | -) unary | ( or ) | "phrase" | word[*]. Errors are repaired and noted."""
+
+    def __init__(self, text: str):
+        self.tokens = _QUERY_TOKEN.findall(text)
+        self.pos = 0
+        self.notes: list[str] = []
+        self.terms: set[str] = set()
+        self.prefixes: list[str] = []
+        self.ignored: list[str] = []
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def parse(self) -> _Node | None:
+        node = self.parse_or()
+        while self.peek() is not None:  # only a stray ")" stops parse_or early
+            self.pos += 1
+            self.note("A closing bracket had no opening one; it was ignored.")
+            more = self.parse_or()
+            node = _combine("and", [node, more])
+        return node
+
+    def parse_or(self) -> _Node | None:
+        groups = [self.parse_and()]
+        while OPERATORS.get(self.peek() or "") == "OR":
+            self.pos += 1
+            groups.append(self.parse_and())
+        if len(groups) > 1 and None in groups:
+            self.note("“OR” needs a search term on both sides; it was ignored.")
+        return _combine("or", groups)
+
+    def parse_and(self) -> _Node | None:
+        positives: list[_Node] = []
+        negatives: list[_Node] = []
+        pending_and = False
+        while True:
+            token = self.peek()
+            if token is None or token == ")" or OPERATORS.get(token) == "OR":
+                break
+            if OPERATORS.get(token) == "AND":
+                self.pos += 1
+                if pending_and or not (positives or negatives):
+                    self.note(f"“{token}” needs a search term on both sides; it was ignored.")
+                pending_and = True
+                continue
+            negate = False
+            while (tok := self.peek()) is not None and (OPERATORS.get(tok) == "NOT" or (tok.startswith("-") and len(tok) > 1 and not tok.startswith("--"))):
+                self.pos += 1
+                negate = not negate
+                if OPERATORS.get(tok) != "NOT":
+                    self.tokens.insert(self.pos, tok[1:])
+            node = self.parse_primary()
+            pending_and = False
+            if node is None:
+                if negate:
+                    self.note("“NOT” needs a search term after it; it was ignored.")
+                continue
+            (negatives if negate else positives).append(node)
+        if pending_and:
+            self.note("“AND” needs a search term on both sides; it was ignored.")
+        if negatives and not positives:
+            self.note("A search cannot consist of excluded words only; add a word to look for.")
+            return None
+        node = _combine("and", positives)
+        if node is not None and negatives:
+            node = _Node("and", children=[node], negated=negatives)
+        return node
+
+    def parse_primary(self) -> _Node | None:
+        token = self.peek()
+        if token is None:
+            return None
+        if token == ")":
+            return None
+        self.pos += 1
+        if token == "(":
+            node = self.parse_or()
+            if self.peek() == ")":
+                self.pos += 1
+            else:
+                self.note("A bracket was not closed; it was closed at the end.")
+            return node
+        if token.startswith('"'):
+            inner = token[1:]
+            if inner.endswith('"') and len(token) > 1:
+                inner = inner[:-1]
+            else:
+                self.note(f'The quotation mark before “{inner.strip() or "…"}” was not closed; '
+                          "the phrase runs to the end.")
+            return self.phrase(inner)
+        if OPERATORS.get(token) == "NOT":
+            self.note("“NOT” needs a search term after it; it was ignored.")
+            return None
+        return self.word(token)
+
+    def phrase(self, text: str) -> _Node | None:
+        tokens: list[str] = []
+        for word in WORD.findall(text):
+            main, _ = word_tokens(word)
+            if not main:
+                self.ignored.append(word)
+            tokens.extend(main)
+        if not tokens:
+            return None
+        self.terms.update(tokens)
+        return _Node("term", value=_quote(tokens))
+
+    def word(self, token: str) -> _Node | None:
+        prefix = token.endswith("*")
+        words = WORD.findall(token)
+        if not words:
+            if token.strip("*^:+{}[],;.!?'`´~&|/\\=<>#%$§@-"):
+                self.ignored.append(token)
+            return None
+        if prefix and len(words) == 1:
+            base = stem(fold(words[0]))
+            if len(base) < 2:
+                self.note(f"“{token}” is too short for a prefix search; it was ignored.")
+                return None
+            self.prefixes.append(base)
+            return _Node("term", value=f'"{base}" *')
+        nodes: list[_Node] = []
+        for word in words:
+            main, extra = word_tokens(word)
+            if not main:
+                self.ignored.append(word)
+                continue
+            if len(main) > 1:
+                # `Cyber-Sicherheit` or `Komm.ONE`: the joined whole, which the index holds for
+                # hyphenated and closed compounds alike.
+                whole = extra[0] if extra else None
+                self.terms.update(main)
+                if whole:
+                    self.terms.add(whole)
+                    nodes.append(_Node("term", value=_quote([whole])))
+                else:
+                    nodes.append(_Node("term", value=_quote(main)))
+            else:
+                self.terms.add(main[0])
+                nodes.append(_Node("term", value=_quote(main)))
+        return _combine("and", nodes)
+
+
+def _quote(tokens: Sequence[str]) -> str:
+    # Tokens are letters and digits only (see WORD), so quoting cannot be broken out of.
+    return '"' + " ".join(tokens) + '"'
+
+
+def _combine(kind: str, nodes: Sequence[_Node | None]) -> _Node | None:
+    present = [node for node in nodes if node is not None]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return _Node(kind, children=present)
+
+
+def _render(node: _Node) -> str:
+    if node.kind == "term":
+        return node.value
+    joiner = " OR " if node.kind == "or" else " AND "
+    body = joiner.join(_render(child) if child.kind == "term" else f"({_render(child)})" for child in node.children)
+    for negated in node.negated:
+        inner = _render(negated) if negated.kind == "term" else f"({_render(negated)})"
+        body = f"({body}) NOT {inner}"
+    return body
+
+
+def parse_query(text: str | None) -> SearchQuery:
+    """Parse what a user typed into a safe FTS5 expression over `articles_search`.
+
+    Never raises: unbalanced quotes or brackets, dangling `AND`/`OR`/`NOT` and FTS5 special
+    characters are repaired, and each repair is described in `notes` for the page to show."""
+    text = (text or "").strip()
+    if not text:
+        return SearchQuery(text="", match=None)
+    parser = _Parser(text)
+    node = parser.parse()
+    notes = parser.notes
+    if parser.ignored:
+        words = ", ".join(dict.fromkeys(parser.ignored))
+        notes.append(f"Common words are not searched: {words}.")
+    if node is None:
+        if not notes:
+            notes.append("Nothing to search for: type a word.")
+        return SearchQuery(text=text, match=None, notes=notes)
+    return SearchQuery(
+        text=text,
+        match=_render(node),
+        terms=frozenset(parser.terms),
+        prefixes=tuple(dict.fromkeys(parser.prefixes)),
+        notes=notes,
+    )
+
+
+def normalise_query(text: str | None) -> str:
+    """The FTS5 MATCH expression for a user's search over `articles_search` ('' when nothing is
+    left to search). Shared by the published search, the canned queries and the digest."""
+    return parse_query(text).match or ""
+
+
+# --- highlighting -------------------------------------------------------------------------------
+Segment = tuple[str, bool]  # (text, is a match): templates escape the text and wrap matches
+
+
+def _matches(word: str, query: SearchQuery) -> bool:
+    tokens = word_token_set(word)
+    if tokens & query.terms:
+        return True
+    return any(token.startswith(prefix) for token in tokens for prefix in query.prefixes)
+
+
+def highlight(text: str | None, query: SearchQuery) -> list[Segment]:
+    """The whole text as segments, matching words marked."""
+    segments: list[Segment] = []
+    if not text:
+        return segments
+    last = 0
+    for found in WORD.finditer(text):
+        if _matches(found.group(), query):
+            if found.start() > last:
+                segments.append((text[last : found.start()], False))
+            segments.append((found.group(), True))
+            last = found.end()
+    if last < len(text):
+        segments.append((text[last:], False))
+    return segments
+
+
+def snippet(text: str | None, query: SearchQuery, words: int = 32, scan_chars: int = 20_000) -> list[Segment]:
+    """About `words` words around the densest cluster of matches, with `…` where cut."""
+    if not text:
+        return []
+    text = text[:scan_chars]
+    found = list(WORD.finditer(text))
+    if not found:
+        return [(text[:200], False)]
+    hits = [i for i, match in enumerate(found) if _matches(match.group(), query)]
+    if hits:
+        best, best_count = hits[0], 0
+        for i, start in enumerate(hits):
+            count = sum(1 for other in hits[i:] if other < start + words)
+            if count > best_count:
+                best, best_count = start, count
+        first = max(0, best - words // 4)
+    else:
+        first = 0
+    last = min(len(found), first + words) - 1
+    start_char = found[first].start()
+    end_char = found[last].end()
+    hit_set = set(hits)
+    segments: list[Segment] = [("… ", False)] if first > 0 else []
+    pos = start_char
+    for i in range(first, last + 1):
+        match = found[i]
+        if i in hit_set:
+            if match.start() > pos:
+                segments.append((text[pos : match.start()], False))
+            segments.append((match.group(), True))
+            pos = match.end()
+    if end_char > pos:
+        segments.append((text[pos:end_char], False))
+    if last < len(found) - 1:
+        segments.append((" …", False))
+    return segments
+
+
+def segments_to_text(segments: Iterable[Segment], mark: tuple[str, str] = ("[", "]")) -> str:
+    """Plain text with matches wrapped in `mark` (for JSON, CSV and the canned queries)."""
+    return "".join(f"{mark[0]}{text}{mark[1]}" if hit else text for text, hit in segments)
+
+
+# --- the index ----------------------------------------------------------------------------------
+SEARCH_TABLE = "articles_search"
+QUEUE_TABLE = "articles_search_queue"
+# bm25 weights of the columns title, teaser (kicker + teaser), body: a match in the title counts
+# ten times a match in the body.
+WEIGHTS = (10.0, 3.0, 1.0)
+BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
+SYNC_BATCH = 500
+
+_TRIGGERS = {
+    f"{SEARCH_TABLE}_ai": f"AFTER INSERT ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
+    f"{SEARCH_TABLE}_au": f"AFTER UPDATE OF title, kicker, teaser, body ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
+    f"{SEARCH_TABLE}_ad": f"AFTER DELETE ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (old.id); END",
+}
+
+
+def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> tuple[str, str, str]:
+    """The three indexed columns of one article, normalised."""
+    return (
+        normalise_text(title),
+        normalise_text(" ".join(part for part in (kicker, teaser) if part)),
+        normalise_text(body),
+    )
+
+
+def ensure_search_index(db) -> None:
+    """Create the normalised index, its queue and triggers if missing, then index what is queued.
+
+    Idempotent and additive: on an archive without the index every article is queued once."""
+    conn = db.conn
+    tables = set(db.table_names())
+    with conn:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (article_id INTEGER PRIMARY KEY)")
+        if SEARCH_TABLE not in tables:
+            conn.execute(
+                f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5("
+                "title, teaser, body, tokenize = 'unicode61 remove_diacritics 2')"
+            )
+            conn.execute(
+                f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('rank', ?)",
+                [f"bm25({', '.join(str(w) for w in WEIGHTS)})"],
+            )
+            conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
+        for name, body in _TRIGGERS.items():
+            conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+        _narrow_raw_fts_trigger(conn)
+    sync_search_index(db)
+
+
+_UPDATE_ON = re.compile(r"AFTER UPDATE ON\s+(\S+)", re.IGNORECASE)
+
+
+def _narrow_raw_fts_trigger(conn) -> None:
+    """sqlite-utils re-indexes `articles_fts` on *any* update of an article, and the crawler
+    updates `fetched_at`/`checked_at` of every known article it sees again: fire only when an
+    indexed column changes."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'").fetchone()
+    if not row or "articles_fts" not in row[0] or not _UPDATE_ON.search(row[0]):
+        return
+    from db.schema import FTS_COLUMNS
+
+    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
+    conn.execute("DROP TRIGGER articles_au")
+    conn.execute(_UPDATE_ON.sub(lambda m: f"AFTER UPDATE OF {columns} ON {m.group(1)}", row[0], count=1))
+
+
+def sync_search_index(db, batch: int = SYNC_BATCH) -> int:
+    """Index the queued articles (new, changed, deleted), `batch` per transaction; returns how many.
+
+    The store's triggers queue every article write in SQL, so any writer keeps the queue right;
+    this Python step (run on every open of the archive) brings the index up to date."""
+    conn = db.conn
+    done = 0
+    while True:
+        ids = [row[0] for row in conn.execute(f"SELECT article_id FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch])]
+        if not ids:
+            return done
+        marks = ", ".join("?" for _ in ids)
+        rows = conn.execute(f"SELECT id, title, kicker, teaser, body FROM articles WHERE id IN ({marks})", ids).fetchall()
+        with conn:
+            conn.execute(f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN ({marks})", ids)
+            conn.executemany(
+                f"INSERT INTO {SEARCH_TABLE}(rowid, title, teaser, body) VALUES (?, ?, ?, ?)",
+                [(row[0], *search_columns(*row[1:])) for row in rows],
+            )
+            conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
+        done += len(ids)
+
+
+def rebuild_search_index(db) -> int:
+    """Re-normalise every article (after a change to the rules in this module)."""
+    with db.conn:
+        db.conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
+    return sync_search_index(db)
+
+
+# --- ranked search SQL --------------------------------------------------------------------------
+# Ranking every hit of a frequent word costs (PERF.md: p95 61 ms at 1M articles). bm25 is computed
+# for the newest RANK_WINDOW matches (by rowid, i.e. archive order) and those are ranked: exact for
+# any search with fewer matches, and "best of the most recent" for very broad ones.
+RANK_WINDOW = 1000
+FILTERS = ("topic", "actor", "state", "place", "source", "since", "until")
+_FILTER_SQL = {
+    "topic": "a.id IN (SELECT article_id FROM tags WHERE kind = 'topic' AND value = :topic)",
+    "actor": "a.id IN (SELECT article_id FROM tags WHERE kind = 'actor' AND value = :actor)",
+    "state": "a.id IN (SELECT article_id FROM tags WHERE kind = 'state' AND value = :state)",
+    "place": "a.id IN (SELECT article_id FROM tags WHERE kind = 'municipality' AND value = :place)",
+    "source": "a.source_id = :source",
+    "since": "a.published >= :since",
+    "until": "a.published < date(:until, '+1 day')",
+}
+
+
+def ranked_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
+    """SQL ranking the newest `window` matches of `:match` (plus filters) by title-weighted bm25;
+    parameters `:match`, `:limit`, `:offset` and one per filter (`:topic`, `:since`, …)."""
+    wheres = [f"{SEARCH_TABLE} MATCH :match"] + [_FILTER_SQL[name] for name in FILTERS if name in set(filters)]
+    return (
+        f"WITH hits AS (SELECT {SEARCH_TABLE}.rowid AS id, {BM25} AS score "
+        f"FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
+        f"WHERE {' AND '.join(wheres)} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT {int(window)}) "
+        "SELECT a.id, a.title, a.kicker, a.teaser, a.published, a.source_id, a.url, hits.score "
+        "FROM hits JOIN articles a ON a.id = hits.id ORDER BY hits.score, a.id DESC LIMIT :limit OFFSET :offset"
+    )
+
+
+def window_ids_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
+    """The ids of the ranked window (for facet counts over the matches)."""
+    wheres = [f"{SEARCH_TABLE} MATCH :match"] + [_FILTER_SQL[name] for name in FILTERS if name in set(filters)]
+    return (
+        f"SELECT {SEARCH_TABLE}.rowid AS id FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
+        f"WHERE {' AND '.join(wheres)} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT {int(window)}"
+    )
+
+
+def iter_words(text: str) -> Iterator[str]:
+    """The words of a text as the index sees them (for tests and tools)."""
+    yield from WORD.findall(text or "")

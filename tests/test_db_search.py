@@ -1,0 +1,197 @@
+"""German search: normalisation, query parsing and the normalised index kept in step with writes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from db.schema import open_db
+from db.search import (
+    QUEUE_TABLE,
+    SEARCH_TABLE,
+    highlight,
+    normalise_query,
+    normalise_text,
+    parse_query,
+    ranked_sql,
+    segments_to_text,
+    snippet,
+    sync_search_index,
+)
+from db.store import ArchiveWriter
+
+
+def item(n: int, title: str, body: str = "", teaser: str = "", **extra) -> dict:
+    return {
+        "url": f"https://example.org/a{n}",
+        "source": "kommune21",
+        "title": title,
+        "teaser": teaser,
+        "body": body,
+        "published": f"2025-09-{n:02d}",
+        "tags": [],
+        **extra,
+    }
+
+
+@pytest.fixture
+def archive(tmp_path):
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    writer.upsert_articles(
+        [
+            item(1, "Bund stärkt die Cybersicherheit der Kommunen"),
+            item(2, "Neue Straße für die Städte", body="Die Strasse wird digital geplant."),
+            item(3, "Staedte fordern Geld", body="Der Deutsche Städtetag fordert mehr Mittel."),
+            item(4, "Onlinezugangsgesetz: Bilanz", teaser="Das OZG 2.0 kommt voran."),
+            item(5, "Sicherheit im Netz", body="IT-Sicherheit bleibt Thema."),
+            item(6, "Cyber-Sicherheits-Strategie beschlossen"),
+            item(7, "Wetter", body="Sonne und Regen"),
+        ]
+    )
+    sync_search_index(writer.db)
+    return writer.db
+
+
+def search(db, text: str) -> list[int]:
+    match = normalise_query(text)
+    assert match, text
+    rows = db.execute(
+        ranked_sql(), {"match": match, "limit": 50, "offset": 0}
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def test_compound_parts_find_the_compound(archive):
+    found = search(archive, "sicherheit")
+    assert {1, 5, 6} <= set(found)
+    assert 7 not in found
+
+
+def test_umlauts_and_sharp_s_fold_both_ways(archive):
+    assert search(archive, "Städte") == search(archive, "Staedte")
+    assert {2, 3} <= set(search(archive, "Städte"))
+    assert search(archive, "Straße") == search(archive, "Strasse") == [2]
+
+
+def test_compound_query_finds_hyphenated_and_closed_forms(archive):
+    assert {1, 6} <= set(search(archive, "Cybersicherheit"))
+    assert {1, 6} <= set(search(archive, "Cyber-Sicherheit"))
+    assert 4 in search(archive, "Zugang")
+    assert 4 in search(archive, "OZG")
+
+
+def test_title_weighs_more_than_body(archive):
+    rows = archive.execute(ranked_sql(), {"match": normalise_query("Sicherheit"), "limit": 10, "offset": 0}).fetchall()
+    ids = [row[0] for row in rows]
+    assert ids.index(5) < len(ids)  # title "Sicherheit im Netz" ranks at the top
+    assert ids[0] in (1, 5, 6)
+
+
+def test_normalise_text_orders_stems_then_parts():
+    assert normalise_text("Cybersicherheit") == "cybersich cyb sich"
+    assert normalise_text("die und der") == ""
+    assert normalise_text("Städte") == normalise_text("Staedte") == "stadt"
+    assert normalise_text("Straße") == normalise_text("Strasse")
+
+
+@pytest.mark.parametrize(
+    "text, expected_note",
+    [
+        ('"OZG', "quotation mark"),
+        ("AND AND", "AND"),
+        ("OZG AND AND Hessen", "AND"),
+        ("NOT", "NOT"),
+        ("-OZG", "excluded words only"),
+        ("((OZG", "bracket"),
+        ("OZG)", "bracket"),
+        ("OZG OR", "OR"),
+        ("die und der", "Common words"),
+    ],
+)
+def test_syntax_errors_become_notes_and_a_valid_query(archive, text, expected_note):
+    query = parse_query(text)
+    assert any(expected_note in note for note in query.notes), query.notes
+    if query.match:  # whatever is left is valid FTS5
+        archive.execute(f"select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} match ?", [query.match]).fetchall()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "*", "OZG*", "a:b", "^OZG", "NEAR(a b)", "title:OZG", "OZG + EfA", "{title}: x", "''", "(", ")", "-", "--x",
+     "OR OR", "AND OZG", "x NOT", "\\", "ö*", "\u0000", "Ä" * 300, "OZG " * 200],
+)
+def test_any_input_gives_valid_fts(archive, text):
+    match = parse_query(text).match
+    if match:
+        archive.execute(f"select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} match ?", [match]).fetchall()
+
+
+def test_operators_phrases_and_prefixes(archive):
+    assert parse_query("OZG OR EfA").match == '"ozg" OR "efa"'
+    assert parse_query("OZG -EfA").match == '("ozg") NOT "efa"'
+    assert parse_query('"Stadt der Zukunft"').match == '"stadt zukunft"'
+    assert parse_query("Digital*").match == '"digital" *'
+    assert 2 in search(archive, "digital*")
+
+
+def test_highlight_and_snippet_mark_original_words():
+    query = parse_query("sicherheit Städte")
+    segments = highlight("Mehr Cybersicherheit für Staedte!", query)
+    assert [text for text, hit in segments if hit] == ["Cybersicherheit", "Staedte"]
+    text = "Anfang " + "Wort " * 100 + "die IT-Sicherheit der Städte " + "Ende " * 100
+    cut = segments_to_text(snippet(text, query))
+    assert "[IT-Sicherheit]" in cut and "[Städte]" in cut
+    assert cut.startswith("… ") and cut.endswith(" …")
+
+
+def test_index_follows_inserts_updates_and_deletes(tmp_path):
+    path = str(tmp_path / "radar.db")
+    writer = ArchiveWriter(path)
+    writer.upsert_articles([item(1, "OZG in Hessen")])
+    db = open_db(path)  # every open indexes what the triggers queued
+    assert search(db, "Hessen") == [1]
+    writer.upsert_articles([item(1, "OZG in Bayern")])
+    assert db.execute(f"select count(*) from {QUEUE_TABLE}").fetchone()[0] == 1
+    sync_search_index(db)
+    assert search(db, "Bayern") == [1]
+    assert db.execute(f"select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} match ?", [normalise_query("Hessen")]).fetchone()[0] == 0
+    db.conn.execute("pragma foreign_keys = off")  # other tables point at articles; only the index matters here
+    with db.conn:
+        db.conn.execute("delete from articles where id = 1")
+    sync_search_index(db)
+    assert db.execute(f"select count(*) from {SEARCH_TABLE}").fetchone()[0] == 0
+
+
+def test_refetch_without_change_does_not_touch_the_indexes(tmp_path):
+    path = str(tmp_path / "radar.db")
+    writer = ArchiveWriter(path)
+    writer.upsert_articles([item(1, "OZG in Hessen")])
+    sync_search_index(writer.db)
+    writer.upsert_articles([item(1, "OZG in Hessen", fetched_at="2030-01-01T00:00:00+00:00")])
+    assert writer.db.execute(f"select count(*) from {QUEUE_TABLE}").fetchone()[0] == 0
+    trigger = writer.db.execute("select sql from sqlite_master where name = 'articles_au'").fetchone()[0]
+    assert "AFTER UPDATE OF" in trigger
+
+
+def test_existing_archive_without_the_index_is_migrated(tmp_path):
+    """An archive written before the normalised index existed gets it on open, data untouched."""
+    path = tmp_path / "old.db"
+    writer = ArchiveWriter(str(path))
+    writer.upsert_articles([item(1, "Cybersicherheit im Landkreis"), item(2, "Wohngeld digital")])
+    writer.db.conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"drop table {SEARCH_TABLE}")
+    conn.execute(f"drop table {QUEUE_TABLE}")
+    for name in ("articles_search_ai", "articles_search_au", "articles_search_ad"):
+        conn.execute(f"drop trigger {name}")
+    conn.execute("drop view articles_with_tags")
+    conn.commit()
+    conn.close()
+    db = open_db(str(path))
+    assert db["articles"].count == 2
+    assert search(db, "sicherheit") == [1]
+    assert search(db, "Geld") == [2]
+    assert "articles_with_tags" in db.view_names()
+    open_db(str(path))  # and again: idempotent
+    assert db["articles"].count == 2
