@@ -299,6 +299,8 @@ class ArchiveWriter:
             "content_hash": digest,
             "taxonomy_version": item.get("taxonomy_version"),
         }
+        if item.get("reparse"):
+            del row["checked_at"]
         if "etag" in item or "last_modified" in item:
             row["etag"] = item.get("etag")
             row["last_modified"] = item.get("last_modified")
@@ -326,7 +328,8 @@ class ArchiveWriter:
                 keep = {"fetched_at": fetched_at, "checked_at": fetched_at}
                 if "etag" in row:
                     keep.update(etag=row["etag"], last_modified=row["last_modified"])
-                self._update("articles", article_id, keep)
+                if not item.get("reparse"):  # a reparse fetched nothing: the dates stay
+                    self._update("articles", article_id, keep)
                 if item.get("tags") is not None and old_taxonomy != row["taxonomy_version"]:
                     self.replace_tags(article_id, item["tags"], row["taxonomy_version"])
                     self._update("articles", article_id, {"taxonomy_version": row["taxonomy_version"]})

@@ -9,7 +9,9 @@ from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
 from radar.commands.ingest import ingest_command
+from radar.commands.reparse import reparse_command
 from radar.commands.serve import serve_command
+from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
 
 
@@ -20,6 +22,8 @@ def cli() -> None:
 
 
 cli.add_command(crawl_command, "crawl")
+cli.add_command(sources_command, "sources")
+cli.add_command(reparse_command, "reparse")
 cli.add_command(serve_command, "serve")
 cli.add_command(demo_command, "demo")
 cli.add_command(ingest_command, "ingest")

@@ -58,6 +58,27 @@ def text_of(sel: Selector | None, query: str) -> str:
     return clean(" ".join(node[0].css("::text").getall()))
 
 
+def paragraph_text(element) -> str:
+    """A paragraph's own text: nested paragraphs (broken markup nests unclosed `<p>`s) are left to
+    their own turn, so no sentence is stored twice."""
+    parts: list[str] = []
+
+    def walk(node, top: bool) -> None:
+        if not top and node.tag == "p":
+            return
+        if node.tag == "br":
+            parts.append(" ")
+        elif isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child, False)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element, True)
+    return clean("".join(parts))
+
+
 def canonical_url(sel: Selector, page_url: str) -> str:
     """`<link rel=canonical>` if the page names one, else the URL we fetched (after redirects)."""
     href = sel.css('link[rel="canonical"]::attr(href)').get()
@@ -121,7 +142,7 @@ def extract_article(html: str, url: str, now: datetime | None = None) -> Article
     if teaser_node:
         bracket = clean(" ".join(teaser_node[0].css(".date ::text").getall()))
         teaser = clean(" ".join(teaser_node[0].xpath("./text()|./*[not(contains(@class,'date'))]//text()").getall()))
-    paragraphs = [clean(" ".join(p.css("::text").getall())) for p in root.css("div.body p")]
+    paragraphs = [paragraph_text(p.root) for p in root.css("div.body p")]
     body = "\n\n".join(p for p in paragraphs if p) or text_of(root, "div.body")
     caption, credit = split_caption(text_of(root, "figcaption"))
     published = resolve_date(

@@ -30,7 +30,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
 from crawler.extract.encoding import decode_html
-from crawler.extract.pages import content_problem, extract_page, page_problem
+from crawler.extract.pages import content_problem, extract_page, page_problem, repair_html
 from crawler.items import AliasItem, ArticleItem, CheckedItem, LinksItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
 
@@ -382,6 +382,10 @@ class ConfiguredSpider(scrapy.Spider):
         if problem:
             yield self.fault(response.url, source.id, problem[0], problem[1], response.body)
             return
+        text, repaired = repair_html(text)
+        if repaired:
+            self.count("errors/malformed")
+            logger.info("malformed: %s has an unclosed <title>; repaired before extraction", response.url)
         fetched = _now()
         fields = extract_page(source.extractor, source.article, text, response.url, now=fetched)
         problem = content_problem(fields)
