@@ -95,9 +95,9 @@ class Mailer:
 
     def _connect(self) -> None:
         cfg = self.config
-        smtp = smtplib.SMTP(timeout=cfg.timeout, local_hostname=cfg.helo)
+        # host in the constructor, not connect(): starttls() checks the certificate against it
+        smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout, local_hostname=cfg.helo)
         try:
-            smtp.connect(cfg.host, cfg.port)
             smtp.ehlo()
             if cfg.starttls:
                 if not smtp.has_extn("starttls"):
@@ -106,6 +106,9 @@ class Mailer:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if cfg.user:
+                if not smtp.has_extn("auth"):
+                    hint = "" if cfg.starttls else " before STARTTLS (set RADAR_SMTP_STARTTLS=true)"
+                    raise SmtpUnavailable(f"{self.where} offers no SMTP AUTH{hint}")
                 smtp.login(cfg.user, cfg.password)
         except BaseException:
             smtp.close()
@@ -144,7 +147,8 @@ class Mailer:
                 raise SmtpUnavailable(f"{self.where}: {exc}") from None
             except ssl.SSLError as exc:
                 self._drop()
-                raise SmtpUnavailable(f"TLS with {self.where} failed: {exc.reason or exc}") from None
+                hint = " (a private CA? set RADAR_SMTP_CAFILE)" if "VERIFY_FAILED" in str(exc.reason) else ""
+                raise SmtpUnavailable(f"TLS with {self.where} failed: {exc.reason or exc}{hint}") from None
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
                 text = "; ".join(f"{rcpt}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
