@@ -256,6 +256,8 @@ class LeasingScheduler(Scheduler):
         self.worker_id = settings.get("RADAR_WORKER_ID") or new_worker_id()
         self.ttl_ms = int(settings.getfloat("RADAR_WORKER_TTL", DEFAULT_WORKER_TTL) * 1000)
         self.idle_close = settings.getfloat("RADAR_IDLE_CLOSE", DEFAULT_IDLE_CLOSE)
+        self.prefetch = max(1, settings.getint("RADAR_WORKER_PREFETCH")
+                            or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8))
         self.info = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
                                 "joined": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         self._held: dict[Request, str] = {}
@@ -317,6 +319,8 @@ class LeasingScheduler(Scheduler):
 
     # --- leases ---------------------------------------------------------------------------
     def next_request(self) -> Request | None:
+        if self._backlog() >= self.prefetch:
+            return None  # enough waiting here already: leave the rest to other workers
         self._seq += 1
         k = self.keys
         try:
@@ -331,6 +335,20 @@ class LeasingScheduler(Scheduler):
         self._held[request] = field
         self._stat("scheduler/dequeued/redis", 1)
         return request
+
+    def _backlog(self) -> int:
+        """Requests this worker has taken that wait in its downloader for a free slot or a delay.
+
+        Scrapy's engine pulls requests as long as the downloader is under CONCURRENT_REQUESTS,
+        although per-domain concurrency and AutoThrottle then make most of them wait. With a shared
+        queue that would let the first worker hoard a whole list page of articles while the others
+        idle, so a worker takes a new request only while fewer than RADAR_WORKER_PREFETCH wait.
+        """
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        if downloader is None:
+            return 0
+        transferring = sum(len(getattr(slot, "transferring", ())) for slot in downloader.slots.values())
+        return len(downloader.active) - transferring  # in middlewares, robots.txt waits or slot queues
 
     def _sweep(self) -> None:
         """Release the leases of requests the engine has completely finished."""

@@ -168,9 +168,9 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         except distributed.DistributedError as exc:
             raise click.ClickException(str(exc)) from None
     stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
-    if not stats.get("response_received_count"):
-        raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
-    if redis_url:
+    if redis_url:  # a worker may find nothing left to fetch: other workers took it all
         click.echo(distributed.summarise_worker(stats, redis_url, crawl_id))
         return
+    if not stats.get("response_received_count"):
+        raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
     click.echo(summarise(stats, db_path))
