@@ -25,9 +25,17 @@ What scrapy-redis alone does not give us, added here as small subclasses:
   empty *and* no worker, live or dead, holds a lease, and that has stayed so for
   `RADAR_IDLE_CLOSE` seconds. Dead workers' leases block closing until they are reclaimed.
 
-* **Passes.** The duplicate filter persists while a crawl is running or interrupted (so a restarted
-  worker resumes it). When the last worker finishes, or when a worker joins a crawl that is
-  completely quiet with no live worker, the duplicate filter is cleared: the next run is a new pass.
+* **No hoarding.** Scrapy's engine takes requests while its downloader is under
+  CONCURRENT_REQUESTS, though per-domain limits make most of them wait; from a shared queue that
+  lets one worker grab a whole list page of articles while the others idle. A worker takes a new
+  request only while fewer than RADAR_WORKER_PREFETCH (default CONCURRENT_REQUESTS_PER_DOMAIN)
+  of its requests are waiting.
+
+* **Passes.** The duplicate filter persists while a crawl runs or is interrupted, so a restarted
+  worker resumes it. The last worker to finish records when the pass finished. A worker that joins
+  a quiet crawl with no live worker starts a new pass (dropping the old duplicate filter), unless
+  the last pass finished less than RADAR_PASS_GRACE seconds ago: then it is a late starter of that
+  pass, finds nothing to do and exits.
 """
 
 from __future__ import annotations
@@ -58,6 +66,9 @@ DEFAULT_WORKER_TTL = 15.0
 DEFAULT_IDLE_CLOSE = 10.0
 #: The single-machine SQLite writer that a worker replaces with RedisQueuePipeline.
 STORE_PIPELINE = "crawler.pipelines.StorePipeline"
+#: Seconds after a pass finished during which a late worker joins that pass (and finds nothing to
+#: do) instead of starting a new one: covers workers started together whose start-up times differ.
+DEFAULT_PASS_GRACE = 60.0
 #: How often a worker refreshes its heartbeat, releases finished leases and looks for dead peers.
 TICK = 0.5
 #: How long Redis may be unreachable before a worker gives up (its leases survive in Redis).
@@ -94,6 +105,7 @@ def redis_settings(url: str, crawl_id: str, *, worker_id: str | None = None, wor
         worker_ttl = float(os.environ.get("RADAR_REDIS_WORKER_TTL") or DEFAULT_WORKER_TTL)
     if idle_close is None:
         idle_close = float(os.environ.get("RADAR_REDIS_IDLE_CLOSE") or DEFAULT_IDLE_CLOSE)
+    pass_grace = float(os.environ.get("RADAR_REDIS_PASS_GRACE") or DEFAULT_PASS_GRACE)
     if worker_ttl < 1 or idle_close < 0:
         raise DistributedError("worker TTL must be >= 1 s and idle close >= 0 s")
     project = base
@@ -119,6 +131,7 @@ def redis_settings(url: str, crawl_id: str, *, worker_id: str | None = None, wor
         "RADAR_WORKER_ID": worker_id or new_worker_id(),
         "RADAR_WORKER_TTL": worker_ttl,
         "RADAR_IDLE_CLOSE": idle_close,
+        "RADAR_PASS_GRACE": pass_grace,
         "ITEM_PIPELINES": pipelines,
         "SPIDER_MIDDLEWARES": spider_mws,
         # Workers have no archive: no SQLite reader for incremental stops, full pass every time
@@ -188,27 +201,35 @@ if quiet(KEYS[1], KEYS[2], ARGV[1], ARGV[2], '', false) then return 0 end
 return 1
 """
 
-# Join: if the crawl is quiet and nobody else is alive, start a new pass (forget seen requests).
+# Join. If the crawl is quiet and nobody else is alive, the last pass is over: a pass that finished
+# less than ARGV[7] seconds ago is left alone (a late worker of that pass finds nothing to do and
+# exits); otherwise a new pass begins and the duplicate filter of the old one is dropped.
+# Returns 0 (pass in progress), 1 (new pass) or 2 (pass just finished).
 _JOIN = _QUIET_FN + """
-local fresh = 0
+local state = 0
 if quiet(KEYS[1], KEYS[3], ARGV[4], ARGV[5], ARGV[1], true) then
-  redis.call('DEL', KEYS[4])
-  fresh = 1
+  local now = tonumber(redis.call('TIME')[1])
+  local finished = tonumber(redis.call('GET', KEYS[6]) or '')
+  if finished and now - finished < tonumber(ARGV[7]) then
+    state = 2
+  else
+    redis.call('DEL', KEYS[4], KEYS[6])
+    state = 1
+  end
 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('SADD', KEYS[5], ARGV[6])
-return fresh
+return state
 """
 
-# Leave: deregister; if the pass finished and we were the last, clear the duplicate filter.
+# Leave: deregister; if the pass finished and we were the last, record when (Redis server time).
 _LEAVE = _QUIET_FN + """
 redis.call('DEL', KEYS[2])
 if redis.call('HLEN', KEYS[3]) == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end
 if ARGV[2] ~= '1' then return 0 end
-if not quiet(KEYS[1], KEYS[4], ARGV[4], ARGV[5], ARGV[1], true) then return 0 end
-redis.call('DEL', KEYS[5])
-redis.call('SET', KEYS[6], ARGV[3])
+if not quiet(KEYS[1], KEYS[4], ARGV[3], ARGV[4], ARGV[1], true) then return 0 end
+redis.call('SET', KEYS[5], redis.call('TIME')[1])
 return 1
 """
 
@@ -256,6 +277,7 @@ class LeasingScheduler(Scheduler):
         self.worker_id = settings.get("RADAR_WORKER_ID") or new_worker_id()
         self.ttl_ms = int(settings.getfloat("RADAR_WORKER_TTL", DEFAULT_WORKER_TTL) * 1000)
         self.idle_close = settings.getfloat("RADAR_IDLE_CLOSE", DEFAULT_IDLE_CLOSE)
+        self.pass_grace = settings.getfloat("RADAR_PASS_GRACE", DEFAULT_PASS_GRACE)
         self.prefetch = max(1, settings.getint("RADAR_WORKER_PREFETCH")
                             or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8))
         self.info = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
@@ -282,13 +304,18 @@ class LeasingScheduler(Scheduler):
         k = self.keys
         if self.stats is not None:
             self.stats.set_value("radar/worker_id", self.worker_id)
-        self.new_pass = bool(self._join(
-            keys=[k.workers, k.worker(self.worker_id), k.requests, k.dupefilter, CRAWLS_KEY],
-            args=[self.worker_id, self.info, self.ttl_ms, k.worker_prefix, k.leases_prefix, k.crawl],
+        state = int(self._join(
+            keys=[k.workers, k.worker(self.worker_id), k.requests, k.dupefilter, CRAWLS_KEY, k.finished],
+            args=[self.worker_id, self.info, self.ttl_ms, k.worker_prefix, k.leases_prefix, k.crawl,
+                  self.pass_grace],
         ))
+        self.new_pass = state == 1
+        if state == 2 and self.stats is not None:
+            self.stats.set_value("radar/late_start", 1)
         super().open(spider)
-        logger.info("worker %s joined crawl %s (%s)", self.worker_id, k.crawl,
-                    "new pass" if self.new_pass else "pass in progress")
+        logger.log(logging.WARNING if state == 2 else logging.INFO, "worker %s joined crawl %s (%s)",
+                   self.worker_id, k.crawl,
+                   ["pass in progress", "new pass", "its last pass has just finished: nothing to do"][state])
         from twisted.internet.task import LoopingCall
 
         self._loop = LoopingCall(self._tick)
@@ -306,11 +333,8 @@ class LeasingScheduler(Scheduler):
                                self.worker_id, requeued)
                 self._stat("radar/requeued_on_close", requeued)
             self.pass_finished = bool(self._leave(
-                keys=[k.workers, k.worker(self.worker_id), k.leases(self.worker_id), k.requests,
-                      k.dupefilter, k.finished],
-                args=[self.worker_id, "1" if reason == "finished" else "0",
-                      datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      k.worker_prefix, k.leases_prefix],
+                keys=[k.workers, k.worker(self.worker_id), k.leases(self.worker_id), k.requests, k.finished],
+                args=[self.worker_id, "1" if reason == "finished" else "0", k.worker_prefix, k.leases_prefix],
             ))
         except Exception as exc:  # Redis gone: the heartbeat expires and peers reclaim our leases
             logger.error("worker %s could not leave crawl %s cleanly: %s", self.worker_id, k.crawl, exc)
@@ -337,13 +361,7 @@ class LeasingScheduler(Scheduler):
         return request
 
     def _backlog(self) -> int:
-        """Requests this worker has taken that wait in its downloader for a free slot or a delay.
-
-        Scrapy's engine pulls requests as long as the downloader is under CONCURRENT_REQUESTS,
-        although per-domain concurrency and AutoThrottle then make most of them wait. With a shared
-        queue that would let the first worker hoard a whole list page of articles while the others
-        idle, so a worker takes a new request only while fewer than RADAR_WORKER_PREFETCH wait.
-        """
+        """Requests this worker has taken that are not transferring yet (see "No hoarding")."""
         downloader = getattr(self.crawler.engine, "downloader", None)
         if downloader is None:
             return 0
@@ -484,7 +502,9 @@ def summarise_worker(stats: dict[str, Any], redis_url: str, crawl_id: str) -> st
     """One line a person can read after a worker stops."""
     errors = sum(v for k, v in stats.items() if k.startswith("radar/errors/"))
     reason = stats.get("finish_reason", "?")
-    if stats.get("radar/pass_finished"):
+    if stats.get("radar/late_start") and not stats.get("radar/queued"):
+        ending = "nothing to do: the crawl's last pass had just finished"
+    elif stats.get("radar/pass_finished"):
         ending = "pass finished"
     elif reason == "finished":
         ending = "done (the last worker closes the pass)"

@@ -96,7 +96,7 @@ class CrawlKeys:
         return self.leases_prefix + worker_id
 
     @property
-    def finished(self) -> str:  # string: UTC time the last pass finished
+    def finished(self) -> str:  # string: Redis server time (unix seconds) the last pass finished
         return self._key("finished")
 
 
