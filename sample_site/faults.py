@@ -203,7 +203,7 @@ def _float(raw: str, default: float) -> float:
 
 MALFORMED = """<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
-<title>Kaputtes Markup: Die Meldung ist trotzdem lesbar - Kommune21 online | Kommune21 - E-Government, Internet und Informationstechnik
+<title>Kaputtes Markup: Die Meldung ist trotzdem lesbar - Kommune21 online | Kommune21 - E-Government, Internet und Informationstechnik</title>
 <link rel="canonical" href="/faults/malformed">
 </head>
 <body><div id="header"><ul><li><a href="/">Meldungen<li><a href="/impressum.html">Impressum</ul>
