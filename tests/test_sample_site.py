@@ -24,7 +24,7 @@ from parsel import Selector
 
 from sample_site.articles import expected_articles, load_all
 from sample_site.build import DEFAULT_SITE_DIR, build_site
-from sample_site.faults import FAULTS, FAULT_TITLES
+from sample_site.faults import FAULT_TITLES, FAULTS
 from sample_site.generate import generate_articles, generate_site, load_truth
 from sample_site.server import SampleSite
 from sample_site.truthcheck import check_all, found_tags
