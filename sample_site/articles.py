@@ -232,6 +232,8 @@ def load_kommune21() -> list[Article]:
             raise _fail(fname, slug, "dateline", "numeric date line needs a time")
         if meta and not time:
             raise _fail(fname, slug, "meta", "machine-readable dates need a time")
+        if time and dateline != "numeric" and not meta:
+            raise _fail(fname, slug, "time", "a time shows only with dateline numeric or meta")
         if nodate and (dateline != "none" or meta):
             raise _fail(fname, slug, "flags", "a nodate article can have no date line or meta")
         image = raw.get("image") or {}
