@@ -399,20 +399,17 @@ class _Parser:
             return _Node("term", value=f'"{base}" *')
         nodes: list[_Node] = []
         for word in words:
-            main, extra = word_tokens(word)
+            main, _ = word_tokens(word)
+            pieces = _SUBWORD.findall(word.lower())
             if not main:
                 self.ignored.append(word)
                 continue
-            if len(main) > 1:
-                # `Cyber-Sicherheit` or `Komm.ONE`: the joined whole, which the index holds for
-                # hyphenated and closed compounds alike.
-                whole = extra[0] if extra else None
-                self.terms.update(main)
-                if whole:
-                    self.terms.add(whole)
-                    nodes.append(_Node("term", value=_quote([whole])))
-                else:
-                    nodes.append(_Node("term", value=_quote(main)))
+            if len(pieces) > 1:
+                # `Cyber-Sicherheit`, `E-Akte`, `Komm.ONE`: the joined whole, which the index holds
+                # for hyphenated and closed compounds alike.
+                whole = stem(fold("".join(pieces)))
+                self.terms.update((*main, whole))
+                nodes.append(_Node("term", value=_quote([whole])))
             else:
                 self.terms.add(main[0])
                 nodes.append(_Node("term", value=_quote(main)))
@@ -649,37 +646,42 @@ def rebuild_search_index(db) -> int:
 # for the newest RANK_WINDOW matches (by rowid, i.e. archive order) and those are ranked: exact for
 # any search with fewer matches, and "best of the most recent" for very broad ones.
 RANK_WINDOW = 1000
-FILTERS = ("topic", "actor", "state", "place", "source", "since", "until")
+FILTERS = ("topic", "actor", "state", "place", "source", "month", "since", "until")
+# EXISTS per hit through the tags primary key (article_id, kind, value): a `rowid IN (…)` list
+# would be pushed into FTS5 as rowid lookups and lose the rowid order (30x slower).
+_TAG_FILTER = "EXISTS (SELECT 1 FROM tags WHERE tags.article_id = {{t}}.rowid AND tags.kind = '{kind}' AND tags.value = :{param})"
 _FILTER_SQL = {
-    "topic": "a.id IN (SELECT article_id FROM tags WHERE kind = 'topic' AND value = :topic)",
-    "actor": "a.id IN (SELECT article_id FROM tags WHERE kind = 'actor' AND value = :actor)",
-    "state": "a.id IN (SELECT article_id FROM tags WHERE kind = 'state' AND value = :state)",
-    "place": "a.id IN (SELECT article_id FROM tags WHERE kind = 'municipality' AND value = :place)",
+    "topic": _TAG_FILTER.format(kind="topic", param="topic"),
+    "actor": _TAG_FILTER.format(kind="actor", param="actor"),
+    "state": _TAG_FILTER.format(kind="state", param="state"),
+    "place": _TAG_FILTER.format(kind="municipality", param="place"),
     "source": "a.source_id = :source",
+    "month": "a.month = :month",
     "since": "a.published >= :since",
     "until": "a.published < date(:until, '+1 day')",
 }
+_ARTICLE_FILTERS = {"source", "month", "since", "until"}
 
 
-def ranked_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
-    """SQL ranking the newest `window` matches of `:match` (plus filters) by title-weighted bm25;
-    parameters `:match`, `:limit`, `:offset` and one per filter (`:topic`, `:since`, …)."""
-    wheres = [f"{SEARCH_TABLE} MATCH :match"] + [_FILTER_SQL[name] for name in FILTERS if name in set(filters)]
+def window_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
+    """Ids and bm25 scores of the newest `window` matches of `:match` that pass the filters."""
+    names = [name for name in FILTERS if name in set(filters)]
+    wheres = [f"{SEARCH_TABLE} MATCH :match"] + [_FILTER_SQL[name].format(t=SEARCH_TABLE) for name in names]
+    join = f" JOIN articles a ON a.id = {SEARCH_TABLE}.rowid" if _ARTICLE_FILTERS & set(names) else ""
     return (
-        f"WITH hits AS (SELECT {SEARCH_TABLE}.rowid AS id, {BM25} AS score "
-        f"FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
-        f"WHERE {' AND '.join(wheres)} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT {int(window)}) "
-        "SELECT a.id, a.title, a.kicker, a.teaser, a.published, a.source_id, a.url, hits.score "
-        "FROM hits JOIN articles a ON a.id = hits.id ORDER BY hits.score, a.id DESC LIMIT :limit OFFSET :offset"
+        f"SELECT {SEARCH_TABLE}.rowid AS id, {BM25} AS score FROM {SEARCH_TABLE}{join} "
+        f"WHERE {' AND '.join(wheres)} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT {int(window)}"
     )
 
 
-def window_ids_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
-    """The ids of the ranked window (for facet counts over the matches)."""
-    wheres = [f"{SEARCH_TABLE} MATCH :match"] + [_FILTER_SQL[name] for name in FILTERS if name in set(filters)]
+def ranked_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW) -> str:
+    """One page of the ranked window: parameters `:match`, `:limit`, `:offset` and one per
+    filter (`:topic`, `:actor`, `:state`, `:place`, `:source`, `:since`, `:until`)."""
     return (
-        f"SELECT {SEARCH_TABLE}.rowid AS id FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid "
-        f"WHERE {' AND '.join(wheres)} ORDER BY {SEARCH_TABLE}.rowid DESC LIMIT {int(window)}"
+        f"WITH hits AS ({window_sql(filters, window)}), "
+        "page AS (SELECT id, score FROM hits ORDER BY score, id DESC LIMIT :limit OFFSET :offset) "
+        "SELECT a.id, a.title, a.kicker, a.teaser, a.published, a.source_id, a.url, page.score "
+        "FROM page JOIN articles a ON a.id = page.id ORDER BY page.score, a.id DESC"
     )
 
 

@@ -14,17 +14,32 @@ from radar.options import db_option
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-def serve_command(db_path: str, host: str, port: int) -> None:
-    """Serve the archive in Datasette (read-only).
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Serve the file while a crawl writes to it (read-only connections) instead of an immutable snapshot.",
+)
+def serve_command(db_path: str, host: str, port: int, live: bool) -> None:
+    """Serve the archive in Datasette: read-only, German search, facets, feeds and charts.
+
+    The schema and the search index are brought up to date first. Pages: / (search box and ways
+    in), /<db>/-/search (ranked search), /<db>/articles (facets, feeds), /-/dashboards/overview.
 
     Example: radar serve --db data/radar.db --port 8001
     """
-    from publish.serve import datasette_command
+    from publish.serve import ArchiveBusy, datasette_command, prepare_archive
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"no archive at {db_path}: run `radar crawl` or `radar demo` first")
-    click.echo(f"Archive: http://{host}:{port}/")
     try:
-        subprocess.run(datasette_command(db_path, host, port), check=False)
+        prepare_archive(db_path, immutable=not live)
+    except ArchiveBusy:
+        raise click.ClickException(
+            f"{db_path} is being written to (is a crawl running?): wait for it, or use --live"
+        ) from None
+    name = Path(db_path).stem
+    click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)")
+    try:
+        subprocess.run(datasette_command(db_path, host, port, immutable=not live), check=False)
     except KeyboardInterrupt:
         pass

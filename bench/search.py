@@ -1,0 +1,367 @@
+"""Search latency: Datasette's JSON API against the same FTS5 query run bare in sqlite3.
+
+    python -m bench.search                      # 20,000 articles: a quick run
+    python -m bench.search --articles 1000000   # the issue's figure (generation takes a while)
+
+Generates a synthetic German archive with the real schema (`db.schema.ensure_schema`): sentences
+drawn from a Zipf-distributed vocabulary of stop words, administration terms, compounds, actors
+and places; tags for topics, actors and Länder. Articles, tags and the normalised search rows are
+bulk-loaded with executemany in one transaction, the exact-word FTS index is built after the load,
+both FTS indexes are optimised. The archive is kept in bench/results/ and reused.
+
+Then `radar serve` publishes it (immutable, the product's settings) on a free port and every query
+runs, interleaved and repeated, through `/<db>/-/search.json` (ranked, snippets) and bare through
+Python's sqlite3 on the same file with the same SQL (`db.search.ranked_sql`). p50/p95 of both and
+their ratio are printed and written to bench/results/search-<N>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+# Queries policy staff type: frequent, medium and rare words, compound parts, umlaut spellings,
+# two words, a filter, a phrase.
+QUERIES: list[tuple[str, dict[str, str]]] = [
+    ("Digitalisierung", {}),
+    ("Verwaltung", {}),
+    ("Kommunen", {}),
+    ("sicherheit", {}),
+    ("Cybersicherheit", {}),
+    ("OZG", {}),
+    ("Onlinezugangsgesetz", {}),
+    ("Städte", {}),
+    ("Staedte", {}),
+    ("Straße", {}),
+    ("Strasse", {}),
+    ("Breitband", {}),
+    ("Wohngeld", {}),
+    ("Registermodernisierung", {}),
+    ("Bitkom", {}),
+    ("DStGB Cybersicherheit", {}),
+    ("OZG Hessen", {}),
+    ("Cloud Souveränität", {}),
+    ("Datenschutz", {}),
+    ("E-Akte", {}),
+    ("Schnittstelle", {}),
+    ("KI Verwaltung", {}),
+    ("Digitalisierung", {"topic": "ozg"}),
+    ('"digitale Verwaltung"', {}),
+]
+
+STOP = """der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an
+werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über einen so zum war haben
+nur oder aber vor zur bis mehr durch man sein wurde sei""".split()
+
+TERMS = """Verwaltung Digitalisierung Kommune Kommunen Stadt Städte Städten Gemeinde Gemeinden Land Länder
+Bund Bürger Bürgerinnen Behörde Behörden Dienst Dienste Plattform Portal Daten Cloud Software Netz
+Sicherheit Cybersicherheit IT-Sicherheit Angriff Cyberangriff Ransomware Schutz Datenschutz Gesetz
+Onlinezugangsgesetz OZG EfA Register Registermodernisierung Akte E-Akte Ausweis Online-Ausweis BundID
+Wohngeld Zulassung Kfz-Zulassung Meldewesen Breitband Ausbau Glasfaser Förderung Mittel Haushalt
+Schuldenbremse Personal Fachkräfte Strategie Umsetzung Modernisierung Staatsmodernisierung Föderalismus
+KI Chatbot Sprachmodell Souveränität Open-Source openDesk Standard Standards Schnittstelle Schnittstellen
+XÖV Umfrage Studie Benchmark Rathaus Landkreis Landkreise Straße Straßen Strasse Verkehr Smart-City
+Infrastruktur Rechenzentrum Dienstleister Anbieter Projekt Projekte Lösung Lösungen Antrag Anträge
+Leistungen Verwaltungsleistungen Nutzer Zugang Prozess Prozesse Verfahren Digitalministerium
+Ministerium Minister Ministerin Landesregierung Bundesregierung Kabinett Pilotprojekt Modellprojekt
+digitale digitalen digital öffentliche öffentlichen kommunale kommunalen neue neuen sichere sicheren
+souveräne gemeinsame gemeinsamen bundesweit landesweit schneller einfacher""".split()
+
+ACTORS = ["DStGB", "Städtetag", "Landkreistag", "Bitkom", "Vitako", "BSI", "IT-Planungsrat", "FITKO",
+          "BMI", "BMDS", "KGSt", "Dataport", "AKDB", "Komm.ONE", "ekom21", "govdigital", "DigitalService",
+          "ZenDiS", "Normenkontrollrat", "Fraunhofer"]
+PLACES = ["Hessen", "Bayern", "Berlin", "Hamburg", "Sachsen", "Niedersachsen", "Nordrhein-Westfalen",
+          "Baden-Württemberg", "Thüringen", "Brandenburg", "Wiesbaden", "Augsburg", "Dresden", "Köln",
+          "München", "Göttingen", "Kassel", "Münster", "Potsdam", "Kiel"]
+TOPICS = ["ozg", "cybersecurity", "deutschland-stack", "ai", "eid", "register-modernisation",
+          "digital-sovereignty", "open-source", "cloud", "e-file", "vehicle-registration", "housing-benefit",
+          "registration", "smart-city", "broadband", "state-modernisation", "staffing", "funding",
+          "data-protection", "open-data", "it-standards", "surveys"]
+STATES = ["DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB", "DE-HH", "DE-HE", "DE-MV", "DE-NI", "DE-NW",
+          "DE-RP", "DE-SL", "DE-SN", "DE-ST", "DE-SH", "DE-TH"]
+ACTOR_IDS = ["dstgb", "staedtetag", "landkreistag", "bitkom", "vitako", "bsi", "it-planungsrat", "fitko",
+             "bmi", "bmds", "kgst", "dataport", "akdb", "komm-one", "ekom21", "govdigital", "digitalservice",
+             "zendis", "nkr", "fraunhofer-fokus"]
+SOURCES = ["kommune21", "egovernment", "behoerden-spiegel", "move", "dstgb-presse"]
+
+
+SYLLABLES = """an be bei da de ein er fa ge gen hal her ka kon la le lin lo ma men mer na ne nie
+no ra re ren ri ro sa schaf se stel ta te ten ter tie to tra un ver wa we zie""".split()
+ENDINGS = ["", "en", "er", "ung", "lich", "keit", "heit", "isch", "te", "ten", "ern", "e"]
+
+
+def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """~60,000 words with Zipf weights: stop words take the top ranks, then general words
+    (made-up German-like words and compounds of known parts) with the domain terms, actors and
+    places scattered between ranks 40 and 4,000, so a term is in 0.3-30 % of the articles."""
+    from db.search import _PARTS
+
+    parts = _PARTS.split()
+    filler: set[str] = set()
+    while len(filler) < 30_000:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) + rng.choice(ENDINGS)
+        filler.add(word.capitalize() if rng.random() < 0.4 else word)
+    compounds: set[str] = set()
+    while len(compounds) < 25_000:
+        a, b = rng.choice(parts), rng.choice(parts)
+        if a != b:
+            link = "s" if a.endswith(("ung", "heit", "keit", "schaft", "ion")) else ""
+            compounds.add((a + link + b).capitalize())
+    general = sorted(filler) + sorted(compounds) + [p.capitalize() for p in parts]
+    rng.shuffle(general)
+    for term in TERMS + ACTORS + PLACES:
+        general.insert(rng.randint(40, 4_000), term)
+    words = STOP + general
+    weights = [1.0 / (rank + 8) ** 1.05 for rank in range(len(words))]
+    return words, weights
+
+
+def sentence_pool(rng: random.Random, size: int, words: list[str], weights: list[float], length: tuple[int, int]):
+    """(text, normalised main tokens, normalised extra tokens) of `size` random sentences."""
+    from db.search import word_tokens
+
+    cum = []
+    total = 0.0
+    for weight in weights:
+        total += weight
+        cum.append(total)
+    pool = []
+    for _ in range(size):
+        chosen = rng.choices(words, cum_weights=cum, k=rng.randint(*length))
+        text = " ".join(chosen)
+        text = text[0].upper() + text[1:] + "."
+        main: list[str] = []
+        extra: list[str] = []
+        for word in chosen:
+            m, e = word_tokens(word)
+            main.extend(m)
+            extra.extend(e)
+        pool.append((text, " ".join(main), " ".join(extra)))
+    return pool
+
+
+def generate(path: Path, articles: int, seed: int = 4) -> None:
+    """Write a synthetic archive of `articles` articles with the real schema to `path`."""
+    from sqlite_utils import Database
+
+    from db.schema import ensure_schema
+    from db.search import QUEUE_TABLE, SEARCH_TABLE
+    from db.store import month_and_week
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    tmp = path.with_suffix(".tmp")
+    for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    db = Database(str(tmp))
+    ensure_schema(db)
+    conn = db.conn
+    # Bulk load without per-row triggers; ensure_schema recreates them (and the exact-word index).
+    for (name,) in conn.execute("select name from sqlite_master where type = 'trigger' and tbl_name = 'articles'").fetchall():
+        conn.execute(f"drop trigger {name}")
+    conn.execute("drop table articles_fts")
+    conn.execute("pragma synchronous = off")
+    conn.execute("pragma cache_size = -400000")
+    words, weights = vocabulary(rng)
+    titles = sentence_pool(rng, 20_000, words[len(STOP):], weights[: len(words) - len(STOP)], (5, 9))
+    sentences = sentence_pool(rng, 60_000, words, weights, (12, 20))
+    print(f"vocabulary {len(words):,} words, pools built in {time.perf_counter() - started:.0f} s", flush=True)
+    for source in SOURCES:
+        conn.execute("insert or ignore into sources (id, name, url) values (?, ?, ?)", [source, source.title(), f"https://{source}.example/"])
+    first_day = date(2015, 1, 1)
+    span = (date(2025, 11, 20) - first_day).days
+    now = "2025-11-25T12:00:00+00:00"
+    article_sql = (
+        "insert into articles (id, url, source_id, title, kicker, teaser, body, published, month, week, date_missing, "
+        "first_seen, fetched_at, updated_at, content_hash, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 1)"
+    )
+    tag_sql = "insert or ignore into tags (article_id, kind, value, label, mentions, score, derived) values (?, ?, ?, ?, 1, ?, 0)"
+    search_sql = f"insert into {SEARCH_TABLE} (rowid, title, teaser, body) values (?, ?, ?, ?)"
+    chunk = 5_000
+    with conn:
+        for start in range(1, articles + 1, chunk):
+            rows, tags, search_rows = [], [], []
+            for article_id in range(start, min(start + chunk, articles + 1)):
+                title = rng.choice(titles)
+                teaser = [rng.choice(sentences) for _ in range(2)]
+                body = [rng.choice(sentences) for _ in range(rng.randint(8, 14))]
+                published = (first_day + timedelta(days=span * article_id // (articles + 1))).isoformat()
+                month, week = month_and_week(published)
+                source = SOURCES[article_id % len(SOURCES)]
+                body_text = " ".join(s[0] for s in body)
+                rows.append((
+                    article_id, f"https://{source}.example/meldung/{article_id}", source, title[0][:-1],
+                    rng.choice(ACTORS), " ".join(s[0] for s in teaser), body_text, published, month, week,
+                    now, now, now, hashlib.sha1(body_text.encode()).hexdigest(),
+                ))
+                search_rows.append((
+                    article_id,
+                    " ".join(filter(None, (title[1], title[2]))),
+                    " ".join(filter(None, [s[1] for s in teaser] + [s[2] for s in teaser])),
+                    " ".join(filter(None, [s[1] for s in body] + [s[2] for s in body])),
+                ))
+                for topic in rng.sample(TOPICS, rng.randint(1, 3)):
+                    tags.append((article_id, "topic", topic, topic.replace("-", " ").title(), round(rng.random(), 2)))
+                for actor in rng.sample(ACTOR_IDS, rng.randint(0, 2)):
+                    tags.append((article_id, "actor", actor, actor.upper(), round(rng.random(), 2)))
+                for state in rng.sample(STATES, rng.choice((0, 0, 1, 1, 2))):
+                    tags.append((article_id, "state", state, state, round(rng.random(), 2)))
+            conn.executemany(article_sql, rows)
+            conn.executemany(tag_sql, tags)
+            conn.executemany(search_sql, search_rows)
+            if article_id % 100_000 < chunk:
+                print(f"  {article_id:,} articles ({time.perf_counter() - started:.0f} s)", flush=True)
+        conn.execute(f"delete from {QUEUE_TABLE}")
+    print(f"loaded in {time.perf_counter() - started:.0f} s; building the exact-word index …", flush=True)
+    ensure_schema(db)  # recreates articles_fts from the loaded rows, and every trigger
+    with conn:
+        conn.execute("insert into articles_fts(articles_fts) values ('optimize')")
+        conn.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('optimize')")
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.execute("analyze")
+    conn.close()
+    tmp.rename(path)
+    for leftover in (Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        leftover.unlink(missing_ok=True)
+    size = path.stat().st_size / 1e9
+    print(f"generated {articles:,} articles in {time.perf_counter() - started:.0f} s ({size:.2f} GB)", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run(path: Path, repeat: int) -> dict:
+    import httpx
+
+    from db.search import parse_query, ranked_sql
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    name = path.stem
+    try:
+        client = httpx.Client(timeout=60)
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                if client.get(f"{base}/-/versions.json").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("radar serve did not start: " + (server.stderr.read() or b"").decode()[-2000:])
+            time.sleep(0.2)
+        bare = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        api_times: dict[str, list[float]] = {}
+        bare_times: dict[str, list[float]] = {}
+        hits: dict[str, int] = {}
+        plan = [(q, f) for q, f in QUERIES for _ in range(repeat)]
+        random.Random(1).shuffle(plan)
+        # One warm-up pass of each query (page cache, statement cache) before timing.
+        for query, filters in QUERIES + plan:
+            key = query + "".join(f" [{k}={v}]" for k, v in filters.items())
+            params = "&".join(f"{k}={quote(v)}" for k, v in filters.items())
+            url = f"{base}/{name}/-/search.json?q={quote(query)}" + (f"&{params}" if params else "")
+            sql = ranked_sql(filters)
+            sql_params = {"match": parse_query(query).match, "limit": 20, "offset": 0, **filters}
+            t0 = time.perf_counter()
+            response = client.get(url)
+            t1 = time.perf_counter()
+            rows = bare.execute(sql, sql_params).fetchall()
+            t2 = time.perf_counter()
+            response.raise_for_status()
+            payload = response.json()
+            assert len(payload["rows"]) == len(rows), (query, len(payload["rows"]), len(rows))
+            hits[key] = payload.get("window_matches", len(rows))
+            api_times.setdefault(key, []).append((t1 - t0) * 1000)
+            bare_times.setdefault(key, []).append((t2 - t1) * 1000)
+        # drop the warm-up sample
+        for times in (api_times, bare_times):
+            for key in times:
+                times[key] = times[key][1:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    all_api = [t for times in api_times.values() for t in times]
+    all_bare = [t for times in bare_times.values() for t in times]
+    return {
+        "articles": None,
+        "queries": {
+            key: {
+                "hits_ranked": hits[key],
+                "api_p50": statistics.median(api_times[key]),
+                "bare_p50": statistics.median(bare_times[key]),
+            }
+            for key in api_times
+        },
+        "api_p50": percentile(all_api, 0.50),
+        "api_p95": percentile(all_api, 0.95),
+        "bare_p50": percentile(all_bare, 0.50),
+        "bare_p95": percentile(all_bare, 0.95),
+        "samples": len(all_api),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=20_000, help="archive size (default 20,000)")
+    parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query")
+    parser.add_argument("--rebuild", action="store_true", help="generate the archive again")
+    parser.add_argument("--generate-only", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"search-{args.articles}.db"
+    if args.rebuild or not path.exists():
+        path.unlink(missing_ok=True)
+        generate(path, args.articles)
+    if args.generate_only:
+        return
+    result = run(path, args.repeat)
+    result["articles"] = args.articles
+    width = max(len(key) for key in result["queries"])
+    print(f"\n{'query':<{width}}  {'ranked':>7}  {'API p50':>8}  {'bare p50':>8}")
+    for key, row in result["queries"].items():
+        print(f"{key:<{width}}  {row['hits_ranked']:>7}  {row['api_p50']:>6.1f}ms  {row['bare_p50']:>6.1f}ms")
+    ratio50 = result["api_p50"] / result["bare_p50"] if result["bare_p50"] else float("nan")
+    ratio95 = result["api_p95"] / result["bare_p95"] if result["bare_p95"] else float("nan")
+    print(
+        f"\n{args.articles:,} articles, {result['samples']} searches each way:\n"
+        f"  Datasette JSON API  p50 {result['api_p50']:.1f} ms  p95 {result['api_p95']:.1f} ms\n"
+        f"  bare sqlite3        p50 {result['bare_p50']:.1f} ms  p95 {result['bare_p95']:.1f} ms\n"
+        f"  API / bare          p50 {ratio50:.2f}x  p95 {ratio95:.2f}x   (goal: p95 < 30 ms, <= 2x)"
+    )
+    (RESULTS / f"search-{args.articles}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Which served databases are Policy Radar archives, and the metadata they get.
+
+`publish/metadata.yaml` describes the archive under the name `radar`. Datasette names a database
+after its file (`demo.db` → `demo`), so the plugin hands that block to every archive it serves,
+whatever the name, and points the dashboards' queries at the first archive.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+METADATA = Path(__file__).with_name("metadata.yaml")
+CANONICAL = "radar"
+# An archive has these; the normalised search index is created by db.schema.ensure_schema.
+ARCHIVE_TABLES = {"articles", "tags", "sources", "articles_search"}
+# Tables and views whose rows are articles (an `id` column): tag filters and the search apply.
+ARTICLE_LISTS = ("articles", "articles_with_tags", "articles_feed")
+
+_archives: dict[tuple[str, str], bool] = {}
+
+
+def is_archive(datasette, name: str | None) -> bool:
+    """True for a served database that has the archive's tables (checked once per file)."""
+    if not name:
+        return False
+    database = datasette.databases.get(name)
+    if database is None or database.is_memory or not database.path:
+        return False
+    key = (name, str(database.path))
+    if key not in _archives:
+        try:
+            conn = sqlite3.connect(f"file:{database.path}?mode=ro", uri=True)
+            try:
+                names = {row[0] for row in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            names = set()
+        _archives[key] = ARCHIVE_TABLES <= names
+    return _archives[key]
+
+
+def archive_names(datasette) -> list[str]:
+    return [name for name in datasette.databases if is_archive(datasette, name)]
+
+
+@lru_cache(maxsize=1)
+def _source() -> dict[str, Any]:
+    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+
+
+def _copy(value: Any) -> Any:
+    # Datasette merges metadata sources into the first one it gets: hand out copies.
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _point_at(config: Any, name: str) -> Any:
+    if isinstance(config, dict):
+        return {key: (name if key == "db" and item == CANONICAL else _point_at(item, name)) for key, item in config.items()}
+    if isinstance(config, list):
+        return [_point_at(item, name) for item in config]
+    return config
+
+
+def archive_metadata(datasette) -> dict[str, Any]:
+    """metadata.yaml with its `radar` block under the name of every served archive."""
+    names = archive_names(datasette)
+    source = _source()
+    metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins")}
+    block = source["databases"][CANONICAL]
+    metadata["databases"] = {name: _copy(block) for name in names}
+    if names:
+        metadata["plugins"] = _point_at(source.get("plugins") or {}, names[0])
+    return metadata

@@ -1,0 +1,118 @@
+"""Tag facets and tag filters on article lists, through the indexed `tags` link table.
+
+`?_facet_tag=topic` (or `facets: [{tag: topic}]` in metadata) counts the topics of the listed
+articles; each value links to `?_topic=<id>`, which keeps the articles carrying that tag. Kinds:
+topic, actor, state, place (municipality). Filters combine with AND.
+
+The same module makes Datasette's own `?_search=` German: for the article lists it replaces the
+search parameter with `db.search.normalise_query(...)`, so the search box, datasette-search-all,
+feeds and JSON all search the normalised index (docs/search.md).
+"""
+
+from __future__ import annotations
+
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.filters import FilterArguments
+from datasette.utils import path_with_added_args, path_with_removed_args
+
+from db.search import parse_query
+from publish.archive import ARTICLE_LISTS, is_archive
+
+# facet / filter name → tags.kind
+KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality"}
+LABELS = {"topic": "topic", "actor": "actor", "state": "Land", "place": "municipality"}
+
+
+def tag_filter_sql(kind: str, param: str) -> str:
+    return f"id IN (SELECT article_id FROM tags WHERE kind = '{kind}' AND value = :{param})"
+
+
+class TagFacet(Facet):
+    """Counts of one tag kind over the articles of the current list."""
+
+    type = "tag"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        qs_pairs = self.get_querystring_pairs()
+        facet_size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            name = config.get("simple") or config.get("kind")
+            if name not in KINDS:
+                continue
+            params = dict(self.params) if isinstance(self.params, dict) else {}
+            params["_radar_tag_kind"] = KINDS[name]
+            if " where " in self.sql.lower():
+                sql = (
+                    "SELECT value, max(label) AS label, count(*) AS count FROM tags "
+                    f"WHERE kind = :_radar_tag_kind AND article_id IN (SELECT id FROM ({self.sql})) "
+                    f"GROUP BY value ORDER BY count DESC, value LIMIT {facet_size + 1}"
+                )
+            else:  # the whole list: straight from the (kind, value) index
+                sql = (
+                    "SELECT value, max(label) AS label, count(*) AS count FROM tags "
+                    f"WHERE kind = :_radar_tag_kind GROUP BY value ORDER BY count DESC, value LIMIT {facet_size + 1}"
+                )
+            try:
+                rows = await self.ds.execute(
+                    self.database, sql, params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(name)
+                continue
+            arg = f"_{name}"
+            values = []
+            for row in rows.rows[:facet_size]:
+                selected = (arg, str(row["value"])) in qs_pairs
+                if selected:
+                    path = path_with_removed_args(self.request, {arg: str(row["value"])})
+                else:
+                    path = path_with_added_args(self.request, {arg: row["value"]})
+                values.append({
+                    "value": row["value"],
+                    "label": row["label"] or row["value"],
+                    "count": row["count"],
+                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
+                    "selected": selected,
+                })
+            results.append({
+                "name": name,
+                "type": self.type,
+                "hideable": source_and_config["source"] != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tag": name})),
+                "results": values,
+                "truncated": len(rows.rows) > facet_size,
+            })
+        return results, timed_out
+
+
+def tag_filters(request, database, table, datasette):
+    """`?_topic=ozg&_state=DE-HE`: articles carrying every given tag."""
+    if table not in ARTICLE_LISTS or not is_archive(datasette, database):
+        return None
+    wheres, params, descriptions = [], {}, []
+    for name, kind in KINDS.items():
+        for i, value in enumerate(request.args.getlist(f"_{name}")):
+            param = f"_radar_{name}_{i}"
+            wheres.append(tag_filter_sql(kind, param))
+            params[param] = value
+            descriptions.append(f'{LABELS[name]} is "{value}"')
+    if not wheres:
+        return None
+    return FilterArguments(wheres, params, descriptions)
+
+
+def german_search(request, database, table, datasette):
+    """Turn `?_search=` on the article lists into a normalised FTS5 expression (runs last, so its
+    `search` parameter replaces the one Datasette's own search filter set)."""
+    if "_search" not in request.args or table not in ARTICLE_LISTS or not is_archive(datasette, database):
+        return None
+    query = parse_query(request.args.get("_search"))
+    # An empty phrase matches nothing: a search of only common words finds nothing, with a note.
+    return FilterArguments([], {"search": query.match or '""'}, extra_context={"radar_search_notes": query.notes})

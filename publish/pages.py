@@ -1,0 +1,121 @@
+"""Template data for the archive's own pages: the article page and the article lists."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from publish.archive import ARTICLE_LISTS, is_archive
+from publish.facets import KINDS
+
+KIND_TITLES = {"topic": "Topics", "actor": "Actors", "state": "Länder", "municipality": "Municipalities"}
+_PARAGRAPHS = re.compile(r"\n\s*\n|\n")
+ARTICLE_SQL = """SELECT a.*, coalesce(nullif(s.name, ''), a.source_id) AS source_name, s.url AS source_url
+FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = :id"""
+TAGS_SQL = """SELECT kind, value, label, mentions, evidence, field, score, derived FROM tags
+WHERE article_id = :id ORDER BY kind, score DESC, value"""
+RELATED_SQL = """SELECT id, title, source_id, published, 'duplicate' AS relation FROM articles WHERE duplicate_of = :id
+UNION ALL SELECT id, title, source_id, published, 'original' FROM articles
+WHERE id = (SELECT duplicate_of FROM articles WHERE id = :id)"""
+LIST_TAGS_SQL = """SELECT article_id, kind, value, label FROM tags
+WHERE article_id IN (SELECT value FROM json_each(:ids)) AND kind IN ('topic', 'actor', 'state')
+ORDER BY article_id, kind DESC, score DESC"""
+
+
+def paragraphs(text: str | None) -> list[str]:
+    return [part.strip() for part in _PARAGRAPHS.split(text or "") if part.strip()]
+
+
+def tag_list_url(datasette, database: str, kind: str, value: str) -> str:
+    name = next(name for name, tag_kind in KINDS.items() if tag_kind == kind)
+    return datasette.urls.table(database, "articles") + "?" + urlencode({f"_{name}": value})
+
+
+async def article_vars(datasette, database: str, request) -> dict:
+    """Everything the article page shows, or {} when the row does not exist."""
+    article_id = (request.url_vars or {}).get("pks", "")
+    if not article_id.isdigit():
+        return {}
+    db = datasette.get_database(database)
+    row = (await db.execute(ARTICLE_SQL, {"id": int(article_id)})).first()
+    if row is None:
+        return {}
+    groups: dict[str, list[dict]] = {}
+    for tag in (await db.execute(TAGS_SQL, {"id": int(article_id)})).rows:
+        groups.setdefault(tag["kind"], []).append({
+            **dict(tag),
+            "label": tag["label"] or tag["value"],
+            "url": tag_list_url(datasette, database, tag["kind"], tag["value"]),
+        })
+    versions = (await db.execute("SELECT count(*) FROM article_versions WHERE article_id = :id", {"id": int(article_id)})).first()[0]
+    related = [dict(r) for r in (await db.execute(RELATED_SQL, {"id": int(article_id)})).rows]
+    article = dict(row)
+    return {
+        "radar_article": article,
+        "radar_paragraphs": paragraphs(article.get("body")),
+        "radar_tag_groups": [(KIND_TITLES[kind], groups[kind]) for kind in KIND_TITLES if kind in groups],
+        "radar_versions": versions,
+        "radar_versions_url": datasette.urls.table(database, "article_versions") + f"?article_id={int(article_id)}",
+        "radar_related": related,
+        "radar_source_list_url": datasette.urls.table(database, "articles") + "?" + urlencode({"source_id": article["source_id"]}),
+        "radar_search_url": datasette.urls.path(f"/{database}/-/search"),
+    }
+
+
+def list_vars(datasette, database: str, table: str) -> dict:
+    """For the article lists: a card layout, tags per row, the search page and feed links."""
+
+    async def radar_row_tags(ids) -> dict[str, list[dict]]:
+        ids = [int(i) for i in ids if str(i).isdigit()]
+        if not ids:
+            return {}
+        import json
+
+        rows = await datasette.get_database(database).execute(LIST_TAGS_SQL, {"ids": json.dumps(ids)})
+        found: dict[str, list[dict]] = {}
+        for row in rows.rows:
+            found.setdefault(str(row["article_id"]), []).append({
+                "kind": row["kind"], "label": row["label"] or row["value"],
+                "url": tag_list_url(datasette, database, row["kind"], row["value"]),
+            })
+        return found
+
+    return {
+        "radar_list": table == "articles",
+        "radar_row_tags": radar_row_tags,
+        "radar_search_url": datasette.urls.path(f"/{database}/-/search"),
+        "radar_feed_base": datasette.urls.table(database, "articles_feed", format="atom"),
+    }
+
+
+def empty_atom_feed(request, exception):
+    """A valid Atom feed without entries, for `.atom` lists that matched nothing."""
+    from datetime import datetime, timezone
+    from xml.sax.saxutils import escape
+
+    from datasette.utils.asgi import Response
+
+    if not request.path.endswith(".atom") or not isinstance(exception, ValueError) or "max()" not in str(exception):
+        return None
+    title = request.args.get("_feed_title") or "Policy Radar"
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<id>{escape(request.url)}</id><title>{escape(title)}</title><updated>{now}</updated>"
+        f'<link href="{escape(request.url, {chr(34): "&quot;"})}" rel="self"/></feed>'
+    )
+    return Response(body, content_type="application/xml; charset=utf-8")
+
+
+async def template_vars(template, database, table, view_name, request, datasette) -> dict:
+    if view_name == "index":
+        from publish.archive import archive_names
+
+        return {"radar_archives": archive_names(datasette)}
+    if not is_archive(datasette, database):
+        return {}
+    if view_name == "row" and table == "articles":
+        return await article_vars(datasette, database, request)
+    if view_name == "table" and table in ARTICLE_LISTS:
+        return list_vars(datasette, database, table)
+    return {}

@@ -1,1 +1,0 @@
-"""Datasette plugin hooks for Policy Radar (registered via the `datasette` entry point)."""
