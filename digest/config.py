@@ -8,6 +8,7 @@ password, HMAC secret) are never part of a repr, a log line or an error message.
 from __future__ import annotations
 
 import configparser
+import difflib
 import os
 import stat
 from collections.abc import Mapping
@@ -124,6 +125,12 @@ def load(config_file: str | Path | None = None, environ: Mapping[str, str] | Non
     from_file, warnings = read_file(config_file) if config_file else ({}, [])
     raw = {s.env: environ.get(s.env) if environ.get(s.env) not in (None, "") else from_file.get(s.env, s.default)
            for s in SETTINGS}
+    known = {s.env for s in SETTINGS} | {CONFIG_ENV}
+    for name in sorted(environ):
+        if name.startswith(("RADAR_SMTP_", "RADAR_DIGEST_")) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(f"unknown setting {name} is ignored{hint}")
     return build(raw), warnings
 
 

@@ -1,8 +1,11 @@
 """Subject, plain text and HTML of one digest, from Jinja2 templates in `digest/templates/`.
 
-The HTML template is autoescaped (scraped titles and teasers arrive as text, `<script>` included)
-and carries its CSS inline, since many mail clients drop `<style>` blocks. The plain-text template
-is its twin. Links to sources pass `safe_url`: only http(s) URLs become links.
+The HTML templates are autoescaped (scraped titles and teasers arrive as text, `<script>` included)
+and carry their CSS inline, since many mail clients drop `<style>` blocks; the plain-text templates
+are their twins. Links to sources pass `safe_url`: only http(s) URLs become links.
+
+An article looks the same in every subscriber's mail, so its HTML and text block (`item.html`,
+`item.txt`) is rendered once per run and reused; a mail is then mostly a join of ready blocks.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from digest.sections import Section
 from digest.select import Article
@@ -58,11 +62,17 @@ class Rendered:
     html: str
 
 
+@dataclass(frozen=True)
+class Block:
+    """One article, rendered: `html` is escaped markup, `text` plain text."""
+
+    html: Markup
+    text: str
+
+
 @dataclass
 class Links:
     base_url: str
-    unsubscribe_web: str
-    unsubscribe_mailto: str
 
     def article(self, article_id: int) -> str:
         return f"{self.base_url}/radar/articles/{article_id}"
@@ -74,44 +84,30 @@ class Links:
 class Renderer:
     """Compiles the templates once; `render` is then called once per subscriber."""
 
-    def __init__(self, vocab: Vocabulary):
+    def __init__(self, vocab: Vocabulary, base_url: str):
         self.vocab = vocab
+        self.links = Links(base_url)
         env = make_environment()
         self.html = env.get_template("digest.html")
         self.text = env.get_template("digest.txt")
+        self.item_html = env.get_template("item.html")
+        self.item_text = env.get_template("item.txt")
+        self.blocks: dict[int, Block] = {}
 
     def subject(self, week: str, count: int) -> str:
         what = plural(count, "neue Meldung", "neue Meldungen") if count else "keine neuen Meldungen"
         return f"Policy Radar {week_label_de(week)}: {what}"
 
-    def context(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-                links: Links) -> dict[str, Any]:
-        count = sum(len(section.articles) for section in sections)
-        return {
-            "week": week,
-            "week_label": week_label_de(week),
-            "week_range": week_range_de(week),
-            "last_week_label": week_label_de(summary.last_week),
-            "greeting": f"Guten Tag {subscriber.name}," if subscriber.name else "Guten Tag,",
-            "filters": subscriber.describe(self.vocab),
-            "weekday": WEEKDAY_NAMES_DE[subscriber.weekday],
-            "count": count,
-            "sections": [
-                {"title": s.title, "items": [self._item(a, links) for a in s.articles]} for s in sections
-            ],
-            "summary": summary,
-            "tables": [
-                {"title": KIND_LABELS[kind][1], "rows": rows}
-                for kind, rows in summary.view(subscriber).items()
-            ],
-            "rising": summary.rising,
-            "week_url": links.week(week),
-            "base_url": links.base_url,
-            "unsubscribe_web": links.unsubscribe_web,
-            "unsubscribe_mailto": links.unsubscribe_mailto,
-        }
+    def block(self, article: Article) -> Block:
+        """The article's HTML and text block, rendered on first use."""
+        block = self.blocks.get(article.id)
+        if block is None:
+            item = self._item(article)
+            block = Block(Markup(self.item_html.render(item=item)), self.item_text.render(item=item))
+            self.blocks[article.id] = block
+        return block
 
-    def _item(self, article: Article, links: Links) -> dict[str, Any]:
+    def _item(self, article: Article) -> dict[str, Any]:
         tags = []
         for kind in TAG_KINDS:
             labels = list(dict.fromkeys(t.label if kind == "municipality" else self.vocab.label(kind, t.value)
@@ -124,13 +120,45 @@ class Renderer:
             "source": article.source_name,
             "teaser": article.teaser,
             "tags": tags,
-            "archive_url": links.article(article.id),
+            "archive_url": self.links.article(article.id),
             "source_url": safe_url(article.url),
         }
 
+    def context(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
+                unsubscribe_web: str, unsubscribe_mailto: str) -> dict[str, Any]:
+        count = sum(len(section.articles) for section in sections)
+        return {
+            "week": week,
+            "week_label": week_label_de(week),
+            "week_range": week_range_de(week),
+            "last_week_label": week_label_de(summary.last_week),
+            "week_short": week_label_de(week).split("/")[0],  # "KW 39", the table column
+            "filtered": subscriber.has_filters,
+            "marked": any(own for rows in summary.view(subscriber).values() for _, own in rows),
+            "greeting": f"Guten Tag {subscriber.name}," if subscriber.name else "Guten Tag,",
+            "filters": subscriber.describe(self.vocab),
+            "weekday": WEEKDAY_NAMES_DE[subscriber.weekday],
+            "count": count,
+            "hidden": sum(section.hidden for section in sections),
+            "sections": [
+                {"title": s.title, "count": len(s.articles), "hidden": s.hidden,
+                 "blocks": [self.block(a) for a in s.visible]}
+                for s in sections
+            ],
+            "summary": summary,
+            "tables": [
+                {"title": KIND_LABELS[kind][1], "rows": rows}
+                for kind, rows in summary.view(subscriber).items()
+            ],
+            "rising": summary.rising,
+            "week_url": self.links.week(week),
+            "unsubscribe_web": unsubscribe_web,
+            "unsubscribe_mailto": unsubscribe_mailto,
+        }
+
     def render(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-               links: Links) -> Rendered:
-        context = self.context(subscriber, week, sections, summary, links)
+               unsubscribe_web: str, unsubscribe_mailto: str) -> Rendered:
+        context = self.context(subscriber, week, sections, summary, unsubscribe_web, unsubscribe_mailto)
         return Rendered(
             subject=self.subject(week, context["count"]),
             text=self.text.render(context),

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from db.digest_store import EMPTY, SENT, DigestStore
 from digest.compose import build_message
 from digest.config import DigestConfig
-from digest.render import Links, Renderer
+from digest.render import Renderer
 from digest.sections import group_by_topic
 from digest.select import WeekArticles
 from digest.send import Mailer, SendFailed, SmtpUnavailable
@@ -86,7 +86,7 @@ class DigestBuilder:
         self.vocab = Vocabulary.from_db(db)
         self.articles = WeekArticles(db, week)
         self.summary = summarise(db, week, self.vocab)
-        self.renderer = Renderer(self.vocab)
+        self.renderer = Renderer(self.vocab, config.base_url)
 
     def build(self, subscriber: Subscriber) -> tuple[EmailMessage | None, int]:
         """The mail and its number of articles; (None, 0) when empty and no mail is wanted."""
@@ -95,9 +95,8 @@ class DigestBuilder:
             return None, 0
         web, mailto = unsubscribe_urls(self.config.secret, subscriber.email, self.config.base_url,
                                        self.config.unsubscribe_addr)
-        links = Links(self.config.base_url, web, mailto)
         sections = group_by_topic(articles, subscriber, self.vocab)
-        rendered = self.renderer.render(subscriber, self.week, sections, self.summary, links)
+        rendered = self.renderer.render(subscriber, self.week, sections, self.summary, web, mailto)
         return build_message(subscriber, self.week, rendered, self.config, web, mailto), len(articles)
 
 

@@ -1,17 +1,21 @@
-"""The week's articles for one subscriber: SQL on the indexed `tags` table and on `articles_fts`.
+"""The week's articles for one subscriber: SQL on the indexed `tags` table and the search index.
 
 `WeekArticles` loads the week once (articles, their tags and source names); `select_ids` asks SQLite
 which of them match a subscriber's filters, so 1,000 subscribers cost 1,000 small indexed queries
 and no re-reading of article text. Articles marked `duplicate_of` another are left out.
+
+The free-text search is the archive's German search (`db/search.py`, docs/search.md): the same
+`normalise_query` as the published search page, over the normalised FTS5 table `articles_search`,
+so `Glasfaser` finds `Glasfaser-Ausbau` and `Städte` finds `Stadt` in the mail as on the site.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from db.search import SEARCH_TABLE, normalise_query, sync_search_index
 from digest.subscribers import Subscriber
 
 TEASER_FALLBACK_CHARS = 300  # an article without a teaser shows the start of its body, cut here
@@ -45,16 +49,6 @@ class Article:
                    default=0.0)
 
 
-def fts_query(text: str) -> str:
-    """Free text → an FTS5 MATCH expression that cannot be a syntax error or an injection.
-
-    Every whitespace-separated word becomes a quoted phrase (`"Online-Ausweis"` keeps its parts
-    adjacent), all phrases must match. FTS5 operators typed by a user are matched as words.
-    """
-    phrases = [word for word in text.split() if re.search(r"\w", word)]
-    return " ".join('"' + word.replace('"', '""') + '"' for word in phrases)
-
-
 def select_ids(db: Database, week: str, subscriber: Subscriber) -> list[int]:
     """Ids of the week's articles matching every filter kind the subscriber set, newest first."""
     where = ["a.week = ?", "a.duplicate_of is null"]
@@ -71,11 +65,11 @@ def select_ids(db: Database, week: str, subscriber: Subscriber) -> list[int]:
             )
             params.extend([kind, *values])
     if subscriber.search:
-        query = fts_query(subscriber.search)
-        if not query:
+        match = normalise_query(subscriber.search)
+        if not match:  # only common words: nothing can match (rejected when subscribing)
             return []
-        where.append("a.id in (select rowid from articles_fts where articles_fts match ?)")
-        params.append(query)
+        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
+        params.append(match)
     sql = f"select a.id from articles a where {' and '.join(where)} order by a.published desc, a.id desc"
     return [row[0] for row in db.execute(sql, params).fetchall()]
 
@@ -86,6 +80,7 @@ class WeekArticles:
     def __init__(self, db: Database, week: str):
         self.db = db
         self.week = week
+        sync_search_index(db)  # index what was stored since the archive was opened (db's own step)
         tags: dict[int, list[ArticleTag]] = {}
         for row in db.query(
             """select t.article_id, t.kind, t.value, t.label, t.score, t.derived

@@ -167,8 +167,12 @@ def validate(raw: Mapping[str, Any], vocab: Vocabulary) -> Subscriber:
     search = " ".join((raw.get("search") or "").split())
     if len(search) > MAX_SEARCH:
         problems.append(f"search is longer than {MAX_SEARCH} characters")
-    elif search and not re.search(r"\w", search):
-        problems.append(f"search {search!r} has no word to look for")
+    elif search:
+        from db.search import parse_query
+
+        parsed = parse_query(search)
+        if not parsed.ok:
+            problems.append(f"search {search!r} finds nothing: " + " ".join(parsed.notes))
 
     values: dict[str, tuple[str, ...]] = {}
     for kind in FILTER_KINDS:
