@@ -54,7 +54,7 @@ class Expect:
     actors: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
-    municipalities: list[str] = field(default_factory=list)  # lower bound, see README
+    municipalities: list[str] = field(default_factory=list)  # AGS, rules in tests/gold/README.md
 
 
 @dataclass

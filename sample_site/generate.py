@@ -74,7 +74,7 @@ ACTORS = [
     Actor("eu-kommission", "EU-Kommission", "Die EU-Kommission"),
 ]
 
-# (name as written, Land, AGS or None for kreisangehörige places)
+# (name as written, Land, AGS as in tests/gold/README.md)
 PLACES = [
     ("Wiesbaden", "DE-HE", "06414"), ("Kassel", "DE-HE", "06611"), ("Darmstadt", "DE-HE", "06411"),
     ("Augsburg", "DE-BY", "09761"), ("Nürnberg", "DE-BY", "09564"), ("Regensburg", "DE-BY", "09362"),
@@ -88,7 +88,7 @@ PLACES = [
     ("Kiel", "DE-SH", "01002"), ("Lübeck", "DE-SH", "01003"), ("Rostock", "DE-MV", "13003"),
     ("Schwerin", "DE-MV", "13004"), ("Erfurt", "DE-TH", "16051"), ("Jena", "DE-TH", "16053"),
     ("Potsdam", "DE-BB", "12054"), ("Cottbus", "DE-BB", "12052"), ("Hamburg", "DE-HH", "02000"),
-    ("Bremen", "DE-HB", "04011"), ("Berlin", "DE-BE", "11000"), ("Saarbrücken", "DE-SL", None),
+    ("Bremen", "DE-HB", "04011"), ("Berlin", "DE-BE", "11000"), ("Saarbrücken", "DE-SL", "10041100"),
     ("Landkreis Harz", "DE-ST", "15085"), ("Rhein-Sieg-Kreis", "DE-NW", "05382"),
     ("Landkreis Ludwigsburg", "DE-BW", "08118"), ("Landkreis Fulda", "DE-HE", "06631"),
     ("Landkreis Görlitz", "DE-SN", "14626"), ("Landkreis Ebersberg", "DE-BY", "09175"),

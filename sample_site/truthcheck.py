@@ -69,28 +69,43 @@ STATE_FORMS: dict[str, str] = {
     "DE-TH": r"Thüringen|thüringisch",
 }
 
-# Places named in the content → their Land (derived state tags). Adjectives (`Dresdner`) included.
-PLACE_FORMS: dict[str, str] = {
-    r"\bWiesbaden": "DE-HE", r"\bKassel": "DE-HE", r"\bDarmstadt": "DE-HE", r"\bFulda": "DE-HE",
-    r"\bGießen": "DE-HE", r"\bFrankfurt am Main|\bFrankfurter": "DE-HE", r"\bOffenbach": "DE-HE",
-    r"\bAugsburg": "DE-BY", r"\bMünchen|\bMünchner": "DE-BY", r"\bNürnberg": "DE-BY",
-    r"\bRegensburg": "DE-BY", r"\bEbersberg": "DE-BY", r"\bBamberg": "DE-BY", r"\bWürzburg": "DE-BY",
-    r"\bDresden|\bDresdner": "DE-SN", r"\bLeipzig": "DE-SN", r"\bChemnitz": "DE-SN",
-    r"\bGörlitz": "DE-SN",
-    r"\bMerseburg": "DE-ST", r"\bMagdeburg": "DE-ST", r"\bHalle \(Saale\)": "DE-ST",
-    r"Landkreis(?:es)? Harz": "DE-ST", r"\bSaalekreis": "DE-ST",
-    r"\bGöttingen": "DE-NI", r"\bOsnabrück": "DE-NI", r"\bEmsland": "DE-NI", r"\bWolfsburg": "DE-NI",
-    r"\bKöln|\bKölner": "DE-NW", r"\bDüsseldorf": "DE-NW", r"\bDortmund": "DE-NW",
-    r"\bAachen": "DE-NW", r"\bMünster\b": "DE-NW", r"\bBielefeld": "DE-NW", r"Rhein-Sieg-Kreis": "DE-NW",
-    r"\bSteinfurt": "DE-NW", r"\bPaderborn": "DE-NW",
-    r"\bStuttgart": "DE-BW", r"\bKarlsruhe": "DE-BW", r"\bFreiburg": "DE-BW", r"\bUlm\b|\bUlmer": "DE-BW",
-    r"\bLudwigsburg": "DE-BW", r"\bHeidelberg": "DE-BW", r"\bKonstanz": "DE-BW", r"Ostalbkreis": "DE-BW",
-    r"\bMainz": "DE-RP", r"\bTrier": "DE-RP",
-    r"\bSaarbrücken": "DE-SL",
-    r"\bKiel\b|\bKieler": "DE-SH", r"\bLübeck": "DE-SH", r"\bFlensburg": "DE-SH",
-    r"\bRostock": "DE-MV", r"\bSchwerin": "DE-MV", r"Vorpommern-Greifswald": "DE-MV",
-    r"\bErfurt": "DE-TH", r"\bGotha": "DE-TH", r"\bJena\b|\bJenaer": "DE-TH",
-    r"\bPotsdam": "DE-BB", r"\bCottbus": "DE-BB", r"Oder-Spree": "DE-BB",
+# Places named in the content → (Land, AGS) following tests/gold/README.md: a city name means the
+# kreisfreie Stadt, `Landkreis X` the district, adjectives (`Dresdner`) count, a name inside another
+# name does not, city states get Land and AGS. Only places that occur in the texts are listed.
+PLACE_FORMS: dict[str, tuple[str, str]] = {
+    r"\bWiesbaden": ("DE-HE", "06414"), r"(?<!Landkreis )\bKassel": ("DE-HE", "06611"),
+    r"Landkreis Kassel": ("DE-HE", "06633"), r"\bDarmstadt(?!-)": ("DE-HE", "06411"),
+    r"Landkreis Fulda": ("DE-HE", "06631"),
+    r"\bAugsburg": ("DE-BY", "09761"), r"\bMünchen|\bMünchner": ("DE-BY", "09162"),
+    r"Landkreis Ebersberg": ("DE-BY", "09175"),
+    r"\bDresden|\bDresdner": ("DE-SN", "14612"), r"\bLeipzig": ("DE-SN", "14713"),
+    r"\bChemnitz": ("DE-SN", "14511"),
+    r"\bMerseburg": ("DE-ST", "15088220"), r"\bSaalekreis": ("DE-ST", "15088"),
+    r"\bMagdeburg": ("DE-ST", "15003"), r"\bHalle \(Saale\)": ("DE-ST", "15002"),
+    r"Landkreis(?:es)? Harz": ("DE-ST", "15085"),
+    r"(?<!Landkreis )\bGöttingen": ("DE-NI", "03159016"), r"Landkreis Göttingen": ("DE-NI", "03159"),
+    r"\bOsnabrück": ("DE-NI", "03404"), r"Landkreis Emsland": ("DE-NI", "03454"),
+    r"\bKöln|\bKölner": ("DE-NW", "05315"), r"\bDüsseldorf": ("DE-NW", "05111"),
+    r"\bDortmund": ("DE-NW", "05913"), r"\bAachen": ("DE-NW", "05334002"),
+    r"\bMünster\b": ("DE-NW", "05515"), r"\bBielefeld": ("DE-NW", "05711"),
+    r"\bStuttgart": ("DE-BW", "08111"), r"\bUlm\b|\bUlmer": ("DE-BW", "08421"),
+    r"Landkreis Ludwigsburg": ("DE-BW", "08118"), r"Landkreis Konstanz": ("DE-BW", "08335"),
+    r"Ostalbkreis": ("DE-BW", "08136"),
+    r"\bMainz\b": ("DE-RP", "07315"), r"\bTrier\b": ("DE-RP", "07211"),
+    r"\bSaarbrücken": ("DE-SL", "10041100"),
+    r"\bKiel\b|\bKieler": ("DE-SH", "01002"), r"\bLübeck": ("DE-SH", "01003"),
+    r"\bRostock": ("DE-MV", "13003"), r"\bSchwerin": ("DE-MV", "13004"),
+    r"\bErfurt": ("DE-TH", "16051"), r"\bJena\b": ("DE-TH", "16053"),
+    r"Landkreis Gotha": ("DE-TH", "16067"),
+    r"\bPotsdam(?!-)": ("DE-BB", "12054"), r"\bCottbus": ("DE-BB", "12052"),
+    r"\bBerlin": ("DE-BE", "11000"), r"\bHamburg": ("DE-HH", "02000"),
+    r"\bBrem(?:en|er)\b": ("DE-HB", "04011"), r"\bBremerhaven": ("DE-HB", "04012"),
+    # generator places (sample_site/generate.py)
+    r"\bNürnberg": ("DE-BY", "09564"), r"\bRegensburg": ("DE-BY", "09362"),
+    r"\bWolfsburg": ("DE-NI", "03103"), r"\bKarlsruhe": ("DE-BW", "08212"),
+    r"\bHeidelberg": ("DE-BW", "08221"), r"Rhein-Sieg-Kreis": ("DE-NW", "05382"),
+    r"Landkreis Görlitz": ("DE-SN", "14626"), r"Landkreis Oder-Spree": ("DE-BB", "12067"),
+    r"Landkreis Vorpommern-Greifswald": ("DE-MV", "13075"),
 }
 
 TOPIC_FORMS: dict[str, str] = {
@@ -132,7 +147,7 @@ def _compile(forms: dict[str, str], flags: int = 0) -> dict[str, re.Pattern[str]
 
 _ACTORS = _compile(ACTOR_FORMS)
 _STATES = _compile(STATE_FORMS)
-_PLACES = {re.compile(p): state for p, state in PLACE_FORMS.items()}
+_PLACES = {re.compile(p): place for p, place in PLACE_FORMS.items()}
 _TOPICS = _compile(TOPIC_FORMS)
 
 
@@ -140,10 +155,12 @@ def found_tags(text: str) -> dict[str, set[str]]:
     """Ids whose strict surface forms occur in `text` (URLs and e-mail addresses removed)."""
     text = URL.sub(" ", text)
     states = {k for k, rx in _STATES.items() if rx.search(text)}
-    states |= {state for rx, state in _PLACES.items() if rx.search(text)}
+    places = [place for rx, place in _PLACES.items() if rx.search(text)]
+    states |= {state for state, _ in places}
     return {
         "actors": {k for k, rx in _ACTORS.items() if rx.search(text)},
         "states": states,
+        "municipalities": {ags for _, ags in places},
         "topics": {k for k, rx in _TOPICS.items() if rx.search(text)},
     }
 
@@ -152,17 +169,17 @@ def check_article(art: Article) -> list[str]:
     """Differences between the text and `expect`, as readable messages (empty = consistent)."""
     problems = []
     found = found_tags(art.text)
-    for kind in ("actors", "states", "topics"):
+    for kind in ("actors", "states", "topics", "municipalities"):
         expected = set(getattr(art.expect, kind))
         for missing in sorted(found[kind] - expected):
-            problems.append(f"{art.source}/{art.slug}: text mentions {kind[:-1]} {missing!r} not in expect")
+            problems.append(f"{art.source}/{art.slug}: text mentions {kind} {missing!r} not in expect")
         for extra in sorted(expected - found[kind]):
-            problems.append(f"{art.source}/{art.slug}: expect has {kind[:-1]} {extra!r} without a mention")
+            problems.append(f"{art.source}/{art.slug}: expect has {kind} {extra!r} without a mention")
     extra_text = " ".join(x for x in (art.kicker, art.caption, art.credit) if x)
     side = found_tags(extra_text)
-    for kind in ("actors", "states", "topics"):
+    for kind in ("actors", "states", "topics", "municipalities"):
         for stray in sorted(side[kind] - set(getattr(art.expect, kind))):
-            problems.append(f"{art.source}/{art.slug}: kicker/caption names {kind[:-1]} {stray!r} "
+            problems.append(f"{art.source}/{art.slug}: kicker/caption names {kind} {stray!r} "
                             "that title/teaser/body do not")
     return problems
 
