@@ -143,6 +143,9 @@ class DigestStore:
         """E-mail addresses whose digest for `week` was sent (or was empty and skipped)."""
         return {row["email"] for row in self.db.query("select email from digest_log where week = ?", [week])}
 
+    def is_done(self, email: str, week: str) -> bool:
+        return bool(self.db["digest_log"].count_where("email = ? and week = ?", [email, week]))
+
     def mark_done(self, email: str, week: str, status: str, message_id: str | None = None, items: int = 0) -> None:
         """Record one (subscriber, week) as done, committed at once in its own transaction."""
         if status not in (SENT, EMPTY):

@@ -125,6 +125,10 @@ def send_all(builder: DigestBuilder, subscribers: list[Subscriber], store: Diges
     """Send each mail over the open `mailer`; log each (subscriber, week) right after acceptance."""
     week = builder.week
     for index, subscriber in enumerate(subscribers):
+        if store.is_done(subscriber.email, week):  # cheap second look, right before sending
+            report.already_done += 1
+            progress()
+            continue
         message, items = builder.build(subscriber)
         if message is None:
             store.mark_done(subscriber.email, week, EMPTY)

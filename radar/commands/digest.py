@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
 from datetime import date, datetime
@@ -83,37 +84,40 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
     due_by = None if week else day
     week = week or last_complete_week(day)
     store = DigestStore(db_path)
-    subscribers = [Subscriber.from_row(row) for row in store.list_subscribers()]
-    report = Report(week=week, mode="send" if send else "out", subscribers=len(subscribers))
-    if only:
-        wanted = {normalise_email(email) for email in only}
-        unknown = wanted - {s.email for s in subscribers}
-        if unknown:
-            raise click.ClickException("not subscribed: " + ", ".join(sorted(unknown)))
-        subscribers = [s for s in subscribers if s.email in wanted]
-    due, report.not_due = select_due(subscribers, week, due_by)
-    done = store.done_for_week(week)
-    todo = [s for s in due if s.email not in done]
-    report.already_done = len(due) - len(todo)
-    if not todo:
-        click.echo(report.line())
-        return
-
-    builder = DigestBuilder(store.db, week, config)
-    with _progress(len(todo)) as bar:
-        if out_dir:
-            write_all(builder, todo, out_dir, report, progress=bar)
-            click.echo(report.line() + f" → {out_dir}")
+    with contextlib.ExitStack() as stack:
+        if send:  # before reading digest_log: a run that just finished must not be repeated
+            try:
+                stack.enter_context(send_lock(db_path))
+            except Locked as exc:
+                raise click.ClickException(str(exc)) from None
+        subscribers = [Subscriber.from_row(row) for row in store.list_subscribers()]
+        report = Report(week=week, mode="send" if send else "out", subscribers=len(subscribers))
+        if only:
+            wanted = {normalise_email(email) for email in only}
+            unknown = wanted - {s.email for s in subscribers}
+            if unknown:
+                raise click.ClickException("not subscribed: " + ", ".join(sorted(unknown)))
+            subscribers = [s for s in subscribers if s.email in wanted]
+        due, report.not_due = select_due(subscribers, week, due_by)
+        done = store.done_for_week(week)
+        todo = [s for s in due if s.email not in done]
+        report.already_done = len(due) - len(todo)
+        if not todo:
+            click.echo(report.line())
             return
-        try:
-            with send_lock(db_path), Mailer(config.smtp, on_retry=lambda line: click.echo(
-                    f"Retrying: {line}", err=True)) as mailer:
-                send_all(builder, todo, store, mailer, report, progress=bar,
-                         on_failure=lambda email, reason: click.echo(f"Failed: {email}: {reason}", err=True))
-        except Locked as exc:
-            raise click.ClickException(str(exc)) from None
-        except SmtpUnavailable as exc:  # before the first mail: nothing was sent or recorded
-            raise click.ClickException(f"{exc}; nothing sent") from None
+
+        builder = DigestBuilder(store.db, week, config)
+        with _progress(len(todo)) as bar:
+            if out_dir:
+                write_all(builder, todo, out_dir, report, progress=bar)
+                click.echo(report.line() + f" → {out_dir}")
+                return
+            try:
+                with Mailer(config.smtp, on_retry=lambda line: click.echo(f"Retrying: {line}", err=True)) as mailer:
+                    send_all(builder, todo, store, mailer, report, progress=bar,
+                             on_failure=lambda email, reason: click.echo(f"Failed: {email}: {reason}", err=True))
+            except SmtpUnavailable as exc:  # before the first mail: nothing was sent or recorded
+                raise click.ClickException(f"{exc}; nothing sent") from None
     if report.aborted:
         raise click.ClickException(f"{report.aborted}; stopped: {report.line()}")
     click.echo(report.line())
