@@ -19,9 +19,8 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
 
     Example: radar demo --port 8001
     """
-    from sample_site.server import SampleSite
-
     from publish.serve import datasette_command
+    from sample_site.server import SampleSite
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     with SampleSite() as site:
