@@ -116,9 +116,25 @@ class WeekArticles:
         return len(self.articles)
 
     def for_subscriber(self, subscriber: Subscriber) -> list[Article]:
+        """The subscriber's articles, newest first, each text once.
+
+        The archive marks near-duplicates with `duplicate_of`; as a last guard the same title,
+        date and teaser under a second URL (a syndicated copy not yet linked) is shown once too."""
         if not self.articles:
             return []
-        return [self.articles[i] for i in select_ids(self.db, self.week, subscriber) if i in self.articles]
+        position: dict[tuple[str, str, str], int] = {}
+        out: list[Article] = []
+        for article_id in select_ids(self.db, self.week, subscriber):
+            article = self.articles.get(article_id)
+            if article is None:
+                continue
+            key = (article.title.casefold(), (article.published or "")[:10], article.teaser.casefold())
+            if key not in position:
+                position[key] = len(out)
+                out.append(article)
+            elif article.id < out[position[key]].id:  # the copy stored first stands for the text
+                out[position[key]] = article
+        return out
 
 
 def _cut(text: str) -> str:

@@ -204,3 +204,14 @@ def test_long_weeks_are_capped_per_section_and_per_mail(tmp_path):
     assert "45 neue Meldungen im Archiv. Hier die neuesten 20, die übrigen 25 im Archiv." in " ".join(text.split())
     assert "20 weitere Meldungen zu Cloud im Archiv:" in text and "5 weitere Meldungen zu OZG im Archiv:" in text
     assert "5 weitere Meldungen zu OZG im Archiv</a>" in html
+
+
+def test_a_syndicated_copy_not_yet_linked_is_shown_once(tmp_path):
+    original = article(1, "2025-09-24", "Kommunales Finanzwesen aus der Cloud", teaser="MACH zieht um.")
+    copy = {**article(2, "2025-09-24", "Kommunales Finanzwesen aus der Cloud", teaser="MACH zieht um."),
+            "url": "https://mirror.example/k21/finanzwesen"}
+    other_day = article(3, "2025-09-25", "Kommunales Finanzwesen aus der Cloud", teaser="MACH zieht um.")
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    writer.upsert_articles([original, copy, other_day])
+    week = WeekArticles(writer.db, SAMPLE_WEEK)
+    assert [a.id for a in week.for_subscriber(Subscriber(email="a@example.org"))] == [3, 1]
