@@ -8,6 +8,7 @@ import click
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
+from radar.commands.export import export_command
 from radar.commands.ingest import ingest_command
 from radar.commands.reparse import reparse_command
 from radar.commands.serve import serve_command
@@ -25,6 +26,7 @@ cli.add_command(crawl_command, "crawl")
 cli.add_command(sources_command, "sources")
 cli.add_command(reparse_command, "reparse")
 cli.add_command(serve_command, "serve")
+cli.add_command(export_command, "export")
 cli.add_command(demo_command, "demo")
 cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
