@@ -116,7 +116,7 @@ def redis_settings(url: str, crawl_id: str, *, worker_id: str | None = None, wor
     pipelines.pop(STORE_PIPELINE, None)  # workers never write SQLite (absent, so TagPipeline tags here)
     pipelines["crawler.redis_pipeline.RedisQueuePipeline"] = 800
     spider_mws = dict(project.getdict("SPIDER_MIDDLEWARES"))
-    spider_mws["crawler.distributed.SharedStartMiddleware"] = 1
+    spider_mws["crawler.distributed.SharedPassMiddleware"] = 1
     return {
         # scrapy-redis: shared scheduler queue and duplicate filter, kept when a worker stops
         "SCHEDULER": "crawler.distributed.LeasingScheduler",
@@ -167,6 +167,13 @@ local function requeue(leases, queue)
 end
 """
 
+# scrapy-redis's enqueue (SADD, then ZADD) as one step; ARGV[1] is '' for dont_filter requests.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # Put back every lease of every worker whose heartbeat expired (ARGV[1] is the caller).
 _RECLAIM_DEAD = _REQUEUE_FN + """
 local moved = 0
@@ -179,8 +186,21 @@ end
 return moved
 """
 
-# Put back this worker's own unfinished leases (on close).
+# Put back this worker's own unfinished leases (on close, and orphans when idle).
 _REQUEUE_OWN = _REQUEUE_FN + "return requeue(KEYS[1], KEYS[2])"
+
+# Put back the given leases of this worker (requests to be done again).
+_REQUEUE_FIELDS = """
+for _, field in ipairs(ARGV) do
+  local data = redis.call('HGET', KEYS[1], field)
+  if data then
+    local score = tonumber(string.match(field, ':([^:]*)$')) or 0
+    redis.call('ZADD', KEYS[2], score, data)
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
+return #ARGV
+"""
 
 # Is the crawl quiet: shared queue empty and no lease held by anyone (live or dead)?
 _QUIET_FN = """
@@ -282,7 +302,7 @@ class LeasingScheduler(Scheduler):
                             or settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8))
         self.info = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
                                 "joined": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        self._held: dict[Request, str] = {}
+        self._held: dict[Request, tuple[str, int]] = {}  # request → (lease field, Redis errors then)
         self._seq = 0
         self._quiet_since: float | None = None
         self._redis_down_since: float | None = None
@@ -292,8 +312,10 @@ class LeasingScheduler(Scheduler):
         self.pass_finished = False
         register = self.server.register_script
         self._pop = register(_POP_LEASE)
+        self._enqueue = register(_ENQUEUE)
         self._reclaim_script = register(_RECLAIM_DEAD)
         self._requeue_own = register(_REQUEUE_OWN)
+        self._requeue_fields = register(_REQUEUE_FIELDS)
         self._busy = register(_BUSY)
         self._join = register(_JOIN)
         self._leave = register(_LEAVE)
@@ -356,9 +378,35 @@ class LeasingScheduler(Scheduler):
         if got is None:
             return None
         request, field = got
-        self._held[request] = field
+        self._held[request] = (field, self._redis_errors())
         self._stat("scheduler/dequeued/redis", 1)
         return request
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Duplicate check and enqueue in one script: a request is never "seen" but not queued."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        try:
+            added = self._enqueue(keys=[self.df.key, self.queue.key],
+                                  args=[fingerprint, -request.priority, self.queue._encode_request(request)])
+        except Exception as exc:  # Redis unreachable: the parent request will be redone, see _sweep
+            self._stat("radar/errors/redis", 1)
+            logger.warning("worker %s: cannot enqueue %s: %s", self.worker_id, request.url, exc)
+            return False
+        if not added:
+            self.df.log(request, self.spider)
+            return False
+        self._stat("scheduler/enqueued/redis", 1)
+        return True
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return super().has_pending_requests()
+        except Exception:  # Redis unreachable: let the engine go idle; _on_idle decides what next
+            return False
+
+    def _redis_errors(self) -> int:
+        stats = getattr(self, "stats", None)
+        return int(stats.get_value("radar/errors/redis", 0)) if stats is not None else 0
 
     def _backlog(self) -> int:
         """Requests this worker has taken that are not transferring yet (see "No hoarding")."""
@@ -369,15 +417,30 @@ class LeasingScheduler(Scheduler):
         return len(downloader.active) - transferring  # in middlewares, robots.txt waits or slot queues
 
     def _sweep(self) -> None:
-        """Release the leases of requests the engine has completely finished."""
+        """Release the leases of requests the engine has completely finished.
+
+        If pushing to Redis failed while a request was held (a link or an item may be missing),
+        its lease goes back into the queue instead, so the request is done again.
+        """
         if not self._held:
             return
         slot = _engine_slot(self.crawler.engine)
         inprogress = slot.inprogress if slot is not None else ()
         done = [request for request in self._held if request not in inprogress]
-        if done:
-            fields = [self._held.pop(request) for request in done]
-            self.server.hdel(self.keys.leases(self.worker_id), *fields)
+        if not done:
+            return
+        errors = self._redis_errors()
+        release = [self._held[r][0] for r in done if self._held[r][1] == errors]
+        redo = [self._held[r][0] for r in done if self._held[r][1] != errors]
+        k = self.keys
+        if release:
+            self.server.hdel(k.leases(self.worker_id), *release)
+        if redo:
+            self._requeue_fields(keys=[k.leases(self.worker_id), k.requests], args=redo)
+            logger.warning("worker %s: %d requests are done again (Redis failed while they ran)",
+                           self.worker_id, len(redo))
+        for request in done:  # only once Redis has the outcome
+            del self._held[request]
 
     def _reclaim(self) -> int:
         k = self.keys
@@ -422,6 +485,8 @@ class LeasingScheduler(Scheduler):
         k = self.keys
         try:
             self._sweep()
+            if not self._held:  # idle: a lease of ours Redis has but we do not know (its reply was lost)
+                self._requeue_own(keys=[k.leases(self.worker_id), k.requests])
             self._reclaim()
             busy = bool(self._busy(keys=[k.workers, k.requests], args=[k.worker_prefix, k.leases_prefix]))
             self._redis_down_since = None
@@ -446,23 +511,60 @@ class LeasingScheduler(Scheduler):
             stats.inc_value(key, value)
 
 
-class SharedStartMiddleware:
-    """Start requests go through the shared duplicate filter, so N workers fetch a start URL once.
+class _Forgetful(set):
+    """A set that remembers nothing: `x in s` is always False."""
 
-    (Scrapy marks start requests `dont_filter`; in a shared crawl every worker would fetch them.)
+    def __contains__(self, item: object) -> bool:
+        return False
+
+    def add(self, item: Any) -> None:
+        pass
+
+
+class SharedPassMiddleware:
+    """Within a pass, start and list pages go through the shared duplicate filter.
+
+    Scrapy marks start requests `dont_filter`, and our spiders mark list pages `dont_filter` (they
+    change every day, so no run may remember them). Our duplicate filter lives for one pass only, so
+    filtering them is right here, and it is what lets N workers fetch a start URL once. The spider's
+    own per-process memory of list pages (`listing_seen`) is switched off in favour of the shared
+    filter: a list page whose lease comes back (its worker died, or Redis failed while it ran) must
+    be able to request its next page again, which the shared filter allows only if that request
+    never reached Redis.
     """
+
+    def __init__(self, crawler: Crawler):
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedPassMiddleware:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        if isinstance(getattr(spider, "listing_seen", None), set):
+            spider.listing_seen = _Forgetful()
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item_or_request in start:
-            yield self._filterable(item_or_request)
+            yield self._filterable(item_or_request, start=True)
 
     def process_start_requests(self, start_requests: Iterable[Any], spider: Any) -> Iterable[Any]:
         for item_or_request in start_requests:  # Scrapy < 2.13
+            yield self._filterable(item_or_request, start=True)
+
+    def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterable[Any]:
+        for item_or_request in result:
+            yield self._filterable(item_or_request)
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any],
+                                          spider: Any = None) -> AsyncIterator[Any]:
+        async for item_or_request in result:
             yield self._filterable(item_or_request)
 
     @staticmethod
-    def _filterable(item_or_request: Any) -> Any:
-        if isinstance(item_or_request, Request) and item_or_request.dont_filter:
+    def _filterable(item_or_request: Any, start: bool = False) -> Any:
+        if (isinstance(item_or_request, Request) and item_or_request.dont_filter
+                and (start or item_or_request.meta.get("role") == "listing")):
             return item_or_request.replace(dont_filter=False)
         return item_or_request
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
+from redis.exceptions import RedisError
 from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.redis_queue import CrawlKeys, check_crawl_id, encode_item
 
@@ -40,7 +41,12 @@ class RedisQueuePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         record = ItemAdapter(item).asdict()
         entry = encode_item(record, crawl=self.keys.crawl, worker=self.worker_id)
-        self.server.lpush(self.keys.items, entry)
+        try:
+            self.server.lpush(self.keys.items, entry)
+        except RedisError as exc:
+            # Counted: the scheduler then puts the request back in the queue instead of releasing it.
+            self.crawler.stats.inc_value("radar/errors/redis")
+            raise DropItem(f"cannot push to Redis ({exc}); the page will be fetched again") from exc
         self.crawler.stats.inc_value("radar/queued")
         self.crawler.stats.inc_value(f"radar/queued/{record.get('kind') or 'article'}")
         return item
