@@ -3,10 +3,13 @@
 - `radar.tokenizer.v1`: the German tokenizer plus one infix rule that splits hyphens inside words
   (`OZG-Umsetzung` → `OZG - Umsetzung`), so abbreviations in compounds are whole tokens. URLs and
   e-mail addresses stay single tokens (the URL rule runs before infixes), so `www.bsi.bund.de` is no BSI.
-- `radar_matcher`: PhraseMatchers (LOWER and ORTH) plus cached per-lexeme stem/regex rules; every
-  candidate goes to `doc.spans["radar_candidates"]` (overlaps allowed).
-- `radar_resolver`: context checks, blockers and longest-match; the result is `doc.spans["radar"]`
-  (label = kind, kb_id = taxonomy id, id = "weak" for a bare ambiguous place name without a cue).
+- `radar_matcher`: PhraseMatchers (LOWER and ORTH) plus cached per-lexeme stem/regex rules find the
+  candidates; context checks, blockers and longest-match (nlp/resolve.py) pick the mentions, written
+  to `doc.spans["radar"]` (label = kind, kb_id = taxonomy id, id = "weak" for generic evidence or a
+  bare ambiguous place name without a cue). The same mentions are kept as compact tuples in
+  `doc.user_data["radar"]` for the Tagger, which switches `write_spans` off (Span objects cost
+  about a tenth of the tagging time). With `keep_candidates`, every overlapping candidate is also
+  kept in `doc.spans["radar_candidates"]` (for debugging a taxonomy; it costs time).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from spacy.attrs import ORTH
+import numpy as np
+
+from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.language import Language
 from spacy.lang.char_classes import ALPHA
 from spacy.matcher import PhraseMatcher
@@ -23,7 +28,6 @@ from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, registry
 
 from nlp.patterns import (
-    BLOCK,
     lemma_forms_for,
     lemma_needed,
     phrases,
@@ -31,12 +35,32 @@ from nlp.patterns import (
     split_key,
     stem_rules,
 )
+from nlp.resolve import Resolver
 from nlp.taxonomy import load_cached
 
 CANDIDATES = "radar_candidates"
 RESOLVED = "radar"
 HYPHEN_INFIX = rf"(?<=[{ALPHA}0-9])[-\u2010\u2011](?=[{ALPHA}0-9])"
-GEO = ("state", "municipality")
+
+
+def trie_pattern(words) -> str:
+    """One regex for many literal words, shaped as a prefix tree so the engine never backtracks
+    through hundreds of alternatives (`cyberangriff|cyberabwehr` → `cyber(?:a(?:ngriff|bwehr))`)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        if list(node) == [""]:
+            return ""
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return body if "" not in node else "(?:" + body + ")?"
+
+    return emit(trie)
 
 
 @registry.tokenizers("radar.tokenizer.v1")
@@ -56,8 +80,11 @@ def create_radar_tokenizer() -> Callable[[Language], object]:
 class RadarMatcher:
     """Find every taxonomy candidate in a Doc."""
 
-    def __init__(self, nlp: Language, name: str, taxonomy_dir: str):
+    def __init__(self, nlp: Language, name: str, taxonomy_dir: str, keep_candidates: bool = False,
+                 write_spans: bool = True):
         self.name = name
+        self.keep_candidates = keep_candidates
+        self.write_spans = write_spans
         taxonomy = load_cached(Path(taxonomy_dir) if taxonomy_dir else None)
         strings = nlp.vocab.strings
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -72,19 +99,31 @@ class RadarMatcher:
             docs = list(nlp.tokenizer.pipe(dict.fromkeys(texts)))
             (self.orth if case else self.lower).add(key, docs)
         tokenize = lambda text: [t.text for t in nlp.make_doc(text)]  # noqa: E731
-        self.prefix: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self.prefix: dict[str, list[tuple[int, tuple[str, ...], bool]]] = {}
         self.anywhere: list[tuple[str, int, tuple[str, ...]]] = []
         for rule in stem_rules(taxonomy, tokenize):
             h = self._register(strings, rule.key)
             last, before = rule.parts[-1], rule.parts[:-1]
-            if rule.anywhere:
+            if rule.anywhere and not before:
                 self.anywhere.append((last, h, before))
             else:
-                self.prefix.setdefault(last, []).append((h, before))
+                self.prefix.setdefault(last, []).append((h, before, rule.anywhere))
         self.lengths = sorted({len(k) for k in self.prefix})
+        # trie-shaped regexes rule out most new words in one C-level call each
+        self.prefix_re = re.compile(trie_pattern(self.prefix)) if self.prefix else None
+        self.anywhere_re = re.compile(trie_pattern(sub for sub, _, _ in self.anywhere)) if self.anywhere else None
         self.regexes = [(re.compile(rx), self._register(strings, key)) for key, rx in regex_rules(taxonomy)]
-        self.cache: dict[int, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        self.cache: dict[int, tuple[tuple[int, tuple[str, ...], bool], ...]] = {}  # orth → rule hits
+        self.seen: set[int] = set()  # orths whose rules were evaluated
+        self.hit_orths: set[int] = set()  # … and those with at least one hit
         self.strings = strings
+        self.resolver = Resolver(
+            cues=taxonomy.context_cues,
+            kinds={h: strings[k[0]] for h, k in self.keys.items()},
+            ids={h: k[1] for h, k in self.keys.items()},
+            flags={h: strings[k[2]] for h, k in self.keys.items()},
+        )
+        self.weak = strings.add("weak")
 
     def _register(self, strings, key: str) -> int:
         h = strings.add(key)
@@ -92,138 +131,72 @@ class RadarMatcher:
         self.keys[h] = (strings.add(kind), strings.add(id_), strings.add(flag))
         return h
 
-    def _lexeme_hits(self, orth: int) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    def _lexeme_hits(self, orth: int) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
         text = self.strings[orth]
         low = text.lower()
-        hits: list[tuple[int, tuple[str, ...]]] = []
-        for n in self.lengths:
-            if n > len(low):
-                break
-            hits.extend(self.prefix.get(low[:n], ()))
-        hits.extend((h, before) for sub, h, before in self.anywhere if sub in low)
-        hits.extend((h, ()) for rx, h in self.regexes if rx.match(text))
-        result = tuple(hits)
-        self.cache[orth] = result
+        hits: list[tuple[int, tuple[str, ...], bool]] = []
+        if self.prefix_re is not None and self.prefix_re.match(low):
+            for n in self.lengths:
+                if n > len(low):
+                    break
+                hits.extend(self.prefix.get(low[:n], ()))
+        if self.anywhere_re is not None and self.anywhere_re.search(low):
+            hits.extend((h, before, True) for sub, h, before in self.anywhere if sub in low)
+        hits.extend((h, (), False) for rx, h in self.regexes if rx.match(text))
+        return self._store(orth, tuple(hits))
+
+    def _store(self, orth: int, result: tuple) -> tuple:
+        self.seen.add(orth)
+        if result:
+            self.cache[orth] = result
+            self.hit_orths.add(orth)
         return result
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, int]] = []
         found.extend(self.lower(doc))
         found.extend(self.orth(doc))
-        cache = self.cache
-        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
-            hits = cache.get(orth)
-            if hits is None:
-                hits = self._lexeme_hits(orth)
-            for h, before in hits:
-                start = i - len(before)
-                if before and not self._preceded_by(doc, start, before):
-                    continue
-                found.append((h, start, i + 1))
-        spans = []
-        for h, start, end in found:
-            kind, id_, flag = self.keys[h]
-            spans.append(Span(doc, start, end, label=kind, kb_id=id_, span_id=flag))
-        doc.spans[CANDIDATES] = spans
+        arr = doc.to_array([ORTH, IDX, LENGTH])
+        orths = arr[:, 0]
+        present = set(orths.tolist())
+        for orth in present - self.seen:  # new token strings: evaluate the stem/regex rules once
+            self._lexeme_hits(orth)
+        for orth in present & self.hit_orths:
+            for i in np.flatnonzero(orths == orth).tolist():
+                for h, before, anywhere in self.cache[orth]:
+                    start = i - len(before)
+                    if before and not self._preceded_by(doc, start, before, anywhere):
+                        continue
+                    found.append((h, start, i + 1))
+        keys = self.keys
+        if self.keep_candidates:
+            doc.spans[CANDIDATES] = [Span(doc, s, e, label=keys[h][0], kb_id=keys[h][1], span_id=keys[h][2])
+                                     for h, s, e in found]
+        mentions = self.resolver.resolve(doc, found)
+        # compact copy for the Tagger: (kind hash, id hash, start char, end char, weak)
+        idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+        doc.user_data[RESOLVED] = [(keys[h][0], keys[h][1], idx[s], idx[e - 1] + length[e - 1], weak)
+                                   for h, s, e, weak in mentions]
+        if self.write_spans:
+            w = self.weak
+            doc.spans[RESOLVED] = [Span(doc, s, e, label=keys[h][0], kb_id=keys[h][1], span_id=w if weak else 0)
+                                   for h, s, e, weak in mentions]
         return doc
 
     @staticmethod
-    def _preceded_by(doc: Doc, start: int, parts: tuple[str, ...]) -> bool:
+    def _preceded_by(doc: Doc, start: int, parts: tuple[str, ...], suffix_first: bool) -> bool:
+        """Tokens start.. spell `parts` with no space between; the first may end a longer token."""
         if start < 0:
             return False
         for j, part in enumerate(parts):
             tok = doc[start + j]
-            if tok.lower_ != part or tok.whitespace_:
+            low = tok.lower_
+            if tok.whitespace_ or not (low == part or (j == 0 and suffix_first and low.endswith(part))):
                 return False
         return True
 
 
-class RadarResolver:
-    """Apply context rules, blockers and longest-match to the candidates."""
-
-    def __init__(self, nlp: Language, name: str, taxonomy_dir: str):
-        self.name = name
-        taxonomy = load_cached(Path(taxonomy_dir) if taxonomy_dir else None)
-        self.cues = taxonomy.context_cues
-        strings = nlp.vocab.strings
-        self.weak = strings.add("weak")
-
-    def __call__(self, doc: Doc) -> Doc:
-        cands = []
-        blocks = []
-        for span in doc.spans.get(CANDIDATES, ()):
-            kind, flag = span.label_, span.id_
-            start, end = span.start, span.end
-            if kind == BLOCK:
-                blocks.append((start, end))
-                continue
-            weak = False
-            if flag == "noun" and not self._before_noun(doc, end):
-                continue
-            if flag == "context" and not self._has_cue(doc, start):
-                weak = True
-            cands.append((start, end, kind, span.kb_id, weak))
-        if blocks:
-            cands = [c for c in cands if not any(c[0] < b_end and b_start < c[1] for b_start, b_end in blocks)]
-        resolved = self._longest(c for c in cands if c[2] in GEO)
-        actors = self._longest(c for c in cands if c[2] == "actor")
-        resolved += actors
-        resolved += self._topics([c for c in cands if c[2] == "topic"], actors)
-        resolved.sort(key=lambda c: (c[0], c[1]))
-        doc.spans[RESOLVED] = [
-            Span(doc, s, e, label=kind, kb_id=kb, span_id=self.weak if weak else 0) for s, e, kind, kb, weak in resolved
-        ]
-        return doc
-
-    @staticmethod
-    def _longest(cands) -> list[tuple]:
-        """Longest match wins; candidates with the very same extent coexist (`Berlin`: Land and city)."""
-        accepted: list[tuple] = []
-        seen = set()
-        for c in sorted(cands, key=lambda c: (c[0] - c[1], c[0], c[4])):
-            start, end = c[0], c[1]
-            if any(start < a[1] and a[0] < end and (a[0], a[1]) != (start, end) for a in accepted):
-                continue
-            if (start, end, c[2], c[3]) in seen:
-                continue
-            seen.add((start, end, c[2], c[3]))
-            accepted.append(c)
-        return accepted
-
-    @staticmethod
-    def _topics(cands: list[tuple], actors: list[tuple]) -> list[tuple]:
-        """Topic words inside an actor's name are no topic (`… für Digitales und Staatsmodernisierung`)."""
-        out: list[tuple] = []
-        for c in sorted(cands, key=lambda c: (c[0] - c[1], c[0])):
-            if any(c[0] < a[1] and a[0] < c[1] for a in actors):
-                continue
-            if any(o[3] == c[3] and c[0] < o[1] and o[0] < c[1] for o in out):
-                continue
-            out.append(c)
-        return out
-
-    def _has_cue(self, doc: Doc, start: int) -> bool:
-        return start > 0 and doc[start - 1].lower_ in self.cues
-
-    @staticmethod
-    def _before_noun(doc: Doc, end: int) -> bool:
-        """An -er place adjective counts before a noun: `Dresdner Forderungen`, `Berliner digitale Agenda`."""
-        if end >= len(doc):
-            return False
-        nxt = doc[end].text
-        if nxt[:1].isupper() and nxt[:1].isalpha():
-            return True
-        if nxt.endswith(("e", "en", "er", "es", "em")) and nxt[:1].islower() and end + 1 < len(doc):
-            after = doc[end + 1].text
-            return after[:1].isupper() and after[:1].isalpha()
-        return False
-
-
-@Language.factory("radar_matcher", default_config={"taxonomy_dir": ""})
-def make_radar_matcher(nlp: Language, name: str, taxonomy_dir: str) -> RadarMatcher:
-    return RadarMatcher(nlp, name, taxonomy_dir)
-
-
-@Language.factory("radar_resolver", default_config={"taxonomy_dir": ""})
-def make_radar_resolver(nlp: Language, name: str, taxonomy_dir: str) -> RadarResolver:
-    return RadarResolver(nlp, name, taxonomy_dir)
+@Language.factory("radar_matcher", default_config={"taxonomy_dir": "", "keep_candidates": False, "write_spans": True})
+def make_radar_matcher(nlp: Language, name: str, taxonomy_dir: str, keep_candidates: bool,
+                       write_spans: bool) -> RadarMatcher:
+    return RadarMatcher(nlp, name, taxonomy_dir, keep_candidates, write_spans)

@@ -27,8 +27,9 @@ class Phrase:
 
 @dataclass(frozen=True)
 class StemRule:
-    """A compound stem: `parts` are whole tokens except the last, which must start (or, with
-    `anywhere`, contain) the token: `it-sicherheit` → IT | - | Sicherheitsgesetz."""
+    """A compound stem: `parts` are whole tokens except the last, which must start the token
+    (`it-sicherheit` → IT | - | Sicherheitsgesetz). With `anywhere`, the last part may sit inside its
+    token and the first part may end its token (`VitakoDeutschland-Stack`)."""
 
     key: str
     parts: tuple[str, ...]
@@ -63,10 +64,11 @@ def stem_rules(taxonomy: Taxonomy, tokenize) -> list[StemRule]:
     """Compound-stem rules; `tokenize(text) -> list[str]` must be the pipeline's tokenizer."""
     out = []
     for entry in taxonomy.entries.values():
-        for stem in entry.stems:
-            anywhere = stem.startswith("*")
-            parts = tuple(t.lower() for t in tokenize(stem.lstrip("*")))
-            out.append(StemRule(rule_key(entry.kind, entry.id), parts, anywhere))
+        for stems, flag in ((entry.stems, ""), (entry.weak_stems, "weak")):
+            for stem in stems:
+                anywhere = stem.startswith("*")
+                parts = tuple(t.lower() for t in tokenize(stem.lstrip("*")))
+                out.append(StemRule(rule_key(entry.kind, entry.id, flag), parts, anywhere))
     return out
 
 

@@ -15,13 +15,16 @@ import nlp.components  # noqa: F401  (registers the tokenizer and the factories)
 from nlp.taxonomy import DEFAULT_DIR
 
 CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "radar.tokenizer.v1"}}}
-COMPONENTS = ("radar_matcher", "radar_resolver")
 
 
-def build_pipeline(taxonomy_dir: Path | None = None) -> Language:
-    """A blank German pipeline that tags with the taxonomy in `taxonomy_dir` (default: packaged)."""
+def build_pipeline(taxonomy_dir: Path | None = None, write_spans: bool = True, keep_candidates: bool = False) -> Language:
+    """A blank German pipeline that tags with the taxonomy in `taxonomy_dir` (default: packaged).
+
+    Mentions land in `doc.spans["radar"]` (when `write_spans`) and `doc.user_data["radar"]`;
+    `keep_candidates` also keeps every overlapping candidate in `doc.spans["radar_candidates"]`.
+    """
     directory = str(Path(taxonomy_dir or DEFAULT_DIR).resolve())
     nlp = spacy.blank("de", config=CONFIG)
-    for name in COMPONENTS:
-        nlp.add_pipe(name, config={"taxonomy_dir": directory})
+    nlp.add_pipe("radar_matcher", config={"taxonomy_dir": directory, "write_spans": write_spans,
+                                          "keep_candidates": keep_candidates})
     return nlp

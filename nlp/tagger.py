@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
@@ -31,23 +31,51 @@ class Tag:
     derived: bool = False
 
 
+#: Fields are tagged as one Doc, joined by a blank line: no pattern contains a line break, so no match
+#: can cross from title to teaser, and one Doc per article costs a third of three.
+SEPARATOR = "\n\n"
+
+
 @dataclass
 class _Agg:
-    mentions: int = 0
-    strong: bool = False
-    miss: float = 1.0  # Π(1 - weight)
-    evidence: tuple[int, int, str, str] | None = None  # (field rank, offset, text, field)
+    """The mentions of one (kind, id) in one article: (start char, end char, weak)."""
 
-    def add(self, rank: int, field: str, offset: int, text: str, weak: bool) -> None:
-        self.mentions += 1
-        self.strong = self.strong or not weak
-        self.miss *= 1.0 - WEIGHTS[field]
-        if self.evidence is None or (rank, offset) < self.evidence[:2]:
-            self.evidence = (rank, offset, text, field)
+    mentions: list[tuple[int, int, bool]]
 
-    @property
-    def score(self) -> float:
-        return round(1.0 - self.miss, 3)
+
+class _Article:
+    """One tagged article: its Doc and where each field starts in it."""
+
+    def __init__(self, doc, text: str, starts: tuple[int, int, int]):
+        self.doc = doc
+        self.text_ = text  # Doc.text rebuilds the string on every access
+        self.starts = starts
+
+    def rank(self, char: int) -> int:
+        return 2 if char >= self.starts[2] else 1 if char >= self.starts[1] else 0
+
+    def text(self, mention: tuple[int, int, bool]) -> str:
+        return self.text_[mention[0]:mention[1]]
+
+    def score(self, agg: _Agg) -> float:
+        miss = 1.0
+        for m in agg.mentions:
+            miss *= 1.0 - WEIGHTS[FIELDS[self.rank(m[0])]]
+        return round(1.0 - miss, 3)
+
+    def first(self, agg: _Agg) -> tuple[str, int, str]:
+        """(evidence text, character offset in its field, field) of the first mention."""
+        mention = min(agg.mentions)
+        rank = self.rank(mention[0])
+        return self.text(mention), mention[0] - self.starts[rank], FIELDS[rank]
+
+
+def join_fields(title: str, teaser: str, body: str) -> tuple[str, tuple[int, int, int]]:
+    """The article as one text, and the character offset where each field starts."""
+    title, teaser, body = title or "", teaser or "", body or ""
+    teaser_at = len(title) + len(SEPARATOR)
+    body_at = teaser_at + len(teaser) + len(SEPARATOR)
+    return f"{title}{SEPARATOR}{teaser}{SEPARATOR}{body}", (0, teaser_at, body_at)
 
 
 class Tagger:
@@ -58,7 +86,7 @@ class Tagger:
 
         self.taxonomy: Taxonomy = load_cached(taxonomy_dir)
         self.version: str = self.taxonomy.version
-        self.nlp = build_pipeline(self.taxonomy.directory)
+        self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
         """Tag one article."""
@@ -66,60 +94,85 @@ class Tagger:
 
     def tag_many(self, docs: Iterable[tuple[str, str, str]], batch_size: int = 64) -> Iterator[list[Tag]]:
         """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`."""
-        def texts() -> Iterator[str]:
-            for triple in docs:
-                for text in triple:
-                    yield text or ""
+        joined = ((text, (text, starts)) for text, starts in (join_fields(*triple) for triple in docs))
+        for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):
+            yield self._tags(_Article(doc, text, starts))
 
-        parsed = self.nlp.pipe(texts(), batch_size=batch_size * 3)
-        while True:
-            fields = []
-            for _ in FIELDS:
-                doc = next(parsed, None)
-                if doc is None:
-                    return
-                fields.append(doc)
-            yield self._tags(fields)
-
-    def _tags(self, fields: list) -> list[Tag]:
-        aggs: dict[tuple[str, str], _Agg] = {}
-        for rank, (field, doc) in enumerate(zip(FIELDS, fields, strict=True)):
-            for span in doc.spans.get("radar", ()):
-                key = (span.label_, span.kb_id_)
-                aggs.setdefault(key, _Agg()).add(rank, field, span.start_char, span.text, span.id_ == "weak")
-        aggs = {k: a for k, a in aggs.items() if a.strong}  # an ambiguous name alone is not enough
-        tags = [self._make(kind, id_, agg) for (kind, id_), agg in aggs.items()]
-        tags = [t for t in tags if t.score >= self.taxonomy.min_score.get(t.kind, 0.0)]
+    def _tags(self, article: _Article) -> list[Tag]:
+        strings = self.nlp.vocab.strings
+        doc = article.doc
+        raw: dict[tuple[int, int], _Agg] = {}
+        for label, kb, start, end, weak in doc.user_data.get("radar", ()):
+            mention = (start, end, weak)
+            agg = raw.get((label, kb))
+            if agg is None:
+                raw[(label, kb)] = _Agg([mention])
+            else:
+                agg.mentions.append(mention)
+        aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
+        _merge_back_references(aggs, article)
+        tags = []
+        for (kind, id_), agg in aggs.items():
+            tag = self._make(kind, id_, agg, article)
+            if self._accept(kind, agg, tag.score):
+                tags.append(tag)
         tags += self._derived(tags)
         tags.sort(key=lambda t: (KIND_ORDER[t.kind], -t.score, t.id))
         return tags
 
-    def _make(self, kind: str, id_: str, agg: _Agg, derived: bool = False) -> Tag:
+    def _accept(self, kind: str, agg: _Agg, score: float) -> bool:
+        """One specific mention suffices; generic ("weak") evidence alone needs the kind's min_score
+        (topics: a title mention or repetition); a bare ambiguous place name alone never suffices."""
+        if any(not m[2] for m in agg.mentions):
+            return True
+        needed = self.taxonomy.min_score.get(kind)
+        return needed is not None and score >= needed
+
+    def _make(self, kind: str, id_: str, agg: _Agg, article: _Article) -> Tag:
         entry = self.taxonomy.get(kind, id_)
-        _, offset, text, field = agg.evidence
-        return Tag(kind, id_, entry.label if entry else id_, agg.mentions, text, offset, field, agg.score, derived)
+        text, offset, field_ = article.first(agg)
+        label = entry.label if entry else id_
+        return Tag(kind, id_, label, len(agg.mentions), text, offset, field_, article.score(agg))
 
     def _derived(self, tags: list[Tag]) -> list[Tag]:
-        """Länder implied by municipalities, parent topics implied by child topics."""
+        """Länder implied by municipalities, parent topics implied by child topics (derived=True)."""
         have = {(t.kind, t.id) for t in tags}
         out: dict[tuple[str, str], Tag] = {}
         for tag in tags:
-            if tag.kind not in ("municipality", "topic"):
-                continue
-            entry = self.taxonomy.get(tag.kind, tag.id)
-            parent_kind = "state" if tag.kind == "municipality" else "topic"
+            parent_kind = {"municipality": "state", "topic": "topic"}.get(tag.kind)
+            entry = self.taxonomy.get(tag.kind, tag.id) if parent_kind else None
             parent = entry.parent if entry else None
-            while parent and (parent_kind, parent) not in have:
+            while parent_kind and parent and (parent_kind, parent) not in have:
+                key = (parent_kind, parent)
+                prev = out.get(key)
                 pentry = self.taxonomy.get(parent_kind, parent)
-                prev = out.get((parent_kind, parent))
+                best = prev
                 if prev is None or tag.score > prev.score:
-                    mentions = tag.mentions + (prev.mentions if prev else 0)
-                    out[(parent_kind, parent)] = Tag(parent_kind, parent, pentry.label if pentry else parent, mentions,
-                                                     tag.evidence, tag.offset, tag.field, tag.score, True)
-                elif prev is not None:
-                    out[(parent_kind, parent)] = Tag(**{**prev.__dict__, "mentions": prev.mentions + tag.mentions})
-                parent = pentry.parent if (pentry and parent_kind == "topic") else None
+                    best = Tag(parent_kind, parent, pentry.label if pentry else parent, 0, tag.evidence, tag.offset,
+                               tag.field, tag.score, True)
+                out[key] = replace(best, mentions=tag.mentions + (prev.mentions if prev else 0))
+                parent = pentry.parent if pentry and parent_kind == "topic" else None
         return list(out.values())
+
+
+def _merge_back_references(aggs: dict[tuple[str, str], _Agg], article: _Article) -> None:
+    """A short name inside another actor's longer name in the same article refers to that actor:
+    `Der Landkreistag …` after `Landkreistag Baden-Württemberg` is not the Deutscher Landkreistag."""
+    actors = [(key, agg) for key, agg in aggs.items() if key[0] == "actor"]
+    if len(actors) < 2:
+        return
+    names = {key: [f" {article.text(m).lower()} " for m in agg.mentions] for key, agg in actors}
+    for key, agg in actors:
+        owners = []
+        for needle in names[key]:
+            found = [k for k, texts in names.items() if k != key and any(needle in t and t != needle for t in texts)]
+            if len(found) != 1:
+                break
+            owners.append(found[0])
+        else:  # every mention is a back-reference to one longer name
+            for mention, owner in zip(agg.mentions, owners, strict=True):
+                aggs[owner].mentions.append(mention)
+            del aggs[key]
 
 
 _lock = threading.Lock()

@@ -40,13 +40,14 @@ MIN_STEM = 4
 # Allowed fields per kind: (name, type). "list" fields are lists of non-empty strings.
 FIELDS: dict[str, dict[str, str]] = {
     "actor": {"id": "str", "name": "str", "abbr": "list", "aliases": "list", "exact": "list", "lemmas": "list",
-              "kind": "str", "website": "str", "note": "str"},
+              "stems": "list", "kind": "str", "website": "str", "note": "str"},
     "state": {"id": "str", "name": "str", "genitive": "list", "forms": "list", "adjectives": "list",
               "city_adjectives": "list", "abbr": "list", "ags": "str", "municipality": "str", "note": "str"},
     "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str",
                      "names": "list", "adjectives": "list", "context": "list", "note": "str"},
     "topic": {"id": "str", "name": "str", "parent": "str", "keywords": "list", "exact": "list", "abbr": "list",
-              "stems": "list", "lemmas": "list", "token_regex": "list", "note": "str"},
+              "stems": "list", "lemmas": "list", "token_regex": "list", "weak_keywords": "list", "weak_stems": "list",
+              "note": "str"},
 }
 REQUIRED = {"actor": ("id", "name", "kind"), "state": ("id", "name", "ags"),
             "municipality": ("id", "name", "land"), "topic": ("id", "name")}
@@ -63,7 +64,8 @@ class Form:
 
     `case`: match case-sensitively (ORTH) instead of lower-cased; `inflect`: also match generated
     genitive/adjective variants; `flag`: "" (plain), "context" (needs a place cue such as `in`/`Stadt`),
-    "noun" (an -er adjective that counts only before a capitalised word: `Dresdner Forderungen`).
+    "noun" (an -er adjective that counts only before a capitalised word: `Dresdner Forderungen`),
+    "weak" (generic evidence: the tag then needs the kind's `min_score`).
     """
 
     text: str
@@ -81,6 +83,7 @@ class Entry:
     label: str
     forms: tuple[Form, ...]
     stems: tuple[str, ...] = ()
+    weak_stems: tuple[str, ...] = ()
     lemmas: tuple[str, ...] = ()
     token_regex: tuple[str, ...] = ()
     parent: str | None = None  # topic parent or the Land of a municipality
@@ -166,7 +169,9 @@ def _actor(raw: dict[str, Any], file: str) -> Entry:
     forms += [Form(a) for a in raw.get("aliases", [])]
     forms += [Form(a, case=True) for a in raw.get("abbr", [])]
     forms += [Form(a, case=True) for a in raw.get("exact", [])]
-    return Entry("actor", raw["id"], raw["name"], tuple(forms), lemmas=tuple(raw.get("lemmas", [])), data=raw)
+    _check_stems(file, raw)
+    return Entry("actor", raw["id"], raw["name"], tuple(forms), stems=tuple(s.lower() for s in raw.get("stems", [])),
+                 lemmas=tuple(raw.get("lemmas", [])), data=raw)
 
 
 def _state(raw: dict[str, Any], file: str) -> Entry:
@@ -200,11 +205,15 @@ def _place(raw: dict[str, Any], file: str) -> Entry:
     return Entry("municipality", ags, raw["name"], tuple(forms), parent=land, data=raw)
 
 
-def _topic(raw: dict[str, Any], file: str) -> Entry:
-    for stem in raw.get("stems", []):
+def _check_stems(file: str, raw: dict[str, Any]) -> None:
+    for stem in raw.get("stems", []) + raw.get("weak_stems", []):
         core = stem.lstrip("*")
         if len(core) < MIN_STEM or any(ch.isspace() for ch in core):
             raise _err(file, raw["id"], f"stem {stem!r} must be one word of at least {MIN_STEM} characters")
+
+
+def _topic(raw: dict[str, Any], file: str) -> Entry:
+    _check_stems(file, raw)
     for rx in raw.get("token_regex", []):
         try:
             re.compile(rx)
@@ -213,7 +222,9 @@ def _topic(raw: dict[str, Any], file: str) -> Entry:
     forms = [Form(k) for k in raw.get("keywords", [])]
     forms += [Form(a, case=True, inflect=False) for a in raw.get("abbr", [])]
     forms += [Form(a, case=True) for a in raw.get("exact", [])]
+    forms += [Form(k, flag="weak") for k in raw.get("weak_keywords", [])]
     return Entry("topic", raw["id"], raw["name"], tuple(forms), stems=tuple(s.lower() for s in raw.get("stems", [])),
+                 weak_stems=tuple(s.lower() for s in raw.get("weak_stems", [])),
                  lemmas=tuple(raw.get("lemmas", [])), token_regex=tuple(raw.get("token_regex", [])),
                  parent=raw.get("parent"), data=raw)
 
@@ -330,5 +341,5 @@ def load_cached(directory: Path | str | None = None) -> Taxonomy:
 def iter_texts(entry: Entry) -> Iterable[str]:
     """The raw strings of an entry (names, aliases, keywords, stems) — what the naive baseline searches."""
     yield from (f.text for f in entry.forms)
-    yield from (s.lstrip("*") for s in entry.stems)
+    yield from (s.lstrip("*") for s in entry.stems + entry.weak_stems)
     yield from entry.lemmas

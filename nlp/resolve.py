@@ -1,0 +1,104 @@
+"""Pick the mentions among overlapping match candidates: context checks, blockers, longest match.
+
+Works on plain tuples (match key hash, start, end) so the per-document cost stays small.
+Policy, in order:
+1. `noun`-flagged forms (-er adjectives such as `Dresdner`) count only right before a capitalised word.
+2. `context`-flagged forms (bare `Essen`, `Hof`) are weak unless a cue word (`in`, `Stadt`, …) precedes.
+3. Anything overlapping a blocker phrase (`FC Bayern`, `Brandenburger Tor`) is dropped.
+4. Länder and municipalities compete together, actors among themselves: the longest match wins, and
+   matches with the very same extent coexist (`Berlin` is the Land and the city).
+5. Topics: a topic word inside an actor's name is dropped (`… für Digitales und Staatsmodernisierung`);
+   different topics may overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from spacy.tokens import Doc
+
+from nlp.patterns import BLOCK
+
+GEO = frozenset({"state", "municipality"})
+Found = tuple[int, int, int]  # (key hash, start, end)
+Mention = tuple[int, int, int, bool]  # (key hash, start, end, weak)
+
+
+class Resolver:
+    """Resolve the candidates of one Doc; `kinds`/`ids`/`flags` map a match-key hash to its kind, entry
+    (any hashable) and flag."""
+
+    def __init__(self, cues: Iterable[str], kinds: Mapping[int, str], ids: Mapping[int, object],
+                 flags: Mapping[int, str]):
+        self.cues = frozenset(cues)
+        self.kinds = dict(kinds)
+        self.ids = dict(ids)
+        self.flags = dict(flags)
+
+    def resolve(self, doc: Doc, found: Iterable[Found]) -> list[Mention]:
+        geo: list[Mention] = []
+        actors: list[Mention] = []
+        topics: list[Mention] = []
+        blocks: list[tuple[int, int]] = []
+        kinds, flags = self.kinds, self.flags
+        for h, start, end in found:
+            kind, flag = kinds[h], flags[h]
+            if kind == BLOCK:
+                blocks.append((start, end))
+                continue
+            weak = flag == "weak"
+            if flag == "noun" and not _before_noun(doc, end):
+                continue
+            if flag == "context" and not (start > 0 and doc[start - 1].lower_ in self.cues):
+                weak = True
+            mention = (h, start, end, weak)
+            (geo if kind in GEO else actors if kind == "actor" else topics).append(mention)
+        if blocks:
+            geo, actors, topics = (_unblocked(m, blocks) for m in (geo, actors, topics))
+        actors = _longest(actors)
+        return _longest(geo) + actors + _topics(topics, actors, self.ids)
+
+
+def _before_noun(doc: Doc, end: int) -> bool:
+    """An -er place adjective counts right before a noun (`Dresdner Forderungen`), not as a noun
+    itself (`Berliner backen`, `die Münchner drehten`)."""
+    if end >= len(doc):
+        return False
+    first = doc[end].text[:1]
+    return first.isupper() and first.isalpha()
+
+
+def _unblocked(mentions: list[Mention], blocks: list[tuple[int, int]]) -> list[Mention]:
+    return [m for m in mentions if not any(m[1] < b_end and b_start < m[2] for b_start, b_end in blocks)]
+
+
+def _longest(mentions: list[Mention]) -> list[Mention]:
+    """Longest match wins; mentions with the very same extent coexist; a strong one beats a weak twin."""
+    if len(mentions) < 2:
+        return mentions
+    accepted: list[Mention] = []
+    seen: set[tuple[int, int, int]] = set()
+    for m in sorted(mentions, key=lambda m: (m[1] - m[2], m[1], m[3])):
+        _, start, end, _ = m
+        if (m[0], start, end) in seen:
+            continue
+        if any(start < a[2] and a[1] < end and (a[1], a[2]) != (start, end) for a in accepted):
+            continue
+        seen.add((m[0], start, end))
+        accepted.append(m)
+    return accepted
+
+
+def _topics(topics: list[Mention], actors: list[Mention], ids: Mapping[int, object]) -> list[Mention]:
+    """Drop topic words inside an actor's name; a topic phrase containing an actor still counts
+    (`D21-Digital-Index`). Overlapping matches of one topic count once (the longest, strong first)."""
+    if not topics:
+        return topics
+    out: list[Mention] = []
+    for m in sorted(topics, key=lambda m: (m[1] - m[2], m[1], m[3])):
+        if any(a[1] <= m[1] and m[2] <= a[2] for a in actors):
+            continue
+        if any(ids[o[0]] == ids[m[0]] and m[1] < o[2] and o[1] < m[2] for o in out):
+            continue
+        out.append(m)
+    return out
