@@ -32,7 +32,7 @@ from digest.subscribers import Subscriber
 from digest.summary import summarise
 from digest.tokens import unsubscribe_urls
 from digest.vocabulary import Vocabulary
-from digest.weeks import due_date
+from digest.weeks import due_date, previous_week
 
 
 @dataclass
@@ -83,7 +83,7 @@ class DigestBuilder:
         self.db = db
         self.week = week
         self.config = config
-        self.vocab = Vocabulary.from_db(db)
+        self.vocab = Vocabulary.from_db(db, weeks=(week, previous_week(week)))
         self.articles = WeekArticles(db, week)
         self.summary = summarise(db, week, self.vocab)
         self.renderer = Renderer(self.vocab, config.base_url)

@@ -59,17 +59,22 @@ def select_ids(db: Database, week: str, subscriber: Subscriber) -> list[int]:
     for kind, values in (("topic", subscriber.topics), ("actor", subscriber.actors),
                          ("state", subscriber.states)):
         if values:
+            # EXISTS through the tags primary key (article_id, kind, value): a lookup per article
+            # of the week, however many articles of all weeks carry the tag
             where.append(
-                "a.id in (select article_id from tags where kind = ? "
-                f"and value in ({', '.join('?' * len(values))}))"
+                "exists (select 1 from tags t where t.article_id = a.id and t.kind = ? "
+                f"and t.value in ({', '.join('?' * len(values))}))"
             )
             params.extend([kind, *values])
     if subscriber.search:
         match = normalise_query(subscriber.search)
         if not match:  # only common words: nothing can match (rejected when subscribing)
             return []
-        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ?)")
-        params.append(match)
+        # the rowid range of the week bounds what FTS5 reads of each matching term's doclist
+        where.append(f"a.id in (select rowid from {SEARCH_TABLE} where {SEARCH_TABLE} match ? "
+                     "and rowid between (select min(id) from articles where week = ?) "
+                     "and (select max(id) from articles where week = ?))")
+        params.extend([match, week, week])
     sql = f"select a.id from articles a where {' and '.join(where)} order by a.published desc, a.id desc"
     return [row[0] for row in db.execute(sql, params).fetchall()]
 
