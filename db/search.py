@@ -224,6 +224,7 @@ def word_tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(main), tuple(extra)
 
 
+@lru_cache(maxsize=200_000)
 def word_token_set(word: str) -> frozenset[str]:
     main, extra = word_tokens(word)
     return frozenset(main) | frozenset(extra)
@@ -477,6 +478,29 @@ def normalise_query(text: str | None) -> str:
 # --- highlighting -------------------------------------------------------------------------------
 Segment = tuple[str, bool]  # (text, is a match): templates escape the text and wrap matches
 
+# Each letter of a stem as it may be spelled in the text: umlauts, their ae/oe/ue forms, ß for ss,
+# and a hyphen or dot inside (`Cyber-Sicherheit` holds `cybersich`).
+_SPELLINGS = {"a": "(?:ä|ae|a)", "o": "(?:ö|oe|o)", "u": "(?:ü|ue|u)"}
+_WORD_CHAR = re.compile(r"[^\W_]|[-.](?=[^\W_])")
+
+
+@lru_cache(maxsize=512)
+def _candidates_pattern(terms: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern | None:
+    """A regex finding every place a query token may hide in a text (verified word by word)."""
+    alternatives = []
+    for token in sorted(set(terms) | set(prefixes), key=len, reverse=True):
+        parts = []
+        i = 0
+        while i < len(token):
+            if token.startswith("ss", i):
+                parts.append("(?:ss|ß)")
+                i += 2
+                continue
+            parts.append(_SPELLINGS.get(token[i], re.escape(token[i])))
+            i += 1
+        alternatives.append("[-.]?".join(parts))
+    return re.compile("|".join(alternatives)) if alternatives else None
+
 
 def _matches(word: str, query: SearchQuery) -> bool:
     tokens = word_token_set(word)
@@ -485,57 +509,87 @@ def _matches(word: str, query: SearchQuery) -> bool:
     return any(token.startswith(prefix) for token in tokens for prefix in query.prefixes)
 
 
-def highlight(text: str | None, query: SearchQuery) -> list[Segment]:
-    """The whole text as segments, matching words marked."""
-    segments: list[Segment] = []
+def hit_spans(text: str | None, query: SearchQuery) -> list[tuple[int, int]]:
+    """(start, end) of every word of `text` that matches the query, in order.
+
+    A regex over the lower-cased text finds the few places a query stem could be; only the words
+    there are normalised and checked, so long bodies cost little."""
     if not text:
-        return segments
-    last = 0
-    for found in WORD.finditer(text):
+        return []
+    pattern = _candidates_pattern(query.terms, query.prefixes)
+    if pattern is None:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare character changes length when lower-cased
+        return [m.span() for m in WORD.finditer(text) if _matches(m.group(), query)]
+    spans: list[tuple[int, int]] = []
+    last_end = -1
+    for hit in pattern.finditer(lowered):
+        if hit.start() < last_end:
+            continue
+        start = hit.start()
+        while start > 0 and _WORD_CHAR.match(text, start - 1):
+            start -= 1
+        while start < len(text) and not text[start].isalnum():
+            start += 1
+        found = WORD.match(text, start)
+        if not found:
+            continue
+        last_end = found.end()
         if _matches(found.group(), query):
-            if found.start() > last:
-                segments.append((text[last : found.start()], False))
-            segments.append((found.group(), True))
-            last = found.end()
-    if last < len(text):
-        segments.append((text[last:], False))
+            spans.append(found.span())
+    return spans
+
+
+def _segments(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> list[Segment]:
+    segments: list[Segment] = []
+    pos = start
+    for hit_start, hit_end in spans:
+        if hit_end <= start or hit_start >= end:
+            continue
+        if hit_start > pos:
+            segments.append((text[pos:hit_start], False))
+        segments.append((text[hit_start:hit_end], True))
+        pos = hit_end
+    if end > pos:
+        segments.append((text[pos:end], False))
     return segments
 
 
-def snippet(text: str | None, query: SearchQuery, words: int = 32, scan_chars: int = 20_000) -> list[Segment]:
-    """About `words` words around the densest cluster of matches, with `…` where cut."""
+def highlight(text: str | None, query: SearchQuery) -> list[Segment]:
+    """The whole text as segments, matching words marked."""
+    if not text:
+        return []
+    return _segments(text, hit_spans(text, query), 0, len(text))
+
+
+def snippet(text: str | None, query: SearchQuery, chars: int = 240, scan_chars: int = 50_000) -> list[Segment]:
+    """About `chars` characters around the densest cluster of matches, cut at word boundaries,
+    with `…` where the text goes on."""
     if not text:
         return []
     text = text[:scan_chars]
-    found = list(WORD.finditer(text))
-    if not found:
-        return [(text[:200], False)]
-    hits = [i for i, match in enumerate(found) if _matches(match.group(), query)]
-    if hits:
-        best, best_count = hits[0], 0
-        for i, start in enumerate(hits):
-            count = sum(1 for other in hits[i:] if other < start + words)
+    spans = hit_spans(text, query)
+    if spans:
+        best, best_count = spans[0][0], 0
+        for i, (start, _) in enumerate(spans):
+            count = sum(1 for other, _ in spans[i:] if other < start + chars * 0.8)
             if count > best_count:
                 best, best_count = start, count
-        first = max(0, best - words // 4)
+        start = max(0, best - chars // 5)
     else:
-        first = 0
-    last = min(len(found), first + words) - 1
-    start_char = found[first].start()
-    end_char = found[last].end()
-    hit_set = set(hits)
-    segments: list[Segment] = [("… ", False)] if first > 0 else []
-    pos = start_char
-    for i in range(first, last + 1):
-        match = found[i]
-        if i in hit_set:
-            if match.start() > pos:
-                segments.append((text[pos : match.start()], False))
-            segments.append((match.group(), True))
-            pos = match.end()
-    if end_char > pos:
-        segments.append((text[pos:end_char], False))
-    if last < len(found) - 1:
+        start = 0
+    if start > 0:  # to the start of a word
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = min(len(text), start + chars)
+    if end < len(text):  # to the end of a word
+        space = text.rfind(" ", start, end)
+        end = space if space > start + chars // 2 else end
+    segments = _segments(text, spans, start, end)
+    if start > 0:
+        segments.insert(0, ("… ", False))
+    if end < len(text):
         segments.append((" …", False))
     return segments
 

@@ -8,6 +8,7 @@ whatever the name, and points the dashboards' queries at the first archive.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,24 @@ def _point_at(config: Any, name: str) -> Any:
     return config
 
 
+_built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def archive_metadata(datasette) -> dict[str, Any]:
-    """metadata.yaml with its `radar` block under the name of every served archive."""
-    names = archive_names(datasette)
+    """metadata.yaml with its `radar` block under the name of every served archive.
+
+    Built once per Datasette instance and set of archives: Datasette asks for metadata many times
+    per request. (It merges local metadata into what a hook returns; for one instance that merge
+    is the same every time.)"""
+    names = tuple(archive_names(datasette))
+    cached = _built.get(datasette)
+    if cached is None or cached[0] != names:
+        cached = (names, _build(names))
+        _built[datasette] = cached
+    return cached[1]
+
+
+def _build(names: tuple[str, ...]) -> dict[str, Any]:
     source = _source()
     metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins")}
     block = source["databases"][CANONICAL]
