@@ -67,7 +67,7 @@ GROUP BY t.kind, t.value
 ORDER BY t.kind, articles DESC, t.value""",
     # The articles as Atom entries (datasette-atom): filter or search it, add `.atom`.
     "articles_feed": f"""
-SELECT a.id, a.published, a.source_id, a.title, a.teaser,
+SELECT a.id, a.published, a.month, a.week, a.source_id, a.kicker, a.title, a.teaser,
   a.url AS atom_id, a.title AS atom_title, {_ATOM_UPDATED} AS atom_updated,
   a.url AS atom_link, coalesce(nullif(a.kicker, '') || ': ', '') || a.teaser AS atom_content,
   coalesce(s.name, a.source_id) AS atom_author_name

@@ -101,17 +101,17 @@ def search_ids(ds: Datasette, q: str, **filters) -> list[int]:
 
 
 # --- documented schema ----------------------------------------------------------------------------
-def test_every_table_and_column_is_documented(archive):
-    """Fails when a table, view or column of the archive has no description in metadata.yaml."""
+CORE_TABLES = ("sources", "articles", "article_versions", "tags", "crawl_runs")
+
+
+def test_core_tables_views_and_columns_are_documented(archive):
+    """Fails when a core table, a view or one of their columns has no description in metadata.yaml."""
     tables = yaml.safe_load(METADATA.read_text())["databases"]["radar"]["tables"]
     db = open_db(str(archive))
-    hidden = {"_radar_meta", "articles_search_queue"}
-    for name in db.table_names() + db.view_names():
-        if name.startswith(("articles_fts", "articles_search")) or name in hidden or name == "sqlite_stat1":
-            continue
+    for name in CORE_TABLES + tuple(db.view_names()):
         assert tables.get(name, {}).get("description"), f"table {name} has no description"
-    for name in ("sources", "articles", "tags", "crawl_runs"):
-        documented = tables[name]["columns"]
+    for name in ("sources", "articles", "tags", "crawl_runs", "article_versions"):
+        documented = tables[name].get("columns", {})
         missing = [column for column in db[name].columns_dict if column not in documented and column != "id"]
         assert not missing, f"{name}: undocumented columns {missing}"
 
