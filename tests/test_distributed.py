@@ -425,3 +425,40 @@ def test_unreachable_redis_is_one_line(site):
                        f"{site.base_url}/", timeout=60)
     assert result.returncode == 1
     assert "cannot reach Redis" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_follow_stores_as_items_arrive_and_keeps_one_writer(redis_url, redis_client, tmp_path):
+    """`radar ingest --follow` stores items pushed while it runs, refuses a second writer, stops on SIGTERM."""
+    from crawler.redis_queue import CRAWLS_KEY, CrawlKeys, encode_item
+
+    keys = CrawlKeys("followed")
+    redis_client.sadd(CRAWLS_KEY, keys.crawl)
+    db = tmp_path / "archive.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "radar", "ingest", "--redis", redis_url, "--db", str(db), "--follow", "--batch", "3"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        wait_until(lambda: redis_client.exists("radar:writer"), 30, "the writer to take its lock")
+        second = ingest(redis_url, tmp_path / "other.db", "--lock-wait", "0.5")
+        assert second.returncode == 1 and "another writer holds" in second.stderr, second.stderr
+        urls = [f"http://example.test/k21-meldungen/meldung-{i}/" for i in range(7)]
+        for url in urls:
+            item = {"url": url, "source": "kommune21", "title": f"Meldung {url[-3:]}", "body": "Text.",
+                    "raw_html": b"<html>...</html>", "published": "2025-10-06"}
+            redis_client.lpush(keys.items, encode_item(item, crawl=keys.crawl, worker="test"))
+
+        def stored() -> bool:
+            return db.exists() and set(stored_urls(db)) == set(urls)
+
+        wait_until(stored, 30, "the following writer to store all pushed items", interval=0.2)
+        writer.send_signal(signal.SIGTERM)
+        out, err = writer.communicate(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.communicate(timeout=10)
+    assert writer.returncode == 0, err[-3000:]
+    assert "7 items ingested" in out and "7 new" in out, out
+    assert redis_client.llen(keys.items) == 0 and redis_client.llen(keys.processing) == 0
+    assert not redis_client.exists("radar:writer"), "a stopped writer releases its lock"
