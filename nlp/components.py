@@ -19,13 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
 from spacy.attrs import IDX, LENGTH, ORTH
-from spacy.language import Language
 from spacy.lang.char_classes import ALPHA
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import compile_infix_regex, registry
+from spacy.util import compile_infix_regex, compile_suffix_regex, registry
 
 from nlp.patterns import (
     lemma_forms_for,
@@ -41,6 +40,8 @@ from nlp.taxonomy import load_cached
 CANDIDATES = "radar_candidates"
 RESOLVED = "radar"
 HYPHEN_INFIX = rf"(?<=[{ALPHA}0-9])[-\u2010\u2011](?=[{ALPHA}0-9])"
+#: German keeps `2.` whole (an ordinal); a code such as `NIS2.` or `D21.` ends a sentence instead.
+CODE_PERIOD_SUFFIX = rf"(?<=[{ALPHA}][0-9])\.|(?<=[{ALPHA}][0-9][0-9])\."
 
 
 def trie_pattern(words) -> str:
@@ -65,13 +66,15 @@ def trie_pattern(words) -> str:
 
 @registry.tokenizers("radar.tokenizer.v1")
 def create_radar_tokenizer() -> Callable[[Language], object]:
-    """German tokenizer that also splits word-internal hyphens."""
+    """German tokenizer that also splits word-internal hyphens and the period after `NIS2.`."""
     default = registry.tokenizers.get("spacy.Tokenizer.v1")()
 
     def create(nlp: Language):
         tokenizer = default(nlp)
         infixes = list(nlp.Defaults.infixes or []) + [HYPHEN_INFIX]
         tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        suffixes = [CODE_PERIOD_SUFFIX] + list(nlp.Defaults.suffixes or [])
+        tokenizer.suffix_search = compile_suffix_regex(suffixes).search
         return tokenizer
 
     return create

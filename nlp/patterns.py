@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nlp.forms import variants
-from nlp.taxonomy import Entry, Taxonomy
+from nlp.taxonomy import Taxonomy
 
 BLOCK = "block"
 
