@@ -28,11 +28,16 @@ SETTINGS: list[tuple[str, str, str]] = [
 ]
 
 
-def datasette_command(db_path: str, host: str = "127.0.0.1", port: int = 8001, immutable: bool = True) -> list[str]:
+def datasette_command(
+    db_path: str, host: str = "127.0.0.1", port: int = 8001, immutable: bool = True, prepare: bool = True
+) -> list[str]:
     """The archive served read-only: immutable by default (`-i`), or `mode=ro` while a crawl writes.
 
-    No --metadata: the plugin supplies metadata.yaml under the served database's own name (a local
-    metadata file would pin the dashboards to a database called `radar`)."""
+    With `prepare` (the default, so every caller gets a current search index) the archive is first
+    brought up to date by `prepare_archive`. No --metadata: the plugin supplies metadata.yaml under
+    the served database's own name (a local file would pin the dashboards to a database `radar`)."""
+    if prepare and Path(db_path).is_file():
+        prepare_archive(str(db_path), immutable=immutable)
     cmd = [sys.executable, "-m", "datasette", "serve"]
     cmd += ["-i", str(db_path)] if immutable else [str(db_path)]
     cmd += ["--host", host, "--port", str(port), "--template-dir", str(TEMPLATES)]

@@ -291,11 +291,23 @@ def test_no_write_permission_of_any_kind(ds):
 
 
 def test_serve_command_is_immutable_with_deliberate_settings():
-    cmd = datasette_command("data/radar.db", port=9999)
+    cmd = datasette_command("data/radar.db", port=9999, prepare=False)
     assert cmd[cmd.index("-i") + 1] == "data/radar.db"
     settings = {cmd[i + 1]: cmd[i + 2] for i, part in enumerate(cmd) if part == "--setting"}
     assert settings["sql_time_limit_ms"] == "3500" and settings["suggest_facets"] == "off"
-    assert "-i" not in datasette_command("data/radar.db", immutable=False)
+    assert "-i" not in datasette_command("data/radar.db", immutable=False, prepare=False)
+
+
+def test_serving_brings_the_search_index_up_to_date(tmp_path):
+    """A crawl leaves newly stored articles queued for the search index; serving indexes them and
+    folds the WAL into the file, which an immutable open would otherwise not see."""
+    path = tmp_path / "fresh.db"
+    writer = ArchiveWriter(str(path))
+    writer.upsert_articles(ITEMS[:2])  # queued, not yet indexed, still in the WAL
+    datasette_command(str(path), port=9999)
+    writer.db.conn.close()
+    ds = make_ds(path)
+    assert [row["id"] for row in get(ds, "/fresh/-/search.json?q=Cybersicherheit").json()["rows"]] == [1]
 
 
 # --- pages ------------------------------------------------------------------------------------------

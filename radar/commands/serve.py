@@ -40,6 +40,6 @@ def serve_command(db_path: str, host: str, port: int, live: bool) -> None:
     name = Path(db_path).stem
     click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)")
     try:
-        subprocess.run(datasette_command(db_path, host, port, immutable=not live), check=False)
+        subprocess.run(datasette_command(db_path, host, port, immutable=not live, prepare=False), check=False)
     except KeyboardInterrupt:
         pass
