@@ -46,7 +46,7 @@ CODE_PERIOD_SUFFIX = rf"(?<=[{ALPHA}][0-9])\.|(?<=[{ALPHA}][0-9][0-9])\."
 
 def trie_pattern(words) -> str:
     """One regex for many literal words, shaped as a prefix tree so the engine never backtracks
-    through hundreds of alternatives (`cyberangriff|cyberabwehr` → `cyber(?:a(?:ngriff|bwehr))`)."""
+    through hundreds of alternatives (`cyberangriff|cyberabwehr` → `cybera(?:bwehr|ngriff)`)."""
     trie: dict = {}
     for word in words:
         node = trie
@@ -81,7 +81,7 @@ def create_radar_tokenizer() -> Callable[[Language], object]:
 
 
 class RadarMatcher:
-    """Find every taxonomy candidate in a Doc."""
+    """Find the taxonomy candidates in a Doc and resolve them into mentions (nlp/resolve.py)."""
 
     def __init__(self, nlp: Language, name: str, taxonomy_dir: str, keep_candidates: bool = False,
                  write_spans: bool = True):

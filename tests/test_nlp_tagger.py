@@ -286,3 +286,13 @@ def test_nlp_package_import_is_light():
     code = "import sys, nlp, nlp.taxonomy; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_lemma_patterns_match_every_inflected_form(tmp_path):
+    copy = tmp_path / "tax"
+    shutil.copytree(DEFAULT_DIR, copy)
+    path = copy / "topics.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - id: surveys\n", "  - id: surveys\n    lemmas: [Verwaltung]\n", 1), encoding="utf-8")
+    tagger = get_tagger(copy)
+    assert "surveys" in {t.id for t in tagger.tag("Neue Verwaltungen")}  # lookup lemma of `Verwaltungen`
