@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
@@ -160,13 +159,17 @@ class RadarMatcher:
         found.extend(self.lower(doc))
         found.extend(self.orth(doc))
         arr = doc.to_array([ORTH, IDX, LENGTH])
-        orths = arr[:, 0]
-        present = set(orths.tolist())
+        orths = arr[:, 0].tolist()
+        present = set(orths)
         for orth in present - self.seen:  # new token strings: evaluate the stem/regex rules once
             self._lexeme_hits(orth)
-        for orth in present & self.hit_orths:
-            for i in np.flatnonzero(orths == orth).tolist():
-                for h, before, anywhere in self.cache[orth]:
+        hit = present & self.hit_orths
+        if hit:
+            cache = self.cache
+            for i, orth in enumerate(orths):
+                if orth not in hit:
+                    continue
+                for h, before, anywhere in cache[orth]:
                     start = i - len(before)
                     if before and not self._preceded_by(doc, start, before, anywhere):
                         continue

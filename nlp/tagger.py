@@ -87,6 +87,8 @@ class Tagger:
         self.taxonomy: Taxonomy = load_cached(taxonomy_dir)
         self.version: str = self.taxonomy.version
         self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
+        self.labels = {key: entry.label for key, entry in self.taxonomy.entries.items()}
+        self.short_actors = _short_actors(self.taxonomy)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
         """Tag one article."""
@@ -110,7 +112,7 @@ class Tagger:
             else:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
-        _merge_back_references(aggs, article)
+        _merge_back_references(aggs, article, self.short_actors)
         tags = []
         for (kind, id_), agg in aggs.items():
             tag = self._make(kind, id_, agg, article)
@@ -129,9 +131,8 @@ class Tagger:
         return needed is not None and score >= needed
 
     def _make(self, kind: str, id_: str, agg: _Agg, article: _Article) -> Tag:
-        entry = self.taxonomy.get(kind, id_)
         text, offset, field_ = article.first(agg)
-        label = entry.label if entry else id_
+        label = self.labels.get((kind, id_), id_)
         return Tag(kind, id_, label, len(agg.mentions), text, offset, field_, article.score(agg))
 
     def _derived(self, tags: list[Tag]) -> list[Tag]:
@@ -155,14 +156,29 @@ class Tagger:
         return list(out.values())
 
 
-def _merge_back_references(aggs: dict[tuple[str, str], _Agg], article: _Article) -> None:
+def _short_actors(taxonomy: Taxonomy) -> frozenset[tuple[str, str]]:
+    """Actors with a name that is part of another actor's name (`Landkreistag` in `Landkreistag
+    Baden-Württemberg`): only their mentions can be back-references."""
+    names = {e.id: {f" {f.text.lower()} " for f in e.forms} for e in taxonomy.of_kind("actor")}
+    short = set()
+    for id_, mine in names.items():
+        if any(a in b and a != b for other, theirs in names.items() if other != id_ for a in mine for b in theirs):
+            short.add(("actor", id_))
+    return frozenset(short)
+
+
+def _merge_back_references(aggs: dict[tuple[str, str], _Agg], article: _Article,
+                           short: frozenset[tuple[str, str]]) -> None:
     """A short name inside another actor's longer name in the same article refers to that actor:
     `Der Landkreistag …` after `Landkreistag Baden-Württemberg` is not the Deutscher Landkreistag."""
+    candidates = [key for key in aggs if key in short]
+    if not candidates:
+        return
     actors = [(key, agg) for key, agg in aggs.items() if key[0] == "actor"]
     if len(actors) < 2:
         return
     names = {key: [f" {article.text(m).lower()} " for m in agg.mentions] for key, agg in actors}
-    for key, agg in actors:
+    for key in candidates:
         owners = []
         for needle in names[key]:
             found = [k for k, texts in names.items() if k != key and any(needle in t and t != needle for t in texts)]
@@ -170,9 +186,10 @@ def _merge_back_references(aggs: dict[tuple[str, str], _Agg], article: _Article)
                 break
             owners.append(found[0])
         else:  # every mention is a back-reference to one longer name
-            for mention, owner in zip(agg.mentions, owners, strict=True):
+            for mention, owner in zip(aggs[key].mentions, owners, strict=True):
                 aggs[owner].mentions.append(mention)
             del aggs[key]
+            del names[key]
 
 
 _lock = threading.Lock()
