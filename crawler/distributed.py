@@ -93,8 +93,8 @@ def redis_settings(url: str, crawl_id: str, *, worker_id: str | None = None, wor
                    idle_close: float | None = None, base: Any = None) -> dict[str, Any]:
     """Scrapy setting overrides that turn a crawl into one worker of the shared crawl `crawl_id`.
 
-    Timings default to the env vars `RADAR_REDIS_WORKER_TTL` and `RADAR_REDIS_IDLE_CLOSE`, then to
-    DEFAULT_WORKER_TTL / DEFAULT_IDLE_CLOSE. Item pipelines and spider middlewares are those of
+    Timings default to the env vars `RADAR_REDIS_WORKER_TTL`, `RADAR_REDIS_IDLE_CLOSE` and
+    `RADAR_REDIS_PASS_GRACE`, then to the DEFAULT_* constants above. Item pipelines and spider middlewares are those of
     `base` (default: crawler/settings.py), with StorePipeline (the SQLite writer) replaced by
     RedisQueuePipeline.
     """
@@ -113,7 +113,9 @@ def redis_settings(url: str, crawl_id: str, *, worker_id: str | None = None, wor
         project = Settings()
         project.setmodule("crawler.settings", priority="project")
     pipelines = dict(project.getdict("ITEM_PIPELINES"))
-    pipelines.pop(STORE_PIPELINE, None)  # workers never write SQLite (absent, so TagPipeline tags here)
+    # Workers never write SQLite. With StorePipeline absent, ExtractPipeline and TagPipeline work
+    # inline here, so what reaches Redis is finished, tagged articles.
+    pipelines.pop(STORE_PIPELINE, None)
     pipelines["crawler.redis_pipeline.RedisQueuePipeline"] = 800
     spider_mws = dict(project.getdict("SPIDER_MIDDLEWARES"))
     spider_mws["crawler.distributed.SharedPassMiddleware"] = 1
