@@ -11,6 +11,7 @@ from radar.commands.digest import digest_command
 from radar.commands.export import export_command
 from radar.commands.ingest import ingest_command
 from radar.commands.reparse import reparse_command
+from radar.commands.retag import retag_command
 from radar.commands.serve import serve_command
 from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
@@ -25,6 +26,7 @@ def cli() -> None:
 cli.add_command(crawl_command, "crawl")
 cli.add_command(sources_command, "sources")
 cli.add_command(reparse_command, "reparse")
+cli.add_command(retag_command, "retag")
 cli.add_command(serve_command, "serve")
 cli.add_command(export_command, "export")
 cli.add_command(demo_command, "demo")
