@@ -10,8 +10,9 @@ bulk-loaded with executemany in one transaction, the exact-word FTS index is bui
 both FTS indexes are optimised. The archive is kept in bench/results/ and reused.
 
 Then `radar serve` publishes it (immutable, the product's settings) on a free port and every query
-runs, interleaved and repeated, through `/<db>/-/search.json` (ranked, snippets) and bare through
-Python's sqlite3 on the same file with the same SQL (`db.search.ranked_sql`). p50/p95 of both and
+runs, interleaved and repeated, through `/<db>/-/search.json` (ranked, highlighted snippets, JSON
+over HTTP) and bare through Python's sqlite3 on the same file running the same FTS queries
+(`db.search.ranked_search`: the ranked window, then the page's articles). p50/p95 of both and
 their ratio are printed and written to bench/results/search-<N>.json.
 """
 
@@ -160,7 +161,7 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     from sqlite_utils import Database
 
     from db.schema import FTS_COLUMNS, ensure_schema
-    from db.search import QUEUE_TABLE, SEARCH_TABLE
+    from db.search import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
     from db.store import month_and_week
 
     rng = random.Random(seed)
@@ -195,6 +196,8 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     )
     tag_sql = "insert or ignore into tags (article_id, kind, value, label, mentions, score, derived) values (?, ?, ?, ?, 1, ?, 0)"
     search_sql = f"insert into {SEARCH_TABLE} (rowid, title, teaser, body) values (?, ?, ?, ?)"
+    recent_sql = f"insert into {RECENT_TABLE} (rowid, title, teaser, body) values (?, ?, ?, ?)"
+    recent_from = articles - RECENT_SIZE
     chunk = 5_000
     with conn:
         for start in range(1, articles + 1, chunk):
@@ -227,6 +230,7 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
             conn.executemany(article_sql, rows)
             conn.executemany(tag_sql, tags)
             conn.executemany(search_sql, search_rows)
+            conn.executemany(recent_sql, [row for row in search_rows if row[0] > recent_from])
             if article_id % 100_000 < chunk:
                 print(f"  {article_id:,} articles ({time.perf_counter() - started:.0f} s)", flush=True)
         conn.execute(f"delete from {QUEUE_TABLE}")
@@ -236,6 +240,7 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     with conn:
         conn.execute("insert into articles_fts(articles_fts) values ('optimize')")
         conn.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('optimize')")
+        conn.execute(f"insert into {RECENT_TABLE}({RECENT_TABLE}) values ('optimize')")
     ensure_schema(db)  # every trigger back, WAL mode back
     conn.execute("pragma wal_checkpoint(truncate)")
     conn.execute("analyze")
@@ -261,7 +266,7 @@ def percentile(values: list[float], share: float) -> float:
 def run(path: Path, repeat: int) -> dict:
     import httpx
 
-    from db.search import parse_query, ranked_sql
+    from db.search import parse_query, ranked_search
 
     port = free_port()
     server = subprocess.Popen(
@@ -296,17 +301,16 @@ def run(path: Path, repeat: int) -> dict:
             key = query + "".join(f" [{k}={v}]" for k, v in filters.items())
             params = "&".join(f"{k}={quote(v)}" for k, v in filters.items())
             url = f"{base}/{name}/-/search.json?q={quote(query)}" + (f"&{params}" if params else "")
-            sql = ranked_sql(filters)
-            sql_params = {"match": parse_query(query).match, "limit": 20, "offset": 0, **filters}
+            match = parse_query(query).match
             t0 = time.perf_counter()
             response = client.get(url)
             t1 = time.perf_counter()
-            rows = bare.execute(sql, sql_params).fetchall()
+            ranked = ranked_search(bare, match, filters, 20, 0)
             t2 = time.perf_counter()
             response.raise_for_status()
             payload = response.json()
-            assert len(payload["rows"]) == len(rows), (query, len(payload["rows"]), len(rows))
-            hits[key] = payload.get("window_matches", len(rows))
+            assert [row["id"] for row in payload["rows"]] == [row["id"] for row in ranked.rows], query
+            hits[key] = (payload["window_matches"], payload["scope"])
             api_times.setdefault(key, []).append((t1 - t0) * 1000)
             bare_times.setdefault(key, []).append((t2 - t1) * 1000)
         # drop the warm-up sample
@@ -322,7 +326,8 @@ def run(path: Path, repeat: int) -> dict:
         "articles": None,
         "queries": {
             key: {
-                "hits_ranked": hits[key],
+                "hits_ranked": hits[key][0],
+                "scope": hits[key][1],
                 "api_p50": statistics.median(api_times[key]),
                 "bare_p50": statistics.median(bare_times[key]),
             }
@@ -354,9 +359,9 @@ def main(argv: list[str] | None = None) -> None:
     result = run(path, args.repeat)
     result["articles"] = args.articles
     width = max(len(key) for key in result["queries"])
-    print(f"\n{'query':<{width}}  {'ranked':>7}  {'API p50':>8}  {'bare p50':>8}")
+    print(f"\n{'query':<{width}}  {'ranked':>7}  {'scope':>6}  {'API p50':>8}  {'bare p50':>8}")
     for key, row in result["queries"].items():
-        print(f"{key:<{width}}  {row['hits_ranked']:>7}  {row['api_p50']:>6.1f}ms  {row['bare_p50']:>6.1f}ms")
+        print(f"{key:<{width}}  {row['hits_ranked']:>7}  {row['scope']:>6}  {row['api_p50']:>6.1f}ms  {row['bare_p50']:>6.1f}ms")
     ratio50 = result["api_p50"] / result["bare_p50"] if result["bare_p50"] else float("nan")
     ratio95 = result["api_p95"] / result["bare_p95"] if result["bare_p95"] else float("nan")
     print(

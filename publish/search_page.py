@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
+from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import FILTERS, RANK_WINDOW, parse_query, segments_to_text, snippet, window_sql
+from db.search import (
+    FILTERS,
+    RANK_WINDOW,
+    RECENT_SIZE,
+    parse_query,
+    ranked_search,
+    segments_to_text,
+    snippet,
+)
 from db.search import highlight as highlight_segments
 from publish.archive import is_archive
 
@@ -27,11 +37,6 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 FACET_KINDS = (("topic", "Topics"), ("actor", "Actors"), ("state", "Länder"), ("place", "Municipalities"),
                ("source", "Sources"), ("month", "Months"))
 _TAG_KIND = {"topic": "topic", "actor": "actor", "state": "state", "municipality": "place"}
-
-ARTICLE_SQL = """SELECT a.id, a.title, a.kicker, a.teaser, substr(a.body, 1, 20000) AS body, a.published,
-  a.source_id, coalesce(nullif(s.name, ''), a.source_id) AS source_name, a.url
-FROM articles a LEFT JOIN sources s ON s.id = a.source_id
-WHERE a.id IN (SELECT value FROM json_each(:ids))"""
 
 FACET_SQL = """SELECT CASE t.kind WHEN 'municipality' THEN 'place' ELSE t.kind END AS kind, t.value,
   max(t.label) AS label, count(*) AS n
@@ -114,41 +119,43 @@ async def search_page(request, datasette):
     limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
     offset = _int_arg(request, "_offset", 0, RANK_WINDOW)
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
-    hits: list[tuple[int, float]] = []
+    scope = "all" if request.args.get("scope") == "all" else "auto"
+    ranked = None
     rows: list[dict] = []
     facets: dict[str, list[dict]] = {}
     if query.match:
+        limit_ms = datasette.setting("sql_time_limit_ms")
+
+        def run(conn):
+            with sqlite_timelimit(conn, limit_ms):
+                return ranked_search(conn, query.match, filters, limit, offset, scope)
+
         try:
-            result = await db.execute(window_sql(filters), {"match": query.match, **filters}, truncate=False)
-            hits = sorted(((row[0], row[1]) for row in result.rows), key=lambda hit: (hit[1], -hit[0]))
-        except QueryInterrupted:
+            ranked = await db.execute_fn(run)
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
             notes.append("The search took too long; add a word or a filter to narrow it down.")
-        page = hits[offset : offset + limit]
-        if page:
-            ids = [hit[0] for hit in page]
-            found = {row["id"]: row for row in (await db.execute(ARTICLE_SQL, {"ids": json.dumps(ids)})).rows}
-            for article_id, score in page:
-                row = found.get(article_id)
-                if row is None:
-                    continue
-                text_segments = snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query)
-                rows.append({
-                    "id": article_id,
-                    "title": row["title"],
-                    "kicker": row["kicker"],
-                    "published": row["published"],
-                    "source_id": row["source_id"],
-                    "source_name": row["source_name"],
-                    "url": row["url"],
-                    "article_url": datasette.urls.row(database, "articles", str(article_id)),
-                    "score": round(score, 3),
-                    "title_html": _html(highlight_segments(row["title"], query)),
-                    "snippet_html": _html(text_segments),
-                    "snippet": segments_to_text(text_segments, ("", "")),
-                })
-        if want_facets and hits:
-            facets = await _facets(db, [hit[0] for hit in hits], filters)
-    args = {"q": q, **filters}
+        for row in ranked.rows if ranked else []:
+            text_segments = snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query)
+            rows.append({
+                "id": row["id"],
+                "title": row["title"],
+                "kicker": row["kicker"],
+                "published": row["published"],
+                "source_id": row["source_id"],
+                "source_name": row["source_name"],
+                "url": row["url"],
+                "article_url": datasette.urls.row(database, "articles", str(row["id"])),
+                "score": round(row["score"], 3),
+                "title_html": _html(highlight_segments(row["title"], query)),
+                "snippet_html": _html(text_segments),
+                "snippet": segments_to_text(text_segments, ("", "")),
+            })
+        if want_facets and ranked and ranked.hits:
+            facets = await _facets(db, [hit[0] for hit in ranked.hits], filters)
+    hits = ranked.hits if ranked else []
+    args = {"q": q, **filters, **({"scope": "all"} if scope == "all" else {})}
     base = datasette.urls.path(f"/{database}/-/search")
     table_args = _table_args(q, filters)
 
@@ -167,6 +174,9 @@ async def search_page(request, datasette):
         "window_matches": len(hits),
         "window": RANK_WINDOW,
         "ranked_among_newest": len(hits) >= RANK_WINDOW,
+        "scope": ranked.scope if ranked else scope,
+        "recent_articles": RECENT_SIZE,
+        "all_scope_url": f"{base}?{urlencode({**args, 'scope': 'all'})}" if ranked and ranked.scope == "recent" else None,
         "offset": offset,
         "limit": limit,
         "next_url": page_url(offset + limit, ".json" if as_json else "") if more else None,

@@ -195,3 +195,26 @@ def test_existing_archive_without_the_index_is_migrated(tmp_path):
     assert "articles_with_tags" in db.view_names()
     open_db(str(path))  # and again: idempotent
     assert db["articles"].count == 2
+
+
+def test_recent_slice_ranks_new_articles_and_falls_back_to_all(tmp_path, monkeypatch):
+    """The newest RECENT_SIZE articles have an index of their own (cheap bm25); a search with too
+    few matches there ranks the whole archive."""
+    import db.search as search
+
+    monkeypatch.setattr(search, "RECENT_SIZE", 3)
+    monkeypatch.setattr(search, "MIN_RECENT_MATCHES", 1)
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    writer.upsert_articles([item(n, f"Wohngeld Meldung {n}" if n < 3 else f"Breitband Meldung {n}") for n in range(1, 7)])
+    db = writer.db
+    sync_search_index(db)
+    assert [r[0] for r in db.execute(f"select rowid from {search.RECENT_TABLE} order by rowid")] == [4, 5, 6]
+    recent = search.ranked_search(db.conn, normalise_query("Breitband"))
+    assert recent.scope == "recent" and sorted(row["id"] for row in recent.rows) == [4, 5, 6]
+    older = search.ranked_search(db.conn, normalise_query("Wohngeld"))
+    assert older.scope == "all" and sorted(row["id"] for row in older.rows) == [1, 2]
+    everything = search.ranked_search(db.conn, normalise_query("Meldung"), scope="all")
+    assert everything.scope == "all" and len(everything.rows) == 6
+    writer.upsert_articles([item(7, "Breitband Meldung 7")])
+    sync_search_index(db)  # 4 falls out of the slice
+    assert [r[0] for r in db.execute(f"select rowid from {search.RECENT_TABLE} order by rowid")] == [5, 6, 7]
