@@ -1,5 +1,6 @@
-"""What spiders yield: articles (docs/architecture.md), plus the small records the store keeps about
-the crawl itself — links found on list pages, URL aliases, 304 checks and quarantined pages.
+"""What spiders yield: fetched article pages (extracted into articles, docs/architecture.md, by the
+extract step), plus the small records the store keeps about the crawl itself — links found on list
+pages, URL aliases, 304 checks and quarantined pages.
 
 Every record reaches the archive through the same store pipeline, so SQLite has one writer.
 """
@@ -30,6 +31,26 @@ class ArticleItem(scrapy.Item):
     taxonomy_version = scrapy.Field()
     # Crawl bookkeeping (not part of the article's text): HTTP validators for the next conditional
     # request, and the other URLs that led here (old URL forms, redirects, print pages).
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+    aliases = scrapy.Field()
+
+
+class PageItem(scrapy.Item):
+    """A fetched article page, not yet extracted: the extract step (in the store worker, or the
+    inline ExtractPipeline) turns it into an ArticleItem's fields or a quarantine record.
+
+    The spider has already decided the article's address (`url`: redirects and canonical link
+    followed) and what to fetch next; extraction is the expensive part, kept off the reactor.
+    """
+
+    kind = scrapy.Field()  # always "page"
+    url = scrapy.Field()
+    source = scrapy.Field()
+    raw_html = scrapy.Field()
+    encoding = scrapy.Field()  # the charset the HTTP header declared (checked against the bytes)
+    fetched_at = scrapy.Field()
+    listing_date = scrapy.Field()  # the list page's or feed's date, used when the page has none
     etag = scrapy.Field()
     last_modified = scrapy.Field()
     aliases = scrapy.Field()

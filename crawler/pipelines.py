@@ -1,9 +1,9 @@
-"""Item pipelines: tag each article (nlp), then store every record in batches (db).
+"""Item pipelines: extract each fetched page, tag each article (nlp), store every record (db).
 
 Each pipeline is one small class that builds itself `from_crawler`, as Scrapy's own components do.
-By default (`RADAR_STORE_WORKER = "process"`) tagging and writing both happen in the store
-worker process (crawler/storeworker.py) so the reactor only fetches and extracts; with
-`RADAR_STORE_WORKER = "inline"` they happen here, in the crawl process.
+By default (`RADAR_STORE_WORKER = "process"`) extracting, tagging and writing all happen in the
+store worker process (crawler/storeworker.py), so the reactor only fetches and follows links; with
+`RADAR_STORE_WORKER = "inline"` ExtractPipeline and TagPipeline do it here, in the crawl process.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, PageItem, QuarantineItem
 from crawler.storeworker import RecordProcessor, worker_main
 from db.store import ArchiveWriter
 
@@ -31,9 +31,53 @@ logger = logging.getLogger(__name__)
 STORE_PIPELINE = "crawler.pipelines.StorePipeline"
 
 
-def tags_in_worker(settings: Any) -> bool:
-    """Whether the store worker tags (then the inline TagPipeline stands aside)."""
+def work_in_worker(settings: Any) -> bool:
+    """Whether the store worker extracts and tags (then the inline pipelines stand aside)."""
     return STORE_PIPELINE in settings.getdict("ITEM_PIPELINES") and settings.get("RADAR_STORE_WORKER") == "process"
+
+
+def source_specs(spider: Any) -> dict[str, dict[str, Any]]:
+    """Each crawled source's extractor and field rules, as the extract step needs them."""
+    return {s.id: {"extractor": s.extractor, "article": dict(s.article)} for s in getattr(spider, "source_list", [])}
+
+
+class ExtractPipeline:
+    """A fetched page (PageItem) → an ArticleItem, or a QuarantineItem saying why not."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.since = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        if work_in_worker(crawler.settings):
+            raise NotConfigured  # the store worker extracts
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
+        self.specs = source_specs(spider)
+        self.since = getattr(spider, "since", None)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        from crawler.extract.pages import page_records
+
+        page = ItemAdapter(item).asdict()
+        spec = self.specs.get(page.get("source") or "") or {}
+        result = page_records(page, spec.get("extractor", "generic"), spec.get("article"), self.since)
+        stats = self.crawler.stats
+        for kind, count in result.errors.items():
+            stats.inc_value(f"radar/errors/{kind}", count)
+        if result.skipped:
+            stats.inc_value("radar/skipped", result.skipped)
+            raise DropItem(f"published before --since: {page.get('url')}", log_level="DEBUG")
+        record = result.records[0]
+        if record.get("kind") == "quarantine":
+            return QuarantineItem(**record)
+        return ArticleItem(**{k: v for k, v in record.items() if k in ArticleItem.fields})
 
 
 class TagPipeline:
@@ -45,8 +89,8 @@ class TagPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TagPipeline:
-        if tags_in_worker(crawler.settings):
-            raise NotConfigured("the store worker tags")
+        if work_in_worker(crawler.settings):
+            raise NotConfigured  # the store worker tags
         return cls(crawler.settings.get("RADAR_TAXONOMY"))
 
     def open_spider(self, spider: Any = None) -> None:
@@ -79,10 +123,11 @@ class StorePipeline:
         self.mode = settings.get("RADAR_STORE_WORKER", "process")
         self.queue_size = settings.getint("RADAR_STORE_QUEUE", 16)
         self.taxonomy_dir = settings.get("RADAR_TAXONOMY")
-        self.tag = tags_in_worker(settings)
+        self.tag = work_in_worker(settings)
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.since: str | None = None
         self.buffer: list[dict[str, Any]] = []
         self.outcomes: Counter[str] = Counter()
-        self.errors: Counter[str] = Counter()
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.source_ids: list[str] = []
@@ -118,13 +163,16 @@ class StorePipeline:
                 config=json.dumps(source.to_config(), ensure_ascii=False),
             )
         self.source_ids = [s.id for s in sources] or [getattr(spider, "source_id", spider.name)]
+        self.specs = source_specs(spider)
+        since = getattr(spider, "since", None)
+        self.since = since.isoformat() if since else None
         self.writer.begin_source_crawls(self.source_ids)
         start_url = (getattr(spider, "start_urls", None) or [None])[0]
         self.run_id = self.writer.start_run(spider.name, ",".join(self.source_ids), start_url, self.source_ids)
         if self.mode == "process":
             self._start_worker()
         else:
-            self.processor = RecordProcessor(self.db_path, self.run_id, tag=False)
+            self.processor = RecordProcessor(self.db_path, self.run_id, tag=False, sources=self.specs, since=self.since)
         from twisted.internet import task
 
         self.loop = task.LoopingCall(self._tick)
@@ -137,7 +185,8 @@ class StorePipeline:
         log_level = self.crawler.settings.get("LOG_LEVEL", "WARNING")
         self.worker = ctx.Process(
             target=worker_main,
-            args=(self.inbox, self.outbox, self.db_path, self.run_id, self.tag, self.taxonomy_dir, log_level),
+            args=(self.inbox, self.outbox, self.db_path, self.run_id, self.tag, self.taxonomy_dir, log_level,
+                  self.specs, self.since),
             name="radar-store-worker",
             daemon=True,
         )
@@ -181,9 +230,11 @@ class StorePipeline:
 
     def _fallback_inline(self) -> None:
         logger.error("the store worker died (exit code %s); storing in the crawl process", self.worker.exitcode)
-        self.errors["store_worker_died"] += 1
+        self.crawler.stats.inc_value("radar/errors/store_worker_died")
         self.worker = None
-        self.processor = RecordProcessor(self.db_path, self.run_id, tag=self.tag, taxonomy_dir=self.taxonomy_dir)
+        self.processor = RecordProcessor(
+            self.db_path, self.run_id, tag=self.tag, taxonomy_dir=self.taxonomy_dir, sources=self.specs, since=self.since
+        )
 
     def _drain(self, block: bool, timeout: float = 600.0) -> None:
         """Collect the worker's results; with `block`, until it reports it is done."""
@@ -201,17 +252,21 @@ class StorePipeline:
                 return
             if message.get("ready"):
                 if message.get("tag_problem"):
-                    self.errors["tagger_unavailable"] += 1
+                    self.crawler.stats.inc_value("radar/errors/tagger_unavailable")
                 continue
             self.pending -= 1
             self._account(message)
 
     def _account(self, result: dict[str, Any]) -> None:
+        """Fold a batch's result into the crawl's stats (which end up in `crawl_runs`)."""
         self.outcomes.update(result.get("outcomes") or {})
-        self.errors.update(result.get("errors") or {})
         stats = self.crawler.stats
         for name, count in self.outcomes.items():
             stats.set_value(f"radar/{name}", count)
+        for kind, count in (result.get("errors") or {}).items():
+            stats.inc_value(f"radar/errors/{kind}", count)
+        if result.get("skipped"):
+            stats.inc_value("radar/skipped", result["skipped"])
 
     def close_spider(self, spider: Any = None) -> None:
         if self.loop is not None and self.loop.running:
@@ -231,7 +286,7 @@ class StorePipeline:
         if not self.writer or self.run_id is None:
             return
         stats = self.crawler.stats.get_stats()
-        errors = Counter(self.errors)
+        errors: Counter[str] = Counter()
         for key, value in stats.items():
             if key.startswith("radar/errors/"):
                 errors[key[len("radar/errors/") :]] += value

@@ -1,4 +1,4 @@
-"""Tag and store batches of crawl records — in the crawl process, or in a worker process beside it.
+"""Extract, tag and store batches of crawl records — in a worker process beside the crawl, or inline.
 
 Scrapy's reactor is one thread: every millisecond spent tagging or in SQLite is a millisecond no
 page is fetched (docs/crawling.md has the figures). With `RADAR_STORE_WORKER = "process"` the store
@@ -19,6 +19,7 @@ import signal
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,27 @@ logger = logging.getLogger(__name__)
 
 
 class RecordProcessor:
-    """Tag the articles of a batch (optionally) and write the batch through ArchiveWriter."""
+    """Extract fetched pages, tag the articles (optionally) and write the batch through ArchiveWriter.
 
-    def __init__(self, db_path: str, run_id: int | None, tag: bool = True, taxonomy_dir: str | None = None):
+    `sources` maps a source id to {"extractor", "article"} (its extractor and field rules); `since`
+    drops articles published before that day.
+    """
+
+    def __init__(
+        self,
+        db_path: str,
+        run_id: int | None,
+        tag: bool = True,
+        taxonomy_dir: str | None = None,
+        sources: Mapping[str, Mapping[str, Any]] | None = None,
+        since: str | None = None,
+    ):
         from db.store import ArchiveWriter
 
         self.writer = ArchiveWriter(db_path)
         self.run_id = run_id
+        self.sources = dict(sources or {})
+        self.since = date.fromisoformat(since) if since else None
         self.tagger = None
         self.tag_problem: str | None = None
         if tag:
@@ -44,9 +59,27 @@ class RecordProcessor:
                 self.tag_problem = f"{exc.__class__.__name__}: {exc}".splitlines()[0]
                 logger.error("tagging is off for this crawl: %s", self.tag_problem)
 
-    def process(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        """Returns {"outcomes": Counter, "errors": Counter} for the batch."""
+    def extract(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Counter[str], int]:
+        """Pages → article (or quarantine) records; other records pass through."""
+        from crawler.extract.pages import page_records
+
+        out: list[dict[str, Any]] = []
         errors: Counter[str] = Counter()
+        skipped = 0
+        for record in records:
+            if record.get("kind") != "page":
+                out.append(record)
+                continue
+            spec = self.sources.get(record.get("source") or "") or {}
+            result = page_records(record, spec.get("extractor", "generic"), spec.get("article"), self.since)
+            out.extend(result.records)
+            errors.update(result.errors)
+            skipped += result.skipped
+        return out, errors, skipped
+
+    def process(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Returns {"outcomes": Counter, "errors": Counter, "skipped": int} for the batch."""
+        records, errors, skipped = self.extract(records)
         if self.tagger is not None:
             errors.update(self._tag([r for r in records if (r.get("kind") or "article") == "article"]))
         result = self.writer.write_records(records, self.run_id)
@@ -54,7 +87,7 @@ class RecordProcessor:
             errors["store_error"] += len(result.failures)
             for record, reason in result.failures:
                 logger.warning("store_error: %s (%s)", record.get("url"), reason)
-        return {"outcomes": result.outcomes, "errors": errors}
+        return {"outcomes": result.outcomes, "errors": errors, "skipped": skipped}
 
     def _tag(self, articles: list[dict[str, Any]]) -> Counter[str]:
         errors: Counter[str] = Counter()
@@ -81,13 +114,21 @@ class RecordProcessor:
 
 
 def worker_main(
-    inbox: Any, outbox: Any, db_path: str, run_id: int | None, tag: bool, taxonomy_dir: str | None, log_level: str
+    inbox: Any,
+    outbox: Any,
+    db_path: str,
+    run_id: int | None,
+    tag: bool,
+    taxonomy_dir: str | None,
+    log_level: str,
+    sources: Mapping[str, Mapping[str, Any]] | None = None,
+    since: str | None = None,
 ) -> None:
     """The worker process: batches in, results out, until the `None` sentinel or the parent dies."""
     logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
     parent = os.getppid()
-    processor = RecordProcessor(db_path, run_id, tag=tag, taxonomy_dir=taxonomy_dir)
+    processor = RecordProcessor(db_path, run_id, tag=tag, taxonomy_dir=taxonomy_dir, sources=sources, since=since)
     outbox.put({"ready": True, "tag_problem": processor.tag_problem})
     try:
         while True:

@@ -59,15 +59,19 @@ def ensure_crawler_schema(db: Database) -> None:
         # so a list page linking `/?p=123` is recognised as a known article.
         db["url_aliases"].create({"alias": str, "url": str, "first_seen": str}, pk="alias")
         db["url_aliases"].create_index(["url"])
-    if "article_fingerprints" not in tables:
-        # 64-bit SimHash of the normalised body, split into four 16-bit bands: two bodies within a
-        # Hamming distance of 3 share at least one band, so a band lookup finds every candidate.
-        db["article_fingerprints"].create(
-            {"article_id": int, "source_id": str, "simhash": int, "b0": int, "b1": int, "b2": int, "b3": int},
+    if "article_minhash" not in tables:
+        # Near-duplicate detection (db/store.py): each article's MinHash signature, and one LSH key
+        # per band; articles sharing a key are compared, so a lookup never scans the archive.
+        db["article_minhash"].create(
+            {"article_id": int, "source_id": str, "signature": bytes},
             pk="article_id",
             foreign_keys=[("article_id", "articles", "id")],
         )
-        for band in ("b0", "b1", "b2", "b3"):
-            db["article_fingerprints"].create_index([band])
+    if "article_lsh" not in tables:
+        db.execute(
+            "create table article_lsh (key integer not null, article_id integer not null "
+            "references articles(id), primary key (key, article_id)) without rowid"
+        )
+        db["article_lsh"].create_index(["article_id"])
     if "articles" in tables and "idx_articles_duplicate_of" not in {i.name for i in db["articles"].indexes}:
         db["articles"].create_index(["duplicate_of"], index_name="idx_articles_duplicate_of")

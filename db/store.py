@@ -79,42 +79,64 @@ def open_archive(path: str | Path) -> Database:
 
 
 # --- near-duplicates ---------------------------------------------------------------------------
-# Bodies shorter than this are too generic to call two of them "the same press release".
+# MinHash over word 3-shingles with LSH banding: two bodies whose shingle sets overlap by Jaccard
+# J become lookup candidates with probability 1-(1-J^ROWS)^BANDS (J=0.5: 88 %, J=0.7: 99.6 %,
+# unrelated texts at J=0.05: 0.2 %), and a candidate is a duplicate when the signatures estimate
+# J >= MIN_JACCARD. Robust to re-wrapped paragraphs, a changed intro or a few edited words.
+# Bodies shorter than MIN_FINGERPRINT_WORDS are too generic to call two of them "the same text".
 MIN_FINGERPRINT_WORDS = 40
-# SimHash bits two bodies may differ in and still be one text (edits, a changed first sentence).
-MAX_HAMMING = 3
+BANDS, ROWS = 16, 3
+MIN_JACCARD = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
+_M1, _M2, _M3 = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
+_PERMUTATIONS: Any = None
 
 
-def simhash(text: str) -> int | None:
-    """64-bit SimHash over word 3-shingles of the lower-cased text; None when too short to tell."""
+def _permutations() -> tuple[Any, Any]:
+    """BANDS×ROWS fixed hash functions h(x) = (a·x + b) mod 2^64, a odd. Fixed seed: signatures stored
+    today must compare with signatures computed next year."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        import numpy as np
+
+        rng = np.random.default_rng(20251125)
+        a = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        b = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+        _PERMUTATIONS = (a[:, None], b[:, None])
+    return _PERMUTATIONS
+
+
+def minhash(text: str) -> Any:
+    """The text's MinHash signature (BANDS×ROWS uint32 values), or None when it is too short.
+
+    A word hashes to its CRC-32, a shingle to an odd-multiplier mix of its three words; each of the
+    fixed hash functions keeps the minimum (top 32 bits) over the shingle set. Vectorised with
+    numpy: well under a millisecond per article.
+    """
     import numpy as np
 
     words = _WORD.findall(text.lower())
     if len(words) < MIN_FINGERPRINT_WORDS:
         return None
-    shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little") for s in shingles),
-        dtype=np.uint64,
-        count=len(shingles),
-    )
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
-    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(shingles)
-    value = 0
-    for position, vote in enumerate(votes.tolist()):
-        if vote > 0:
-            value |= 1 << position
-    return value
+    word_hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    shingles = np.unique((word_hashes[:-2] * _M1) ^ (word_hashes[1:-1] * _M2) ^ (word_hashes[2:] * _M3))
+    a, b = _permutations()
+    return ((a * shingles[None, :] + b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
 
 
-def _signed(value: int) -> int:
-    """SQLite integers are signed 64-bit."""
-    return value - (1 << 64) if value >= 1 << 63 else value
+def lsh_keys(signature: Any) -> list[int]:
+    """One lookup key per band (band number mixed in), as a signed 63-bit SQLite integer."""
+    rows = signature.reshape(BANDS, ROWS)
+    return [
+        int.from_bytes(hashlib.blake2b(bytes([band]) + rows[band].tobytes(), digest_size=8).digest(), "little") >> 1
+        for band in range(BANDS)
+    ]
 
 
-def bands(value: int) -> tuple[int, int, int, int]:
-    return tuple((value >> shift) & 0xFFFF for shift in (0, 16, 32, 48))  # type: ignore[return-value]
+def jaccard(sig_a: Any, sig_b: Any) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets from their signatures."""
+    return float((sig_a == sig_b).mean())
 
 
 @dataclass
@@ -377,46 +399,50 @@ class ArchiveWriter:
             )
 
     def _fingerprint(self, article_id: int, source_id: str, body: str, published: str | None) -> bool:
-        """Store the body's SimHash and link this article to a near-duplicate of another source.
+        """Store the body's MinHash and link this article to a near-duplicate of another source.
 
-        The original is the earlier publication (then the source listed first in the sources file,
-        then the article stored first); the other one gets `duplicate_of` pointing at it, so counts
-        and views that skip `duplicate_of is not null` count the text once. Returns True when this
-        article is the duplicate.
+        The original is the earlier publication (then the source with the lower rank — file order
+        of the sources file —, then the article stored first); the others get `duplicate_of`
+        pointing at it, so counts and views that skip `duplicate_of is not null` count the text once.
+        Returns True when this article is a duplicate.
         """
+        import numpy as np
+
         conn = self.db.conn
-        value = simhash(body)
-        conn.execute("delete from article_fingerprints where article_id = ?", [article_id])
-        if value is None:
+        conn.execute("delete from article_minhash where article_id = ?", [article_id])
+        conn.execute("delete from article_lsh where article_id = ?", [article_id])
+        signature = minhash(body)
+        if signature is None:
             return False
-        b = bands(value)
+        keys = lsh_keys(signature)
         conn.execute(
-            "insert into article_fingerprints (article_id, source_id, simhash, b0, b1, b2, b3) values (?, ?, ?, ?, ?, ?, ?)",
-            [article_id, source_id, _signed(value), *b],
+            "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
+            [article_id, source_id, signature.astype("<u4").tobytes()],
         )
+        conn.executemany("insert or ignore into article_lsh (key, article_id) values (?, ?)", [(k, article_id) for k in keys])
+        marks = ", ".join("?" for _ in keys)
         candidates = conn.execute(
-            "select f.article_id, f.simhash, a.published, a.source_id, a.duplicate_of from article_fingerprints f "
-            "join articles a on a.id = f.article_id "
-            "where (f.b0 = ? or f.b1 = ? or f.b2 = ? or f.b3 = ?) and f.source_id != ? and f.article_id != ?",
-            [*b, source_id, article_id],
+            f"select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of from article_minhash m "
+            f"join articles a on a.id = m.article_id where m.article_id in "
+            f"(select article_id from article_lsh where key in ({marks})) and m.source_id != ? and m.article_id != ?",
+            [*keys, source_id, article_id],
         ).fetchall()
         matches = [
             (other_id, other_published, other_source, other_dup)
-            for other_id, other_hash, other_published, other_source, other_dup in candidates
-            if bin((other_hash & 0xFFFFFFFFFFFFFFFF) ^ value).count("1") <= MAX_HAMMING
+            for other_id, other_sig, other_published, other_source, other_dup in candidates
+            if jaccard(signature, np.frombuffer(other_sig, dtype="<u4")) >= MIN_JACCARD
         ]
         if not matches:
             return False
-        # The group's original: an already-chosen original wins, else the earliest by (day, rank, id).
+        # The group: this article, the matches and the originals they already point to.
         group = {article_id: (published, source_id)}
         for other_id, other_published, other_source, other_dup in matches:
-            root = other_dup or other_id
-            if root == other_id:
+            if not other_dup:
                 group[other_id] = (other_published, other_source)
-            else:
-                found = conn.execute("select published, source_id from articles where id = ?", [root]).fetchone()
-                if found:
-                    group[root] = (found[0], found[1])
+                continue
+            found = conn.execute("select published, source_id from articles where id = ?", [other_dup]).fetchone()
+            if found:
+                group[other_dup] = (found[0], found[1])
 
         def order(candidate: int) -> tuple[str, int, int]:
             day, src = group[candidate]

@@ -39,17 +39,74 @@ def parse_german_date(text: str | None, now: datetime | None = None) -> datetime
     """Read one German or ISO date; relative forms (`vor 2 Tagen`, `gestern`) count from `now`.
 
     Returns an aware datetime in Europe/Berlin, or None when nothing date-like is there. A date
-    later than `now` (plus a day of slack for time zones) is rejected: it is a parsing error, not news.
+    later than `now` is rejected (a later day, or a time more than an hour ahead): it is a parsing
+    error or a scheduled page, not news.
     """
     if not text or not text.strip():
         return None
     now = (now or datetime.now(BERLIN)).astimezone(BERLIN)
-    parsed = _parse_cached(text.strip(), now.replace(second=0, microsecond=0).isoformat())
+    text = text.strip()
+    parsed = _fast_parse(text)
+    if parsed is None:
+        parsed = _parse_cached(text, now.replace(second=0, microsecond=0).isoformat())
     if parsed is None:
         return None
-    if (parsed - now).total_seconds() > 86400:
+    # Later than the fetch: a later day, or a time more than an hour ahead (clock skew) is an error.
+    if parsed.date() > now.date() or (parsed - now).total_seconds() > 3600:
         return None
     return parsed
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januar", "jan", "jänner", "jän"),
+            ("februar", "feb"),
+            ("märz", "mär", "mrz", "maerz"),
+            ("april", "apr"),
+            ("mai",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt"),
+            ("november", "nov"),
+            ("dezember", "dez"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAY = r"(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag),?\s*)?"
+_TIME = r"(?:,?\s*(?:um\s*)?(\d{1,2})[:.](\d{2})(?:\s*uhr)?)?"
+_NUMERIC = re.compile(rf"^{_WEEKDAY}\[?(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})\]?{_TIME}$", re.IGNORECASE)
+_LONG = re.compile(rf"^{_WEEKDAY}(\d{{1,2}})\.?\s+([a-zäö]+)\.?\s+(\d{{4}}){_TIME}$", re.IGNORECASE)
+
+
+def _fast_parse(text: str) -> datetime | None:
+    """The unambiguous everyday forms without dateparser (which costs ~3 ms a call): ISO 8601,
+    `29.09.2025`, `[29.09.2025]`, `15.07.2025, 09:30 Uhr`, `Dienstag, 15. Juli 2025`. Anything
+    else (relative dates, `19 Nov. '25`) goes to dateparser. Same answers, checked in the tests."""
+    if text[:4].isdigit() and len(text) >= 10 and text[4] == "-":
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value.astimezone(BERLIN) if value.tzinfo else value.replace(tzinfo=BERLIN)
+    match = _NUMERIC.match(text)
+    if match:
+        day, month, year, hour, minute = match.groups()
+    else:
+        match = _LONG.match(text)
+        if not match or match.group(2).lower() not in _MONTHS:
+            return None
+        day, month_name, year, hour, minute = match.groups()
+        month = _MONTHS[month_name.lower()]
+    try:
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), tzinfo=BERLIN)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=4096)

@@ -1,18 +1,24 @@
 """One entry point from a fetched page to article fields, shared by the spider and `radar reparse`.
 
 `extract_page` picks the source's extractor (built-in Kommune21, field rules, or generic);
-`page_problem` says why a page cannot be an article (empty, cut off, not HTML) before anyone tries.
+`page_problem` says why a page cannot be an article (empty, cut off, not HTML) before anyone tries;
+`page_records` runs all steps for one fetched page, wherever that happens (store worker or inline).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from crawler.extract.article import ArticleFields, extract_article
+from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic
 from crawler.extract.rules import extract_with_rules
+
+logger = logging.getLogger(__name__)
 
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
@@ -67,3 +73,116 @@ def content_problem(fields: ArticleFields) -> tuple[str, str] | None:
     if not fields.title:
         return "no_title", "no title found with the source's extractor"
     return None
+
+
+def page_links(html: str, url: str, extractor: str, article_rules: Mapping[str, str] | None) -> tuple[str, list[str]]:
+    """(canonical URL, related links) from one quick parse — what the spider needs to decide what to
+    fetch next, without the cost of a full extraction (which happens in the store worker)."""
+    from urllib.parse import urljoin
+
+    from parsel import Selector
+
+    from crawler.sources import select
+
+    sel = Selector(text=html)
+    href = sel.css('link[rel="canonical"]::attr(href)').get()
+    canonical = urljoin(url, href.strip()) if href and href.strip() else url
+    if extractor == "kommune21":
+        hrefs = sel.css("div.related a::attr(href)").getall()
+    elif extractor == "rules" and article_rules and article_rules.get("related"):
+        nodes = select(sel, article_rules["related"])
+        hrefs = [n.get() if isinstance(n.root, str) else n.attrib.get("href", "") for n in nodes]
+    else:
+        hrefs = []
+    related = [
+        urljoin(url, h.strip()) for h in hrefs if h and h.strip() and not h.startswith(("#", "mailto:", "javascript:"))
+    ]
+    return canonical, list(dict.fromkeys(related))
+
+
+class PageResult:
+    """What one fetched page became: records for the store, and counts (errors by kind, skipped)."""
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        self.records: list[dict[str, Any]] = []
+        self.errors: Counter[str] = Counter()
+        self.skipped = 0
+
+    def fault(self, page: Mapping[str, Any], kind: str, reason: str, body: bytes | None = None) -> None:
+        self.errors[kind] += 1
+        logger.warning("%s: %s (%s)", kind, page.get("url"), reason)
+        self.records.append(
+            {
+                "kind": "quarantine",
+                "url": page.get("url"),
+                "source": page.get("source"),
+                "error_kind": kind,
+                "reason": reason,
+                "body": body,
+                "fetched_at": page.get("fetched_at"),
+            }
+        )
+
+
+def page_records(
+    page: Mapping[str, Any], extractor: str, article_rules: Mapping[str, str] | None, since: date | None = None
+) -> PageResult:
+    """A fetched page (`kind = "page"`: url, source, raw_html, encoding, fetched_at, listing_date,
+    etag, last_modified, aliases) → the article record, or a quarantine record saying why not.
+
+    The same steps for every source: decode (charset faults), check (empty, cut off), repair
+    (unclosed `<title>`), extract, check the result, date rules (the list's or feed's date when the
+    page has none, never the fetch time), `--since`.
+    """
+    result = PageResult()
+    body: bytes = page.get("raw_html") or b""
+    text, encoding = decode_html(body, page.get("encoding"))
+    problem = page_problem(text)
+    if problem:
+        result.fault(page, problem[0], problem[1], body)
+        return result
+    text, repaired = repair_html(text)
+    if repaired:
+        result.errors["malformed"] += 1
+        logger.info("malformed: %s has an unclosed <title>; repaired before extraction", page.get("url"))
+    fetched = datetime.fromisoformat(page["fetched_at"]) if page.get("fetched_at") else None
+    try:
+        fields = extract_page(extractor, article_rules, text, page["url"], now=fetched)
+    except Exception as exc:  # an extractor bug costs one page, kept in quarantine, never the crawl
+        result.fault(page, "parse_error", f"{exc.__class__.__name__}: {exc}".splitlines()[0][:500], body)
+        return result
+    problem = content_problem(fields)
+    if problem:
+        result.fault(page, problem[0], problem[1], body)
+        return result
+    published = fields.published or page.get("listing_date") or None
+    if published is None:
+        result.errors["no_date"] += 1
+        logger.info("no_date: %s is stored without a publication date", page.get("url"))
+    if since and published and date.fromisoformat(published[:10]) < since:
+        result.skipped += 1
+        return result
+    result.records.append(
+        {
+            "url": page["url"],  # the spider decided the article's address (canonical link, redirects)
+            "source": page.get("source"),
+            "title": fields.title,
+            "kicker": fields.kicker,
+            "teaser": fields.teaser,
+            "body": fields.body,
+            "published": published,
+            "date_missing": published is None,
+            "image_caption": fields.image_caption,
+            "image_credit": fields.image_credit,
+            "fetched_at": page.get("fetched_at"),
+            "raw_html": body,
+            "encoding": encoding,
+            "discovered_links": [u for u in fields.related_links if u != page["url"]],
+            "etag": page.get("etag"),
+            "last_modified": page.get("last_modified"),
+            "aliases": list(page.get("aliases") or []),
+        }
+    )
+    return result

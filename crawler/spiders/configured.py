@@ -30,8 +30,8 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
 from crawler.extract.encoding import decode_html
-from crawler.extract.pages import content_problem, extract_page, page_problem, repair_html
-from crawler.items import AliasItem, ArticleItem, CheckedItem, LinksItem, QuarantineItem
+from crawler.extract.pages import page_links, repair_html
+from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
 
 logger = logging.getLogger(__name__)
@@ -359,7 +359,7 @@ class ConfiguredSpider(scrapy.Spider):
 
     # --- articles --------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
-        """An article page → one ArticleItem (or a quarantine record saying why not)."""
+        """An article page → one PageItem (extracted by the extract step), or a quarantine record."""
         source = self.by_id[response.meta["source"]]
         if response.status == 304:
             self.count("not_modified")
@@ -369,7 +369,7 @@ class ConfiguredSpider(scrapy.Spider):
         if latency > self.slow_seconds:
             self.count("errors/slow")
             logger.warning("slow: %s took %.1f s", response.url, latency)
-        if "dataloss" in response.flags or "partial" in response.flags:
+        if "dataloss" in response.flags:
             yield self.fault(response.url, source.id, "truncated", "the connection closed before the whole body arrived", response.body)
             return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
@@ -377,69 +377,43 @@ class ConfiguredSpider(scrapy.Spider):
             yield self.fault(response.url, source.id, "not_html", f"Content-Type {content_type!r}")
             return
         declared = http_content_type_encoding(content_type) if content_type else None
-        text, encoding = decode_html(response.body, declared)
-        problem = page_problem(text)
-        if problem:
-            yield self.fault(response.url, source.id, problem[0], problem[1], response.body)
-            return
-        text, repaired = repair_html(text)
-        if repaired:
-            self.count("errors/malformed")
-            logger.info("malformed: %s has an unclosed <title>; repaired before extraction", response.url)
-        fetched = _now()
-        fields = extract_page(source.extractor, source.article, text, response.url, now=fetched)
-        problem = content_problem(fields)
-        if problem:
-            yield self.fault(response.url, source.id, problem[0], problem[1], response.body)
-            return
-        aliases = [u for u in [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]]
-        if fields.url != response.url:
-            if source.accepts(fields.url) and not response.meta.get("via_canonical"):
+        text, _ = decode_html(response.body, declared)
+        text, _ = repair_html(text)
+        canonical, related = page_links(text, response.url, source.extractor, source.article)
+        aliases = [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]
+        url = response.url
+        if canonical != response.url:
+            if source.accepts(canonical) and not response.meta.get("via_canonical"):
                 # This page names another URL as the article's address: fetch that one instead, so
                 # the archive holds one article under one URL with that page's text.
                 for alias in dict.fromkeys(aliases):
-                    yield AliasItem(kind="alias", url=alias, canonical=fields.url, source=source.id)
-                known = self.known([fields.url]).get(fields.url)
-                request = self.article_request(fields.url, source, known, response.meta.get("listing_date"), via="canonical")
+                    yield AliasItem(kind="alias", url=alias, canonical=canonical, source=source.id)
+                known = self.known([canonical]).get(canonical)
+                request = self.article_request(canonical, source, known, response.meta.get("listing_date"), via="canonical")
                 request.meta["via_canonical"] = True
                 request.meta["aliases"] = aliases
                 yield request
                 return
-            if not source.accepts(fields.url):
-                fields.url = response.url  # a canonical on another site: keep the page we can fetch
-        if fields.published is None and response.meta.get("listing_date"):
-            fields.published = response.meta["listing_date"]  # the list/feed's date, never the fetch time
-        if fields.published is None:
-            self.count("errors/no_date")
-            logger.info("no_date: %s is stored without a publication date", response.url)
-        if self.too_old(fields.published):
-            self.count("skipped")
-            return
-        yield ArticleItem(
-            url=fields.url,
+            if source.accepts(canonical):
+                url = canonical  # reached through its canonical link already: this is the article
+        yield PageItem(
+            kind="page",
+            url=url,
             source=source.id,
-            title=fields.title,
-            kicker=fields.kicker,
-            teaser=fields.teaser,
-            body=fields.body,
-            published=fields.published,
-            date_missing=fields.published is None,
-            image_caption=fields.image_caption,
-            image_credit=fields.image_credit,
-            fetched_at=fetched.isoformat(timespec="seconds"),
             raw_html=response.body,
-            encoding=encoding,
-            discovered_links=fields.related_links,
+            encoding=declared,
+            fetched_at=_now().isoformat(timespec="seconds"),
+            listing_date=response.meta.get("listing_date"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
-            aliases=[u for u in dict.fromkeys(aliases) if u != fields.url],
+            aliases=[u for u in dict.fromkeys(aliases) if u != url],
         )
-        if source.follow_related and fields.related_links:
-            related = [u for u in fields.related_links if source.accepts(u)]
+        if source.follow_related and related:
+            related = [u for u in related if source.accepts(u)]
             known = self.known(related)
-            for url in related:
-                if url not in known:  # known articles are re-checked from their list page, not from here
-                    yield self.article_request(url, source, None, None, via="related")
+            for link in related:
+                if link not in known:  # known articles are re-checked from their list page, not from here
+                    yield self.article_request(link, source, None, None, via="related")
 
     # --- faults ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> Iterator[Any]:

@@ -73,6 +73,8 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--spider", default=None, help="Spider to run (default: kommune21 with --start-url, else configured).")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=64 (repeatable).")
+@click.option("--stats", "stats_file", default=None, type=click.Path(dir_okay=False),
+              help="Write Scrapy's final stats (counts, errors, timings) to this JSON file.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--redis", "redis_url", default=None, metavar="URL",
@@ -83,7 +85,7 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
 def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: str | None, base: str | None,
                   start_url: str | None, db_path: str, since: str | None, full: bool, jobdir: str | None,
                   timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str,
-                  redis_url: str | None = None, crawl_id: str | None = None) -> None:
+                  redis_url: str | None = None, crawl_id: str | None = None, stats_file: str | None = None) -> None:
     """Crawl sources, tag every article and store it; faults are counted, never fatal.
 
     Examples:
@@ -167,7 +169,12 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
             settings.update(distributed.worker_settings(redis_url, crawl_id, settings), priority="cmdline")
         except distributed.DistributedError as exc:
             raise click.ClickException(str(exc)) from None
-    stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
+    try:
+        stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
+    except KeyError:
+        raise click.ClickException(f"no spider {spider!r} (known: configured, kommune21)") from None
+    if stats_file:
+        Path(stats_file).write_text(json.dumps(stats, default=str, indent=1, sort_keys=True) + "\n")
     if redis_url:  # a worker may find nothing left to fetch: other workers took it all
         click.echo(distributed.summarise_worker(stats, redis_url, crawl_id))
         return
