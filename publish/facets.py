@@ -47,16 +47,21 @@ class TagFacet(Facet):
                 continue
             params = dict(self.params) if isinstance(self.params, dict) else {}
             params["_radar_tag_kind"] = KINDS[name]
+            # Labels from one tag row per value (max(label) over every row would read the table).
+            label = "(SELECT label FROM tags l WHERE l.kind = t.kind AND l.value = t.value LIMIT 1)"
             if " where " in self.sql.lower():
+                # From the listed articles into tags through its primary key (article_id, kind, …):
+                # the other way round SQLite scans every tag of the kind.
                 sql = (
-                    "SELECT value, max(label) AS label, count(*) AS count FROM tags "
-                    f"WHERE kind = :_radar_tag_kind AND article_id IN (SELECT id FROM ({self.sql})) "
-                    f"GROUP BY value ORDER BY count DESC, value LIMIT {facet_size + 1}"
+                    f"SELECT t.value, {label} AS label, count(*) AS count "
+                    f"FROM (SELECT id FROM ({self.sql})) listed CROSS JOIN tags t "
+                    "ON t.article_id = listed.id AND t.kind = :_radar_tag_kind "
+                    f"GROUP BY t.value ORDER BY count DESC, t.value LIMIT {facet_size + 1}"
                 )
             else:  # the whole list: straight from the (kind, value) index
                 sql = (
-                    "SELECT value, max(label) AS label, count(*) AS count FROM tags "
-                    f"WHERE kind = :_radar_tag_kind GROUP BY value ORDER BY count DESC, value LIMIT {facet_size + 1}"
+                    f"SELECT t.value, {label} AS label, count(*) AS count FROM tags t "
+                    f"WHERE t.kind = :_radar_tag_kind GROUP BY t.value ORDER BY count DESC, t.value LIMIT {facet_size + 1}"
                 )
             try:
                 rows = await self.ds.execute(

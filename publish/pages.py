@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from datasette.database import QueryInterrupted
+
 from publish.archive import ARTICLE_LISTS, is_archive
 from publish.facets import KINDS
 
@@ -48,7 +50,10 @@ async def article_vars(datasette, database: str, request) -> dict:
             "url": tag_list_url(datasette, database, tag["kind"], tag["value"]),
         })
     versions = (await db.execute("SELECT count(*) FROM article_versions WHERE article_id = :id", {"id": int(article_id)})).first()[0]
-    related = [dict(r) for r in (await db.execute(RELATED_SQL, {"id": int(article_id)})).rows]
+    try:  # a nicety: never let it hold up or break the article page
+        related = [dict(r) for r in (await db.execute(RELATED_SQL, {"id": int(article_id)}, custom_time_limit=200)).rows]
+    except QueryInterrupted:
+        related = []
     article = dict(row)
     return {
         "radar_article": article,
