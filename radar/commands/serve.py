@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -38,8 +39,8 @@ def serve_command(db_path: str, host: str, port: int, live: bool) -> None:
             f"{db_path} is being written to (is a crawl running?): wait for it, or use --live"
         ) from None
     name = Path(db_path).stem
-    click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)")
-    try:
-        subprocess.run(datasette_command(db_path, host, port, immutable=not live, prepare=False), check=False)
-    except KeyboardInterrupt:
-        pass
+    click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)", nl=True)
+    sys.stdout.flush()
+    cmd = datasette_command(db_path, host, port, immutable=not live, prepare=False)
+    # Become Datasette (no child process): a signal to `radar serve` stops the server itself.
+    os.execv(cmd[0], cmd)
