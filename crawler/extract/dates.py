@@ -21,7 +21,7 @@ BRACKET_DATE = re.compile(r"\[(\d{1,2}\.\d{1,2}\.\d{4})\]")
 _DATE_FRAGMENT = re.compile(
     r"(?:(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag),\s*)?"
     r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}(?:,?\s*\d{1,2}[:.]\d{2}(?:\s*Uhr)?)?"
-    r"|\d{1,2}\.?\s+(?:Jan|Feb|Mär|Mrz|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\.?\s+(?:'?\d{2}|\d{4})"
+    r"|\d{1,2}\.?\s+(?:Jan|Feb|Mär|Mrz|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\.?\s+(?:\d{4}|'?\d{2})\b"
     r"|vor\s+\d+\s+(?:Minuten?|Stunden?|Tagen?|Wochen?|Monaten?)|vorgestern|gestern|heute)",
     re.IGNORECASE,
 )
@@ -118,15 +118,22 @@ def _parse_cached(text: str, now_iso: str) -> datetime | None:
 
 def find_german_date(text: str | None, now: datetime | None = None) -> datetime | None:
     """Find the first date-like fragment inside running text (`Veröffentlicht am 19 Nov. '25`)."""
+    found = find_date_fragment(text, now)
+    return found[0] if found else None
+
+
+def find_date_fragment(text: str | None, now: datetime | None = None) -> tuple[datetime, str] | None:
+    """The first date in running text and the fragment it was read from (to tell if it had a time)."""
     if not text:
         return None
     bracket = BRACKET_DATE.search(text)
     if bracket:
-        return parse_german_date(bracket.group(1), now)
+        parsed = parse_german_date(bracket.group(1), now)
+        return (parsed, bracket.group(1)) if parsed else None
     for match in _DATE_FRAGMENT.finditer(text):
-        found = parse_german_date(match.group(0), now)
-        if found:
-            return found
+        parsed = parse_german_date(match.group(0), now)
+        if parsed:
+            return parsed, match.group(0)
     return None
 
 

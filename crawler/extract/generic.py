@@ -20,7 +20,7 @@ from crawler.extract.article import (
     structured_date,
     text_of,
 )
-from crawler.extract.dates import find_german_date, has_time, parse_german_date, to_published
+from crawler.extract.dates import find_date_fragment, has_time, parse_german_date, to_published
 
 # Elements whose text usually carries the publication date.
 DATE_HOLDERS = (
@@ -53,9 +53,11 @@ def page_date(sel: Selector, now: datetime | None, extra: list[str] | None = Non
         if not candidate:
             continue
         parsed = parse_german_date(candidate, now) if len(candidate) <= 40 else None
-        parsed = parsed or find_german_date(candidate, now)
         if parsed:
-            return to_published(parsed, has_time(candidate) or "T" in candidate[:25])
+            return to_published(parsed, has_time(candidate))
+        found = find_date_fragment(candidate, now)
+        if found:
+            return to_published(found[0], has_time(found[1]))
     return None
 
 

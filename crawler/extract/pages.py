@@ -55,6 +55,23 @@ def repair_html(html: str) -> tuple[str, bool]:
     return html[:end] + "</title>" + html[end:], True
 
 
+# Markup errors the HTML parser had to repair before a page counts as `malformed` (one stray end tag
+# is everyday CMS output; several mean the page is broken).
+MALFORMED_ERRORS = 3
+
+
+def markup_errors(html: str) -> int:
+    """How many structural errors (mismatched or stray tags) libxml2 repaired while parsing."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(recover=True)
+    try:
+        etree.fromstring(html, parser)
+    except (etree.ParserError, ValueError):
+        return MALFORMED_ERRORS
+    return sum(1 for entry in parser.error_log if entry.level_name == "ERROR")
+
+
 def page_problem(html: str) -> tuple[str, str] | None:
     """(kind, reason) when a decoded page cannot be stored as an article as it is, else None."""
     stripped = html.strip()
@@ -144,9 +161,11 @@ def page_records(
         result.fault(page, problem[0], problem[1], body)
         return result
     text, repaired = repair_html(text)
-    if repaired:
+    errors = markup_errors(text)
+    if repaired or errors >= MALFORMED_ERRORS:
+        # Counted, not quarantined: the parser recovered, and the article is stored.
         result.errors["malformed"] += 1
-        logger.info("malformed: %s has an unclosed <title>; repaired before extraction", page.get("url"))
+        logger.info("malformed: %s (%d markup errors%s)", page.get("url"), errors, ", unclosed <title>" if repaired else "")
     fetched = datetime.fromisoformat(page["fetched_at"]) if page.get("fetched_at") else None
     try:
         fields = extract_page(extractor, article_rules, text, page["url"], now=fetched)
