@@ -243,10 +243,10 @@ class ArchiveWriter:
                 try:
                     with self.db.atomic():  # a savepoint: a bad record rolls back alone
                         if kind == "article":
-                            outcome, duplicate = self._upsert(record)
+                            outcome, duplicates = self._upsert(record)
                             result.outcomes[outcome] += 1
-                            if duplicate:
-                                result.outcomes["duplicates"] += 1
+                            if duplicates:
+                                result.outcomes["duplicates"] += duplicates
                         elif kind == "links":
                             self._links(record)
                             result.outcomes["links"] += len(record.get("links") or [])
@@ -303,7 +303,7 @@ class ArchiveWriter:
         counts = self.upsert_articles([item])
         return next(name for name in ("new", "updated", "unchanged") if counts[name])  # type: ignore[return-value]
 
-    def _upsert(self, item: Mapping[str, Any]) -> tuple[Outcome, bool]:
+    def _upsert(self, item: Mapping[str, Any]) -> tuple[Outcome, int]:
         # Plain SQL on the hot path: sqlite-utils' table helpers re-read the table's columns on every
         # call, which costs more than the insert itself at a few hundred articles per second.
         now = utcnow()
@@ -344,7 +344,6 @@ class ArchiveWriter:
             + " from articles where url = ?",
             [url],
         ).fetchone()
-        duplicate = False
         if old is None:
             row.update(first_seen=now, updated_at=now, version=1)
             names = list(row)
@@ -367,7 +366,7 @@ class ArchiveWriter:
                     self.replace_tags(article_id, item["tags"], row["taxonomy_version"])
                     self._update("articles", article_id, {"taxonomy_version": row["taxonomy_version"]})
                 self._aliases(url, item.get("aliases"), now)
-                return "unchanged", False
+                return "unchanged", 0
             conn.execute(
                 "insert into article_versions (article_id, version, title, kicker, teaser, body, published, "
                 "content_hash, fetched_at, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -390,8 +389,8 @@ class ArchiveWriter:
                 [(url, link, now) for link in dict.fromkeys(links)],
             )
         self._aliases(url, item.get("aliases"), now)
-        duplicate = self._fingerprint(article_id, source_id, row["body"], published)
-        return outcome, duplicate
+        duplicates = self._fingerprint(article_id, source_id, row["body"], published)
+        return outcome, duplicates
 
     def _update(self, table: str, pk: int, values: Mapping[str, Any]) -> None:
         names = list(values)
@@ -409,13 +408,14 @@ class ArchiveWriter:
                 rows,
             )
 
-    def _fingerprint(self, article_id: int, source_id: str, body: str, published: str | None) -> bool:
+    def _fingerprint(self, article_id: int, source_id: str, body: str, published: str | None) -> int:
         """Store the body's MinHash and link this article to a near-duplicate of another source.
 
         The original is the earlier publication (then the source with the lower rank — file order
         of the sources file —, then the article stored first); the others get `duplicate_of`
         pointing at it, so counts and views that skip `duplicate_of is not null` count the text once.
-        Returns True when this article is a duplicate.
+        Returns how many articles became duplicates (this one, or an earlier one this one replaces
+        as the original).
         """
         import numpy as np
 
@@ -424,7 +424,7 @@ class ArchiveWriter:
         conn.execute("delete from article_lsh where article_id = ?", [article_id])
         signature = minhash(body)
         if signature is None:
-            return False
+            return 0
         keys = lsh_keys(signature)
         conn.execute(
             "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
@@ -444,7 +444,7 @@ class ArchiveWriter:
             if jaccard(signature, np.frombuffer(other_sig, dtype="<u4")) >= MIN_JACCARD
         ]
         if not matches:
-            return False
+            return 0
         # The group: this article, the matches and the originals they already point to.
         group = {article_id: (published, source_id)}
         for other_id, other_published, other_source, other_dup in matches:
@@ -460,12 +460,16 @@ class ArchiveWriter:
             return ((day or "9999")[:10], self._rank(src), candidate)
 
         original = min(group, key=order)
+        newly = 0  # texts that were counted as originals until now
         for member in group:
-            if member != original:
-                conn.execute("update articles set duplicate_of = ? where id = ?", [original, member])
-                conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [original, member])
+            if member == original:
+                continue
+            was = conn.execute("select duplicate_of from articles where id = ?", [member]).fetchone()
+            newly += 1 if (member == article_id or (was and was[0] is None)) else 0
+            conn.execute("update articles set duplicate_of = ? where id = ?", [original, member])
+            conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [original, member])
         conn.execute("update articles set duplicate_of = null where id = ?", [original])
-        return original != article_id
+        return newly
 
     def _rank(self, source_id: str) -> int:
         if source_id not in self._source_rank:
