@@ -67,11 +67,18 @@ def ensure_crawler_schema(db: Database) -> None:
             pk="article_id",
             foreign_keys=[("article_id", "articles", "id")],
         )
-    if "article_lsh" not in tables:
+    if "article_lsh" in tables:  # an earlier layout without the source (derived data: rebuilt below)
+        db["article_lsh"].drop()
+    if "article_bands" not in tables:
+        # One row per LSH band key of an article. The source is part of the key's index so a lookup
+        # reads only other sources' articles, a bounded number per band (db/store.py).
         db.execute(
-            "create table article_lsh (key integer not null, article_id integer not null "
-            "references articles(id), primary key (key, article_id)) without rowid"
+            "create table article_bands (key integer not null, source_id text not null, "
+            "article_id integer not null references articles(id), primary key (key, source_id, article_id)) without rowid"
         )
-        db["article_lsh"].create_index(["article_id"])
+        db["article_bands"].create_index(["article_id"])
+        from db.store import rebuild_bands
+
+        rebuild_bands(db)
     if "articles" in tables and "idx_articles_duplicate_of" not in {i.name for i in db["articles"].indexes}:
         db["articles"].create_index(["duplicate_of"], index_name="idx_articles_duplicate_of")

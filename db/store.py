@@ -87,6 +87,9 @@ def open_archive(path: str | Path) -> Database:
 MIN_FINGERPRINT_WORDS = 40
 BANDS, ROWS = 16, 3
 MIN_JACCARD = 0.5
+# Articles read per band key and direction: a key shared by hundreds of articles is boilerplate
+# (a footer, a template), not evidence; a real duplicate shares most of its 16 keys anyway.
+MAX_BAND_CANDIDATES = 20
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
 _M1, _M2, _M3 = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
@@ -132,6 +135,30 @@ def lsh_keys(signature: Any) -> list[int]:
         int.from_bytes(hashlib.blake2b(bytes([band]) + rows[band].tobytes(), digest_size=8).digest(), "little") >> 1
         for band in range(BANDS)
     ]
+
+
+# Other sources' articles sharing a band key: two index range scans per key (source before and
+# after this one), each bounded by MAX_BAND_CANDIDATES.
+_BAND_LOOKUP = " union ".join(
+    f"select * from (select article_id from article_bands where key = ? and source_id {op} ? limit {MAX_BAND_CANDIDATES})"
+    for _ in range(BANDS)
+    for op in ("<", ">")
+)
+
+
+def rebuild_bands(db: Database) -> int:
+    """Recompute every article's band keys from its stored signature (after a layout change)."""
+    import numpy as np
+
+    rows = db.execute("select article_id, source_id, signature from article_minhash").fetchall()
+    with db.atomic():
+        for article_id, source_id, blob in rows:
+            keys = lsh_keys(np.frombuffer(blob, dtype="<u4"))
+            db.conn.executemany(
+                "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
+                [(k, source_id, article_id) for k in keys],
+            )
+    return len(rows)
 
 
 def jaccard(sig_a: Any, sig_b: Any) -> float:
@@ -421,7 +448,7 @@ class ArchiveWriter:
 
         conn = self.db.conn
         conn.execute("delete from article_minhash where article_id = ?", [article_id])
-        conn.execute("delete from article_lsh where article_id = ?", [article_id])
+        conn.execute("delete from article_bands where article_id = ?", [article_id])
         signature = minhash(body)
         if signature is None:
             return 0
@@ -430,13 +457,17 @@ class ArchiveWriter:
             "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
             [article_id, source_id, signature.astype("<u4").tobytes()],
         )
-        conn.executemany("insert or ignore into article_lsh (key, article_id) values (?, ?)", [(k, article_id) for k in keys])
-        marks = ", ".join("?" for _ in keys)
+        conn.executemany(
+            "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
+            [(k, source_id, article_id) for k in keys],
+        )
+        params: list[Any] = []
+        for key in keys:
+            params += [key, source_id, key, source_id]
         candidates = conn.execute(
-            f"select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of from article_minhash m "
-            f"join articles a on a.id = m.article_id where m.article_id in "
-            f"(select article_id from article_lsh where key in ({marks})) and m.source_id != ? and m.article_id != ?",
-            [*keys, source_id, article_id],
+            "select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of from article_minhash m "
+            f"join articles a on a.id = m.article_id where m.article_id in ({_BAND_LOOKUP}) and m.article_id != ?",
+            [*params, article_id],
         ).fetchall()
         matches = [
             (other_id, other_published, other_source, other_dup)
