@@ -86,6 +86,7 @@ def reparse_archive(
                 item["tags"] = [asdict(t) for t in tags]
                 item["taxonomy_version"] = tagger.version
         result = writer.write_records(batch)
+        writer.sync_search()
         counts.update({k: v for k, v in result.outcomes.items() if k in ("new", "updated", "unchanged", "failed", "duplicates")})
         batch.clear()
 

@@ -83,6 +83,8 @@ class RecordProcessor:
         if self.tagger is not None:
             errors.update(self._tag([r for r in records if (r.get("kind") or "article") == "article"]))
         result = self.writer.write_records(records, self.run_id)
+        if result.outcomes["new"] or result.outcomes["updated"]:
+            self.writer.sync_search()  # searchable as soon as stored, not at the next open
         if result.failures:
             errors["store_error"] += len(result.failures)
             for record, reason in result.failures:
