@@ -81,7 +81,7 @@ def run_crawl(spider: str, settings: Settings, **spider_args: Any) -> dict[str, 
     """
     jobdir = settings.get("JOBDIR")
     prepare_jobdir(jobdir)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER (default True) configures logging
     crawler = process.create_crawler(spider)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -126,3 +126,35 @@ def test_robots_txt_is_obeyed(tmp_path):
     stats = json.loads(Path(tmp_path / "stats.json").read_text())
     assert stats["radar/skipped/robots"] == 1
     assert stats["radar/new"] >= 1  # the allowed related articles were stored
+
+
+SLOW_SOURCE = """
+[sources.slow]
+type = "rules"
+start_urls = ["{base}/langsam.html"]
+extractor = "kommune21"
+
+[sources.slow.rules]
+item = ".news-item"
+link = "h2 a::attr(href)"
+"""
+
+
+def test_a_very_slow_answer_within_the_timeout_is_stored_and_counted(tmp_path):
+    sources = tmp_path / "slow.toml"
+    sources.write_text(SLOW_SOURCE, encoding="utf-8")
+    with SampleSite() as site:
+        site.override("/langsam.html", b'<div class="news-item"><h2><a href="/faults/slow?s=1.5">Langsam</a></h2></div>')
+        result = run_radar("crawl", "--sources", str(sources), "--base", site.base_url, "--all",
+                           "--db", str(tmp_path / "slow.db"), "-s", "RADAR_SLOW_SECONDS=1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    db = sqlite_utils.Database(tmp_path / "slow.db")
+    assert [row["title"] for row in db.query("select title from articles")] == [FAULT_TITLES["slow"]]
+    assert json.loads(next(db.query("select errors_by_kind from crawl_runs"))["errors_by_kind"])["slow"] >= 1
+
+
+def test_an_unknown_spider_is_one_line(tmp_path):
+    with SampleSite() as site:
+        result = run_radar("crawl", "--start-url", f"{site.base_url}/", "--spider", "nope", "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no spider 'nope'" in result.stderr
