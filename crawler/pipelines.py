@@ -12,6 +12,7 @@ import json
 import logging
 import multiprocessing
 import queue
+import signal
 import time
 from collections import Counter
 from dataclasses import asdict
@@ -190,7 +191,13 @@ class StorePipeline:
             name="radar-store-worker",
             daemon=True,
         )
-        self.worker.start()
+        # Ctrl-C reaches the whole process group; the worker must not die of it mid-batch (the crawl
+        # stops gracefully and then tells the worker to finish). An ignored SIGINT survives exec.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.worker.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         record = ItemAdapter(item).asdict()
@@ -200,6 +207,8 @@ class StorePipeline:
         return item
 
     def _tick(self) -> None:
+        if self.worker is not None and not self.worker.is_alive():
+            self._fallback_inline()
         if self.buffer and time.monotonic() - self.last_flush >= self.flush_seconds:
             self.flush()
         self._drain(block=False)
@@ -215,7 +224,11 @@ class StorePipeline:
                 self._drain(block=False)
                 return
             self._fallback_inline()
-        self._account(self.processor.process(batch))  # type: ignore[union-attr]
+        try:
+            self._account(self.processor.process(batch))  # type: ignore[union-attr]
+        except Exception as exc:  # the archive cannot be written (locked, disk full): count, go on
+            logger.error("store_error: %d records not stored (%s: %s)", len(batch), exc.__class__.__name__, exc)
+            self.crawler.stats.inc_value("radar/errors/store_error", len(batch))
 
     def _send(self, batch: list[dict[str, Any]]) -> bool:
         """Hand a batch to the worker; waits while its queue is full (backpressure, timed in the
@@ -236,6 +249,8 @@ class StorePipeline:
                 self.crawler.stats.inc_value("radar/store_wait_seconds", round(waited, 2))
 
     def _fallback_inline(self) -> None:
+        """The worker died (killed, out of memory): store in this process from now on. Batches it
+        had not written are not in the archive, so the next crawl fetches them again."""
         logger.error("the store worker died (exit code %s); storing in the crawl process", self.worker.exitcode)
         self.crawler.stats.inc_value("radar/errors/store_worker_died")
         self.worker = None
@@ -305,7 +320,11 @@ class StorePipeline:
             **self.outcomes,
         }
         counts["unchanged"] = self.outcomes.get("unchanged", 0) + self.outcomes.get("checked", 0)
-        complete = reason == "finished" and not stats.get("radar/listing_failed")
+        # Walked to the end with every list page read and every record stored: only then may the
+        # next crawl stop paging at known articles.
+        complete = reason == "finished" and not any(
+            stats.get(key) for key in ("radar/listing_failed", "radar/errors/store_error", "radar/errors/store_worker_died")
+        )
         self.writer.finish_run(self.run_id, counts, errors, status=reason)
         self.writer.finish_source_crawls(self.source_ids, "finished" if complete else f"incomplete: {reason}")
         self.crawler.stats.set_value("radar/run_id", self.run_id)

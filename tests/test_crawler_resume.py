@@ -61,3 +61,36 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing_and_stores_nothing_twice(t
     assert runs[1]["not_modified"] >= before - 5  # stored articles were only revalidated (304)
     assert not (jobdir / "radar.running").exists()
     assert next(db.query("select last_crawl_status from sources"))["last_crawl_status"] == "finished"
+
+
+def test_a_killed_store_worker_costs_nothing_the_next_crawl_cannot_recover(tmp_path):
+    import psutil
+
+    db_path = tmp_path / "radar.db"
+    with SampleSite() as site:
+        args = ["crawl", "--start-url", f"{site.base_url}/", "--db", str(db_path)]
+        slow = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false", "-s", "RADAR_STORE_BATCH=5"]
+        proc = subprocess.Popen([sys.executable, "-m", "radar", *args, *slow], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while stored(db_path) < 10 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                   if "resource_tracker" not in " ".join(p.cmdline())]
+        assert workers, "no store worker process"
+        for worker in workers:
+            worker.kill()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-3000:]
+        assert "Traceback" not in err and "the store worker died" in err
+        db = sqlite_utils.Database(db_path)
+        run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+        assert "store_worker_died" in run["errors_by_kind"]
+        assert next(db.query("select last_crawl_status from sources"))["last_crawl_status"].startswith("incomplete")
+
+        result = run_radar(*args)  # the next crawl walks every list page and fills the gap
+        assert result.returncode == 0, result.stderr[-3000:]
+    urls = [row["url"] for row in db.query("select url from articles")]
+    assert len(urls) == len(set(urls)) == 70
+    assert db["article_versions"].count == 0
