@@ -30,7 +30,7 @@ def test_sigkill_mid_crawl_then_restart_loses_nothing_and_stores_nothing_twice(t
         args = ["crawl", "--start-url", f"{site.base_url}/", "--db", str(db_path), "--jobdir", str(jobdir)]
         # Slowed down (one request at a time, 0.15 s apart) so the kill lands in the middle.
         slow = ["-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false", "-s", "RADAR_STORE_BATCH=5"]
+                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "RADAR_STORE_BATCH=5"]
         proc = subprocess.Popen([sys.executable, "-m", "radar", *args, *slow], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
@@ -70,7 +70,7 @@ def test_a_killed_store_worker_costs_nothing_the_next_crawl_cannot_recover(tmp_p
     with SampleSite() as site:
         args = ["crawl", "--start-url", f"{site.base_url}/", "--db", str(db_path)]
         slow = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "RANDOMIZE_DOWNLOAD_DELAY=false", "-s", "RADAR_STORE_BATCH=5"]
+                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "RADAR_STORE_BATCH=5"]
         proc = subprocess.Popen([sys.executable, "-m", "radar", *args, *slow], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
@@ -90,6 +90,32 @@ def test_a_killed_store_worker_costs_nothing_the_next_crawl_cannot_recover(tmp_p
         assert next(db.query("select last_crawl_status from sources"))["last_crawl_status"].startswith("incomplete")
 
         result = run_radar(*args)  # the next crawl walks every list page and fills the gap
+        assert result.returncode == 0, result.stderr[-3000:]
+    urls = [row["url"] for row in db.query("select url from articles")]
+    assert len(urls) == len(set(urls)) == 70
+    assert db["article_versions"].count == 0
+
+
+def test_ctrl_c_stops_cleanly_and_the_jobdir_resumes(tmp_path):
+    db_path, jobdir = tmp_path / "radar.db", tmp_path / "job"
+    with SampleSite() as site:
+        args = ["crawl", "--start-url", f"{site.base_url}/", "--db", str(db_path), "--jobdir", str(jobdir)]
+        slow = ["-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "DOWNLOAD_DELAY_JITTER=0", "-s", "RADAR_STORE_BATCH=5"]
+        proc = subprocess.Popen([sys.executable, "-m", "radar", *args, *slow], cwd=ROOT, start_new_session=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while stored(db_path) < 10 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+        assert (jobdir / "requests.queue").exists() and not (jobdir / "radar.running").exists()
+        db = sqlite_utils.Database(db_path)
+        assert next(db.query("select status from crawl_runs"))["status"] == "shutdown"
+        assert next(db.query("select last_crawl_status from sources"))["last_crawl_status"] == "incomplete: shutdown"
+
+        result = run_radar(*args)
         assert result.returncode == 0, result.stderr[-3000:]
     urls = [row["url"] for row in db.query("select url from articles")]
     assert len(urls) == len(set(urls)) == 70
