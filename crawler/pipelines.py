@@ -218,6 +218,8 @@ class StorePipeline:
             return
         batch, self.buffer = self.buffer, []
         self.last_flush = time.monotonic()
+        if self.worker is not None and not self.worker.is_alive():
+            self._fallback_inline()
         if self.worker is not None:
             if self._send(batch):
                 self.pending += 1
@@ -253,6 +255,10 @@ class StorePipeline:
         had not written are not in the archive, so the next crawl fetches them again."""
         logger.error("the store worker died (exit code %s); storing in the crawl process", self.worker.exitcode)
         self.crawler.stats.inc_value("radar/errors/store_worker_died")
+        # Its queue's feeder thread may be stuck writing to a pipe nobody reads: do not let it hold
+        # the process at exit.
+        self.inbox.cancel_join_thread()
+        self.inbox.close()
         self.worker = None
         self.processor = RecordProcessor(
             self.db_path, self.run_id, tag=self.tag, taxonomy_dir=self.taxonomy_dir, sources=self.specs, since=self.since
@@ -295,11 +301,18 @@ class StorePipeline:
             self.loop.stop()
         self.flush()
         if self.worker is not None:
-            self._send(None)  # type: ignore[arg-type]
-            self._drain(block=True)
-            self.worker.join(timeout=30)
-            if self.worker.is_alive():  # pragma: no cover - a wedged worker
-                self.worker.terminate()
+            if self.worker.is_alive() and self._send(None):  # type: ignore[arg-type]
+                self._drain(block=True)  # until the worker reports it is done (or dies)
+                self.worker.join(timeout=30)
+            if self.worker.is_alive() or self.worker.exitcode != 0:
+                # Wedged or dead before its last batches: they are not stored; the next crawl
+                # fetches them (the run is marked incomplete).
+                logger.error("the store worker did not finish cleanly (exit code %s)", self.worker.exitcode)
+                self.crawler.stats.inc_value("radar/errors/store_worker_died")
+                if self.worker.is_alive():
+                    self.worker.terminate()
+                self.inbox.cancel_join_thread()
+            self.inbox.close()
         elif self.processor is not None:
             self.processor.close()
 
