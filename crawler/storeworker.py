@@ -52,9 +52,12 @@ class RecordProcessor:
         self.tag_problem: str | None = None
         if tag:
             try:
+                from db.taxonomy_store import record_taxonomy
                 from nlp.tagger import get_tagger
 
                 self.tagger = get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
+                # a snapshot of the taxonomy lets `radar retag` see exactly what a later edit changed
+                record_taxonomy(self.writer.db, self.tagger.version, self.tagger.taxonomy.directory)
             except Exception as exc:  # a broken taxonomy must not stop the archive from filling
                 self.tag_problem = f"{exc.__class__.__name__}: {exc}".splitlines()[0]
                 logger.error("tagging is off for this crawl: %s", self.tag_problem)

@@ -29,6 +29,7 @@ def edited_taxonomy(tmp_path: Path) -> Path:
 
 def test_retag_touches_only_affected_articles(crawled_db, tmp_path):
     db_path = copy_archive(crawled_db, tmp_path)
+    assert sqlite_utils.Database(db_path)["taxonomy_versions"].count == 1  # the crawl kept a snapshot
     first = run_radar("retag", "--db", str(db_path))
     assert first.returncode == 0, first.stderr[-2000:]
     assert " 0 re-tagged" in first.stdout  # the crawl tagged with the current taxonomy already

@@ -23,17 +23,22 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
     from sample_site.server import SampleSite
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    # The sample site gets a new port each run; a fresh archive keeps its URLs from piling up.
+    for stale in Path(db_path).parent.glob(Path(db_path).name + "*"):
+        stale.unlink()
+    sources = Path(__file__).resolve().parents[2] / "crawler" / "sample_sources.toml"
     with SampleSite() as site:
         click.echo(f"Sample site: {site.base_url}/")
         crawl = subprocess.run(
-            [sys.executable, "-m", "radar", "crawl", "--start-url", f"{site.base_url}/", "--db", db_path],
+            [sys.executable, "-m", "radar", "crawl", "--sources", str(sources), "--base", site.base_url, "--all",
+             "--db", db_path],
             check=False,
         )
         if crawl.returncode != 0:
             raise click.ClickException("the demo crawl failed (see above)")
         if no_serve:
             return
-        click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/articles?_search=OZG)")
+        click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/-/search?q=OZG)")
         try:
             subprocess.run(datasette_command(db_path, host, port), check=False)
         except KeyboardInterrupt:
