@@ -172,6 +172,23 @@ class ConfiguredSpider(scrapy.Spider):
             meta={"source": source.id, "role": "listing", "page": page},
         )
 
+    def follow_articles(
+        self, response: Response, source: Source, articles: list[tuple[str, str | None, str | None]],
+        known: dict[str, Any], context: str, via: str,
+    ) -> Iterator[Any]:
+        """Record a list page's or feed's (url, anchor, day) entries as links, then request the articles."""
+        yield LinksItem(
+            kind="links",
+            url=response.url,
+            source=source.id,
+            links=[{"url": u, "context": context, "anchor": a or None} for u, a, _ in articles],
+        )
+        for url, _, day in articles:
+            if self.too_old(day):
+                self.count("skipped")
+                continue
+            yield self.article_request(url, source, known.get(url), day, via=via)
+
     def article_request(
         self, url: str, source: Source, known: Any = None, listing_date: str | None = None, via: str = "list"
     ) -> scrapy.Request:
@@ -231,18 +248,8 @@ class ConfiguredSpider(scrapy.Spider):
                 day = parsed.date().isoformat() if parsed else None
             teasers.append((url, anchor, day))
         articles = [(u, a, d) for u, a, d in teasers if source.accepts(u)]
-        yield LinksItem(
-            kind="links",
-            url=response.url,
-            source=source.id,
-            links=[{"url": u, "context": "teaser", "anchor": a or None} for u, a, _ in articles],
-        )
         known = self.known(u for u, _, _ in articles)
-        for url, _, day in articles:
-            if self.too_old(day):
-                self.count("skipped")
-                continue
-            yield self.article_request(url, source, known.get(url), day)
+        yield from self.follow_articles(response, source, articles, known, context="teaser", via="list")
         next_href = select(response, rules.next).get() if rules.next else None
         if not next_href:
             return
@@ -289,18 +296,8 @@ class ConfiguredSpider(scrapy.Spider):
             return
         articles = [(urljoin(response.url, u), t, d) for u, t, d in entries if u]
         articles = [(u, t, d) for u, t, d in articles if source.accepts(u)]
-        yield LinksItem(
-            kind="links",
-            url=response.url,
-            source=source.id,
-            links=[{"url": u, "context": "feed", "anchor": t or None} for u, t, _ in articles],
-        )
         known = self.known(u for u, _, _ in articles)
-        for url, _, day in articles:
-            if self.too_old(day):
-                self.count("skipped")
-                continue
-            yield self.article_request(url, source, known.get(url), day, via="feed")
+        yield from self.follow_articles(response, source, articles, known, context="feed", via="feed")
         next_href = sel.xpath("/feed/link[@rel='next']/@href").get()
         if next_href and not (self.incremental(source) and articles and all(u in known for u, _, _ in articles)):
             request = self.listing_request(
