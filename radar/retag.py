@@ -83,8 +83,7 @@ def retag_archive(db_path: str, taxonomy_dir: Path | None = None,
             tagged = tagger.tag_many((r["title"] or "", r["teaser"] or "", r["body"] or "") for r in batch)
             with writer.transaction():
                 for row, tags in zip(batch, tagged, strict=True):
-                    before = {(r[0], r[1]) for r in db.execute(
-                        "select kind, value from tags where article_id = ?", [row["id"]])}
+                    before = _tag_keys(db, row["id"])
                     writer.replace_tags(row["id"], [asdict(t) for t in tags], tagger.version)
                     db.conn.execute("update articles set taxonomy_version = ? where id = ?",
                                     [tagger.version, row["id"]])
