@@ -242,6 +242,8 @@ def new_routes() -> dict[str, Any]:
 def write_routes(out: Path, routes: dict[str, Any]) -> None:
     routes["lastmod"] = dict(sorted(routes["lastmod"].items()))
     routes["redirects"] = dict(sorted(routes["redirects"].items()))
+    if "query" in routes:
+        routes["query"] = dict(sorted(routes["query"].items()))
     write(out, ROUTES_FILE, json.dumps(routes, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -256,6 +258,9 @@ def build_site(out_dir: str | Path | None = None, content: Content | None = None
     render_kommune21(env, content.kommune21, out, routes)
     render_verband(env, content.verband, out, routes)
     render_egov(env, content.egov, out, routes)
+    from sample_site.families import render_families  # imports the generator, which imports us
+
+    render_families(env, out, routes)  # three more markup families
     write_routes(out, routes)
     return out
 

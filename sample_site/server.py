@@ -181,6 +181,8 @@ class SampleSite:
             return found or _not_found()
         if path == "/" and query:
             return self._query_route(query)
+        if query and target in self.routes.get("query", {}):  # `?page=N` list pages of other sources
+            return self._file(self.routes["query"][target], None)
         redirect = self.routes["redirects"].get(path)
         if redirect:
             return _redirect(redirect)
