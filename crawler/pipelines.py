@@ -330,6 +330,8 @@ class StorePipeline:
             "not_modified": stats.get("radar/not_modified", 0),
             "skipped": stats.get("radar/skipped", 0),
             "retries": stats.get("radar/retries", 0),
+            "rule_misses": stats.get("radar/rule_misses", 0),
+            "fallback_links": stats.get("radar/fallback_links", 0),
             **self.outcomes,
         }
         counts["unchanged"] = self.outcomes.get("unchanged", 0) + self.outcomes.get("checked", 0)

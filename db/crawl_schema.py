@@ -37,6 +37,10 @@ ADDED_COLUMNS: dict[str, dict[str, type]] = {
         "skipped": int,  # known or out-of-range articles not fetched (incremental, --since)
         "quarantined": int,
         "retries": int,
+        # List pages where a source's list rule matched nothing, and the article links found instead
+        # (links matching `article_urls`, or that look like articles): a source whose markup changed.
+        "rule_misses": int,
+        "fallback_links": int,
     },
 }
 

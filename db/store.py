@@ -637,6 +637,8 @@ class ArchiveWriter:
                     "skipped": counts.get("skipped", 0),
                     "quarantined": counts.get("quarantined", 0),
                     "retries": counts.get("retries", 0),
+                    "rule_misses": counts.get("rule_misses", 0),
+                    "fallback_links": counts.get("fallback_links", 0),
                     "errors": sum(errors_by_kind.values()),
                     "errors_by_kind": json.dumps(dict(errors_by_kind), sort_keys=True),
                 },

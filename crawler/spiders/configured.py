@@ -30,6 +30,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
 from crawler.extract.encoding import decode_html
+from crawler.extract.listing import guess_article_links, guess_next, page_hrefs, pattern_links
 from crawler.extract.pages import page_links, repair_html
 from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
@@ -100,6 +101,9 @@ class ConfiguredSpider(scrapy.Spider):
         self.reader = None
         self.list_pages: dict[str, int] = {}
         self.listing_seen: set[str] = set()
+        # (source, rule) → (list pages where it matched nothing, fallback links used instead)
+        self.rule_misses: dict[tuple[str, str, str], tuple[int, int]] = {}
+        self.guess_links = bool(start_url)  # a site nobody described: article links by their URL
         self.slow_seconds = 10.0
 
     @staticmethod
@@ -177,6 +181,7 @@ class ConfiguredSpider(scrapy.Spider):
         known: dict[str, Any], context: str, via: str,
     ) -> Iterator[Any]:
         """Record a list page's or feed's (url, anchor, day) entries as links, then request the articles."""
+        self.count(f"listed/{source.id}", len(articles))  # 0 for a whole crawl: the source is broken
         yield LinksItem(
             kind="links",
             url=response.url,
@@ -235,22 +240,22 @@ class ConfiguredSpider(scrapy.Spider):
         self.count("list_pages")
         rules = source.rules
         assert rules is not None
-        teasers: list[tuple[str, str, str | None]] = []  # (url, anchor, listing date)
-        for node in select(response, rules.item):
-            href = select(node, rules.link).get()
-            if not href or href.startswith(("#", "mailto:", "javascript:")):
-                continue
-            url = response.urljoin(href.strip())
-            anchor = " ".join(" ".join(select(node, rules.title).getall()).split()) if rules.title else ""
-            day = None
-            if rules.date:
-                parsed = find_german_date(" ".join(select(node, rules.date).getall()), _now())
-                day = parsed.date().isoformat() if parsed else None
-            teasers.append((url, anchor, day))
+        teasers, missed = self.rule_teasers(response, source)
         articles = [(u, a, d) for u, a, d in teasers if source.accepts(u)]
+        fallback = False
+        if not articles:
+            # The rules found no article here: take every link the source accepts as an article
+            # (for `--start-url`, links that look like articles) rather than report a silent zero.
+            found, how = self.fallback_links(response, source)
+            if found:
+                fallback = True
+                self.note_miss(source, missed, how, len(found))
+                articles = [(u, "", None) for u in found]
         known = self.known(u for u, _, _ in articles)
         yield from self.follow_articles(response, source, articles, known, context="teaser", via="list")
         next_href = select(response, rules.next).get() if rules.next else None
+        if not next_href and fallback:
+            next_href = guess_next(response, response.url)  # rules that missed the items miss this too
         if not next_href:
             return
         page = response.meta.get("page", 1)
@@ -268,6 +273,56 @@ class ConfiguredSpider(scrapy.Spider):
         request = self.listing_request(response.urljoin(next_href.strip()), source, self.parse_listing, page + 1)
         if request is not None:
             yield request
+
+    def rule_teasers(self, response: Response, source: Source) -> tuple[list[tuple[str, str, str | None]], str]:
+        """(url, anchor, listing day) of every teaser the rules find, and the rule to blame if none."""
+        rules = source.rules
+        assert rules is not None
+        teasers: list[tuple[str, str, str | None]] = []
+        nodes = select(response, rules.item)
+        for node in nodes:
+            href = select(node, rules.link).get()
+            if not href or href.strip().startswith(("#", "mailto:", "javascript:")):
+                continue
+            anchor = " ".join(" ".join(select(node, rules.title).getall()).split()) if rules.title else ""
+            teasers.append((response.urljoin(href.strip()), anchor, self.teaser_day(node, rules.date)))
+        missed = f"item={rules.item!r}" if not nodes else f"link={rules.link!r}"
+        return teasers, missed
+
+    @staticmethod
+    def teaser_day(node: Any, rule: str | None) -> str | None:
+        """A teaser's date (`[29.09.2025]`, `2025-09-29T08:15:00+02:00`, `29. September 2025`) as an ISO day."""
+        if not rule:
+            return None
+        text = " ".join(" ".join(select(node, rule).getall()).split())
+        parsed = (parse_german_date(text, _now()) if len(text) <= 40 else None) or find_german_date(text, _now())
+        return parsed.date().isoformat() if parsed else None
+
+    def fallback_links(self, response: Response, source: Source) -> tuple[list[str], str]:
+        """Links matching the source's `article_urls`; with `--start-url` (or no pattern), else the
+        links that look like articles by their URL. Returns (links, how they were found)."""
+        urls = page_hrefs(response, response.url)
+        found = pattern_links(urls, source.accepts) if source.article_urls else []
+        if found:
+            return found, "links matching article_urls"
+        if self.guess_links or not source.article_urls:
+            return guess_article_links(urls, response.url, lambda u: _in_domains(u, source.allowed_domains)), "links that look like articles"
+        return [], ""
+
+    def note_miss(self, source: Source, rule: str, how: str, links: int) -> None:
+        """Count a list page whose rule matched nothing; warned once per source and rule at the end."""
+        self.count("rule_misses")
+        self.count("fallback_links", links)
+        pages, total = self.rule_misses.get((source.id, rule, how), (0, 0))
+        self.rule_misses[(source.id, rule, how)] = (pages + 1, total + links)
+
+    def closed(self, reason: str) -> None:
+        """Warn once per source and rule that matched nothing (the counts are in `crawl_runs`)."""
+        for (source_id, rule, how), (pages, links) in sorted(self.rule_misses.items()):
+            logger.warning(
+                "%s: list rule %s matched nothing on %d list page%s; used %d %s instead",
+                source_id, rule, pages, "" if pages == 1 else "s", links, how,
+            )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """An RSS 2.0 or Atom feed: each entry's link, with its date for --since and as a fallback."""
@@ -342,6 +397,7 @@ class ConfiguredSpider(scrapy.Spider):
             source=source.id,
             links=[{"url": u, "context": "sitemap", "anchor": None} for u, _ in articles],
         )
+        self.count(f"listed/{source.id}", len(articles))
         known = self.known(u for u, _ in articles)
         for url, lastmod in articles:
             modified = _feed_date(lastmod)
@@ -440,6 +496,11 @@ def _now() -> datetime:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _in_domains(url: str, domains: Iterable[str]) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return not domains or any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _xml_encoding(response: Response) -> str:

@@ -77,6 +77,8 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Write Scrapy's final stats (counts, errors, timings) to this JSON file.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--allow-empty", is_flag=True,
+              help="Succeed even when a source's list pages, feeds or sitemaps yield no article at all.")
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Be one worker of a distributed crawl through this Redis (docs/deploy.md): items go to "
                    "Redis for `radar ingest`, not to --db.")
@@ -85,7 +87,8 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
 def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: str | None, base: str | None,
                   start_url: str | None, db_path: str, since: str | None, full: bool, jobdir: str | None,
                   timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str,
-                  redis_url: str | None = None, crawl_id: str | None = None, stats_file: str | None = None) -> None:
+                  redis_url: str | None = None, crawl_id: str | None = None, stats_file: str | None = None,
+                  allow_empty: bool = False) -> None:
     """Crawl sources, tag every article and store it; faults are counted, never fatal.
 
     Examples:
@@ -181,3 +184,18 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     if not stats.get("response_received_count"):
         raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
     click.echo(summarise(stats, db_path))
+    empty = [s.id for s in sources if not stats.get(f"radar/listed/{s.id}")]
+    if empty and not allow_empty:
+        raise click.ClickException(empty_sources_message(empty, sources, stats))
+
+
+def empty_sources_message(empty: list[str], sources: list, stats: dict) -> str:
+    """One line: which sources found no article, and where they looked (a dead source must be noticed)."""
+    by_id = {s.id: s for s in sources}
+    parts = []
+    for source_id in empty:
+        source = by_id[source_id]
+        where = "list pages" if source.type == "rules" else f"{source.type}s"
+        rule = f" (list rule item={source.rules.item!r})" if source.rules else ""
+        parts.append(f"{source_id}: no article found on its {where}{rule} nor any link matching article_urls")
+    return "; ".join(parts) + " — the source's markup or address may have changed; --allow-empty accepts this"

@@ -1,0 +1,101 @@
+"""List pages without (working) rules: which links are articles, which one is the next page.
+
+Why: a list rule written for one template matches nothing on another, and a crawl that then stores
+nothing looks exactly like a quiet day. These are the fallbacks the spider and `radar sources test`
+use when a source's rules find nothing: the links matching the source's `article_urls`, or — for a
+site nobody described (`radar crawl --start-url`) — the links that look like articles by their URL
+(a slug of several words, or a numeric id), grouped by URL shape so navigation and footers drop out.
+Pure functions over a parsel Selector; no Scrapy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from urllib.parse import urljoin, urlparse
+
+from parsel import Selector
+
+SKIP_SCHEMES = ("#", "mailto:", "javascript:", "tel:", "data:")
+# Links to files and feeds are never articles.
+NOT_PAGES = re.compile(r"\.(?:pdf|jpe?g|png|gif|svg|webp|zip|docx?|xlsx?|pptx?|css|js|xml|rss|ics)$", re.IGNORECASE)
+# Paging and archive URLs: `/page/2/`, `/seite-2/`, `?page=1`, `?pg=3`, `/category/…`, `/tag/…`, `/author/…`.
+LISTING_URL = re.compile(
+    r"/(?:page|seite)[-/]?\d+/?$|[?&](?:page|pg|seite|p?aged?)=\d+|/(?:category|kategorie|tag|tags|author|autor|archiv)/",
+    re.IGNORECASE,
+)
+# The last path segment of an article: a slug of three or more words, or a numeric id (`/node/4711`).
+SLUG = re.compile(r"^(?:[^\W_]+[-_]){2,}[^\W_]+(?:\.html?|\.php)?$|^\d{3,}(?:\.html?)?$", re.UNICODE)
+# The next list page, by the markup CMSs use for it (rel, class or text), most reliable first.
+NEXT_QUERIES = (
+    'link[rel="next"]::attr(href)',
+    'a[rel~="next"]::attr(href)',
+    "a[class~=next]::attr(href), a[class*=next]::attr(href), a[class*=Next]::attr(href)",
+    "li[class*=next] a::attr(href), [class*=pager-next] a::attr(href), [class*=next] > a::attr(href)",
+)
+NEXT_TEXT = re.compile(r"^(?:weiter|nächste(?: seite)?|vor|next|mehr meldungen|ältere beiträge)?\s*[»›>]*$", re.IGNORECASE)
+
+
+def page_hrefs(sel: Selector, page_url: str) -> list[str]:
+    """Every link of the page as an absolute URL, in document order, without fragments, once each."""
+    out: dict[str, None] = {}
+    for href in sel.css("a::attr(href)").getall():
+        href = href.strip()
+        if not href or href.startswith(SKIP_SCHEMES):
+            continue
+        url = urljoin(page_url, href).split("#", 1)[0]
+        if urlparse(url).scheme in ("http", "https"):
+            out.setdefault(url, None)
+    return list(out)
+
+
+def pattern_links(urls: Iterable[str], accepts: Callable[[str], bool]) -> list[str]:
+    """The links a source's `article_urls` (and allowed hosts) accept."""
+    return [u for u in urls if accepts(u)]
+
+
+def _shape(url: str) -> str:
+    """A URL's shape: digits folded and the last segment replaced, so articles of one site group."""
+    parsed = urlparse(url)
+    segments = [s for s in parsed.path.split("/") if s]
+    head = "/".join(re.sub(r"\d+", "0", s) for s in segments[:-1])
+    return f"{parsed.hostname}/{head}/*{'/' if parsed.path.endswith('/') else ''}"
+
+
+def guess_article_links(urls: Iterable[str], page_url: str, in_domains: Callable[[str], bool]) -> list[str]:
+    """Links that look like articles: on the source's hosts, a slug or id as the last path segment,
+    no paging or archive URL, and sharing their URL shape with at least two others (a list links many
+    articles of one form; navigation and footers link single pages of many forms)."""
+    page = page_url.split("#", 1)[0]
+    candidates = []
+    for url in urls:
+        parsed = urlparse(url)
+        last = [s for s in parsed.path.split("/") if s][-1:] or [""]
+        if url == page or not in_domains(url) or NOT_PAGES.search(parsed.path) or LISTING_URL.search(url):
+            continue
+        if SLUG.match(last[0]):
+            candidates.append(url)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for url in candidates:
+        groups[_shape(url)].append(url)
+    keep = {shape for shape, members in groups.items() if len(members) >= 3}
+    return [u for u in candidates if _shape(u) in keep] if keep else candidates
+
+
+def guess_next(sel: Selector, page_url: str) -> str | None:
+    """The next list page's URL by rel/class/text, or None; never the page itself."""
+    page = page_url.split("#", 1)[0]
+    for query in NEXT_QUERIES:
+        for href in sel.css(query).getall():
+            url = urljoin(page_url, href.strip()).split("#", 1)[0]
+            if href.strip() and not href.strip().startswith(SKIP_SCHEMES) and url != page:
+                return url
+    for anchor in sel.css("a[href]"):
+        text = " ".join(" ".join(anchor.css("::text").getall()).split())
+        href = (anchor.attrib.get("href") or "").strip()
+        if text and NEXT_TEXT.match(text) and any(c.isalpha() or c in "»›" for c in text) and href:
+            url = urljoin(page_url, href).split("#", 1)[0]
+            if url != page and not href.startswith(SKIP_SCHEMES):
+                return url
+    return None
