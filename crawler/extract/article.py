@@ -5,8 +5,8 @@ Pure function over the HTML text so the crawl, `radar reparse` and tests share o
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
@@ -14,11 +14,12 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler.extract.dates import find_german_date, has_time, parse_german_date, to_published
+from crawler.extract.news import headline_and_kicker, jsonld_objects, split_stamp
+from crawler.extract.text import clean
 
 # `… - Kommune21 online | Kommune21 - E-Government, Internet und Informationstechnik`
 TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+Kommune21\b.*$")
 CREDIT = re.compile(r"\(\s*Bildquelle:\s*(?P<credit>[^)]*)\)\s*$")
-WHITESPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
 @dataclass
@@ -38,14 +39,6 @@ class ArticleFields:
     @property
     def date_missing(self) -> bool:
         return self.published is None
-
-
-def clean(text: str | None) -> str:
-    """Collapse runs of spaces (incl. no-break spaces) but keep paragraph breaks."""
-    if not text:
-        return ""
-    lines = (WHITESPACE.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def text_of(sel: Selector | None, query: str) -> str:
@@ -86,21 +79,27 @@ def canonical_url(sel: Selector, page_url: str) -> str:
 
 
 def structured_date(sel: Selector) -> str | None:
-    """ISO date from `article:published_time` meta or JSON-LD `datePublished`, the most reliable sources."""
+    """The machine-readable publication date, the most reliable kind: `article:published_time` meta,
+    JSON-LD `datePublished`, then a `<time datetime>` marked as the publication (itemprop, class
+    `published`), then the first `<time datetime>` that is not an update stamp."""
     meta = sel.css(
-        'meta[property="article:published_time"]::attr(content), '
-        'meta[name="date"]::attr(content), time[datetime]::attr(datetime)'
+        'meta[property="article:published_time"]::attr(content), meta[name="date"]::attr(content), '
+        'meta[itemprop="datePublished"]::attr(content)'
     ).get()
     if meta and meta.strip():
         return meta.strip()
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        for obj in data if isinstance(data, list) else [data]:
-            if isinstance(obj, dict) and obj.get("datePublished"):
-                return str(obj["datePublished"])
+    for obj in jsonld_objects(sel):
+        if obj.get("datePublished"):
+            return str(obj["datePublished"])
+    marked = sel.css(
+        'time[itemprop="datePublished"]::attr(datetime), time[class*="publish"]::attr(datetime), '
+        "time[pubdate]::attr(datetime)"
+    ).get()
+    if marked and marked.strip():
+        return marked.strip()
+    for node in sel.css("time[datetime]"):
+        if not re.search(r"updated|modified|geaendert|aktualisiert", node.attrib.get("class") or "", re.IGNORECASE):
+            return node.attrib["datetime"].strip() or None
     return None
 
 
@@ -123,15 +122,24 @@ def split_caption(caption: str) -> tuple[str, str]:
     return caption[: match.start()].strip(), match.group("credit").strip()
 
 
-def extract_article(html: str, url: str, now: datetime | None = None) -> ArticleFields:
-    """Extract a Kommune21-style article; missing parts stay empty rather than guessed."""
+def extract_article(
+    html: str, url: str, now: datetime | None = None, fallback: Callable[..., ArticleFields] | None = None
+) -> ArticleFields:
+    """Extract a Kommune21-style article; missing parts stay empty rather than guessed.
+
+    A page without Kommune21's article markup (`div.body`) goes to `fallback(sel, html, url, now)`
+    (the generic extractor) when one is given: `--start-url` may point at any news site.
+    """
     sel = Selector(text=html)
     article = sel.css("div.article") or sel.css("#content") or sel.css("article") or sel.css("body")
     root = article[0] if article else sel
+    if fallback is not None and not root.css("div.body"):
+        return fallback(sel, html, url, now)
     kicker = text_of(root, "h1 .kicker")
     title = text_of(root, "h1 .title")
     if not title:
-        title = text_of(root, "h1")
+        title, found_kicker = headline_and_kicker(sel)
+        kicker = kicker or found_kicker
         if kicker and title.startswith(kicker):
             title = title[len(kicker) :].lstrip(" :")
     if not title:
@@ -142,6 +150,8 @@ def extract_article(html: str, url: str, now: datetime | None = None) -> Article
     if teaser_node:
         bracket = clean(" ".join(teaser_node[0].css(".date ::text").getall()))
         teaser = clean(" ".join(teaser_node[0].xpath("./text()|./*[not(contains(@class,'date'))]//text()").getall()))
+        stamp, teaser = split_stamp(teaser)  # a stamp written as plain text, not in span.date
+        bracket = bracket or stamp or ""
     paragraphs = [paragraph_text(p.root) for p in root.css("div.body p")]
     body = "\n\n".join(p for p in paragraphs if p) or text_of(root, "div.body")
     caption, credit = split_caption(text_of(root, "figcaption"))

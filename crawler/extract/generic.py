@@ -21,6 +21,7 @@ from crawler.extract.article import (
     text_of,
 )
 from crawler.extract.dates import find_date_fragment, has_time, parse_german_date, to_published
+from crawler.extract.news import elsewhere, first_outside, headline_and_kicker, split_stamp
 
 # Elements whose text usually carries the publication date.
 DATE_HOLDERS = (
@@ -32,22 +33,38 @@ TEASER_HOLDERS = "[class*=lead], [class*=teaser], [class*=intro], [class*=summar
 TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,80}$")
 
 
-def generic_title(sel: Selector) -> str:
-    """The page's headline: first <h1> of the main content, else og:title, else <title> without suffix."""
-    for query in ("main h1", "article h1", "h1"):
-        found = text_of(sel, query)
-        if found:
-            return found
+def generic_headline(sel: Selector) -> tuple[str, str]:
+    """(headline, kicker): the <h1> read against JSON-LD/og:title/<title>; without an <h1>, og:title,
+    else <title> without its site suffix."""
+    title, kicker = headline_and_kicker(sel)
+    if title:
+        return title, kicker
     og = clean(sel.css('meta[property="og:title"]::attr(content)').get())
     if og:
-        return og
-    return TITLE_SUFFIX.sub("", clean(sel.css("title::text").get()))
+        return og, ""
+    return TITLE_SUFFIX.sub("", clean(sel.css("title::text").get())), ""
+
+
+def generic_teaser(sel: Selector) -> tuple[str, str | None]:
+    """(teaser without its stamp, the stamp's date text or None): the first lead/teaser element of
+    the article (not of a sidebar or related block), else the meta description."""
+    node = first_outside(sel, TEASER_HOLDERS)
+    text = clean(" ".join(node.css("::text").getall())) if node is not None else ""
+    if not text:
+        text = clean(
+            sel.css('meta[name="description"]::attr(content), meta[property="og:description"]::attr(content)').get()
+        )
+    stamp, teaser = split_stamp(text)
+    return teaser, stamp
 
 
 def page_date(sel: Selector, now: datetime | None, extra: list[str] | None = None) -> str | None:
-    """JSON-LD / meta / <time datetime> first, then dates written in date-ish elements, then `extra`."""
-    candidates = [structured_date(sel) or ""]
-    candidates += [clean(" ".join(node.css("::text").getall())) for node in sel.css(DATE_HOLDERS)[:12]]
+    """JSON-LD / meta / <time datetime> first, then the teaser's `[29.09.2025]` stamp, then dates
+    written in date-ish elements of the article (not of its sidebar or related block), then `extra`."""
+    candidates = [structured_date(sel) or "", generic_teaser(sel)[1] or ""]
+    candidates += [
+        clean(" ".join(node.css("::text").getall())) for node in sel.css(DATE_HOLDERS)[:24] if not elsewhere(node)
+    ][:12]
     candidates += extra or []
     for candidate in candidates:
         if not candidate:
@@ -74,20 +91,25 @@ def trafilatura_body(html: str, url: str) -> str:
 
 
 def extract_generic(html: str, url: str, now: datetime | None = None) -> ArticleFields:
-    sel = Selector(text=html)
-    title = generic_title(sel)
-    teaser = text_of(sel, TEASER_HOLDERS) or clean(
-        sel.css('meta[name="description"]::attr(content), meta[property="og:description"]::attr(content)').get()
-    )
+    return generic_fields(Selector(text=html), html, url, now)
+
+
+def generic_fields(sel: Selector, html: str, url: str, now: datetime | None = None) -> ArticleFields:
+    """Any news page: headline and kicker, teaser, date, trafilatura's body, image caption."""
+    title, kicker = generic_headline(sel)
+    teaser, _ = generic_teaser(sel)
     published = page_date(sel, now)
     body = trafilatura_body(html, url)
     # trafilatura keeps the lead and the date line; the body is what follows them.
-    drop = {title, teaser}
-    paragraphs = [p for p in body.split("\n\n") if p and p not in drop and not _is_meta_line(p)]
+    drop = {title, teaser, f"{kicker}: {title}", f"{kicker} {title}"}
+    paragraphs = [
+        p for p in body.split("\n\n") if p and p not in drop and split_stamp(p)[1] not in drop and not _is_meta_line(p)
+    ]
     caption, credit = split_caption(text_of(sel, "figcaption"))
     return ArticleFields(
         url=canonical_url(sel, url),
         title=title,
+        kicker=kicker,
         teaser=teaser,
         body="\n\n".join(paragraphs),
         published=published,

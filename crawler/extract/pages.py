@@ -15,7 +15,7 @@ from typing import Any
 
 from crawler.extract.article import ArticleFields, extract_article
 from crawler.extract.encoding import decode_html
-from crawler.extract.generic import extract_generic
+from crawler.extract.generic import extract_generic, generic_fields
 from crawler.extract.rules import extract_with_rules
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def extract_page(
 ) -> ArticleFields:
     """Article fields of one page with the source's extractor (`kommune21`, `rules` or `generic`)."""
     if extractor == "kommune21":
-        return extract_article(html, url, now=now)
+        return extract_article(html, url, now=now, fallback=generic_fields)
     if extractor == "rules" and article_rules:
         return extract_with_rules(html, url, article_rules, now=now)
     return extract_generic(html, url, now=now)

@@ -20,7 +20,8 @@ from crawler.extract.article import (
     split_caption,
     structured_date,
 )
-from crawler.extract.generic import generic_title, page_date, trafilatura_body
+from crawler.extract.generic import generic_headline, page_date, trafilatura_body
+from crawler.extract.news import headline_candidates, split_kicker, split_stamp
 from crawler.sources import select
 
 
@@ -43,7 +44,16 @@ def rule_text(sel: Selector, query: str | None) -> str:
 
 def extract_with_rules(html: str, url: str, rules: Mapping[str, str], now: datetime | None = None) -> ArticleFields:
     sel = Selector(text=html)
-    title = rule_text(sel, rules.get("title")) or generic_title(sel)
+    title = rule_text(sel, rules.get("title"))
+    kicker = rule_text(sel, rules.get("kicker"))
+    if not title:
+        title, found = generic_headline(sel)
+        kicker = kicker or found
+    elif not rules.get("kicker"):
+        # A title rule that reads the whole <h1> glues the kicker to the headline: split it off
+        # where the page's own headline (JSON-LD, og:title, <title>) says the headline starts.
+        title, kicker = split_kicker(title, headline_candidates(sel)) or (title, "")
+    stamp, teaser = split_stamp(rule_text(sel, rules.get("teaser")))
     if rules.get("body"):
         body = "\n\n".join(_texts(select(sel, rules["body"])))
     else:
@@ -51,7 +61,7 @@ def extract_with_rules(html: str, url: str, rules: Mapping[str, str], now: datet
     # Structured data (JSON-LD, meta, <time datetime>) first, then the text the rule points at; a
     # source without a date rule gets the generic search through date-ish elements.
     date_text = rule_text(sel, rules.get("date"))
-    published = resolve_date([structured_date(sel) or "", date_text], now)
+    published = resolve_date([structured_date(sel) or "", date_text, stamp or ""], now)
     if published is None and not rules.get("date"):
         published = page_date(sel, now)
     caption, credit = split_caption(rule_text(sel, rules.get("image_caption")))
@@ -65,8 +75,8 @@ def extract_with_rules(html: str, url: str, rules: Mapping[str, str], now: datet
     return ArticleFields(
         url=canonical_url(sel, url),
         title=title,
-        kicker=rule_text(sel, rules.get("kicker")),
-        teaser=rule_text(sel, rules.get("teaser")),
+        kicker=kicker,
+        teaser=teaser,
         body=body,
         published=published,
         image_caption=caption,

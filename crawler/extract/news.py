@@ -1,0 +1,153 @@
+"""What every news page says about itself, whatever its CMS: headline vs. kicker, the teaser stamp.
+
+Why: the `<h1>` of a news page often carries the kicker (Dachzeile) in front of the headline — as a
+`<span class="kicker">`, a `<small>`, two spans without a space, or plain `Kicker: Headline` — and
+reading its text glues both together. The page says elsewhere what the headline alone is: JSON-LD
+`headline`, `og:title`, `<title>` with the site name around it. The leading part of the `<h1>` that
+is not in that headline is the kicker. A headline with a colon of its own (`Nachgefragt: …`) stays
+whole, because the headline elsewhere has the colon too.
+
+Kommune21-style teasers start with the publication day in brackets, `[29.09.2025]`: the date when
+the page has no structured one, and never part of the stored teaser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from parsel import Selector
+
+from crawler.extract.text import clean
+
+# Separators between a headline and the site name in <title>/og:title: `X | Site`, `X – Site`, `Site: X`.
+TITLE_SEPARATORS = re.compile(r"\s+[|–—·-]\s+|:\s+|\s+[|–—·]\s*")
+# What may stand between a kicker and its headline.
+KICKER_GLUE = " \t\n:–—-|·/"
+# A kicker is a few words, never a sentence.
+MAX_KICKER_WORDS = 8
+# `[29.09.2025]` at the start of a teaser or lead.
+LEADING_STAMP = re.compile(r"^\s*\[(\d{1,2}\.\d{1,2}\.\d{4})\]\s*")
+# Elements whose dates, teasers and headlines belong to other articles or to the site.
+ELSEWHERE = re.compile(r"related|sidebar|widget|comment|teaser-?list|news-list|recent|footer|breadcrumb", re.IGNORECASE)
+ELSEWHERE_TAGS = {"aside", "nav", "footer"}
+KICKER_CLASS = re.compile(r"kicker|dachzeile|overline|topline|roofline|subtitle|supertitle|eyebrow", re.IGNORECASE)
+
+
+def jsonld_objects(sel: Selector) -> Iterator[dict]:
+    """Every JSON-LD object of the page, `@graph` members included; broken JSON is skipped."""
+    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            obj = stack.pop(0)
+            if isinstance(obj, dict):
+                yield obj
+                if isinstance(obj.get("@graph"), list):
+                    stack.extend(obj["@graph"])
+
+
+def headline_candidates(sel: Selector) -> list[str]:
+    """What the page says its headline is: JSON-LD `headline`, og/twitter title, <title>, each also
+    with a site name before or after a separator cut off. Longest first."""
+    raw: list[str] = []
+    for obj in jsonld_objects(sel):
+        if isinstance(obj.get("headline"), str):
+            raw.append(obj["headline"])
+    raw += sel.css(
+        'meta[property="og:title"]::attr(content), meta[name="twitter:title"]::attr(content), title::text'
+    ).getall()
+    out: dict[str, None] = {}
+    for text in raw:
+        text = clean(text)
+        if not text:
+            continue
+        out.setdefault(text, None)
+        cuts = list(TITLE_SEPARATORS.finditer(text))
+        for cut in cuts:
+            for part in (text[: cut.start()], text[cut.end() :]):
+                part = part.strip()
+                if len(part.split()) >= 2:
+                    out.setdefault(part, None)
+    return sorted(out, key=len, reverse=True)
+
+
+def _h1_parts(h1: Selector) -> list[str]:
+    """The h1's text as its pieces (text nodes and child elements), so `<span>A</span><span>B</span>`
+    reads `A B`, not `AB`."""
+    return [t for t in (clean(x) for x in h1.xpath(".//text()").getall()) if t]
+
+
+def elsewhere(node: Selector) -> bool:
+    """Inside a sidebar, related block, navigation or footer: it describes another page."""
+    element = node.root
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ELSEWHERE_TAGS or ELSEWHERE.search(ancestor.get("class") or "") or ELSEWHERE.search(ancestor.get("id") or ""):
+            return True
+    return False
+
+
+def headline_and_kicker(sel: Selector) -> tuple[str, str]:
+    """(headline, kicker) of a news page; the kicker is "" when the page has none."""
+    candidates = headline_candidates(sel)
+    h1s = [h for h in sel.css("h1") if not elsewhere(h)] or sel.css("h1")
+    best: tuple[str, str] | None = None
+    for h1 in h1s:
+        text = " ".join(_h1_parts(h1))
+        if not text:
+            continue
+        split = split_kicker(text, candidates)
+        if split is not None:
+            return split
+        if best is None:
+            best = (text, "") if not candidates else _structural_kicker(h1, text)
+    return best or ("", "")
+
+
+def split_kicker(h1: str, candidates: list[str]) -> tuple[str, str] | None:
+    """(headline, kicker) when `h1` is a known headline, or a few words followed by one; else None."""
+    folded = h1.casefold()
+    for candidate in candidates:
+        if folded == candidate.casefold():
+            return h1, ""
+    for candidate in candidates:  # longest first: `Nachgefragt: X` before `X`
+        if len(candidate) < 12 or not folded.endswith(candidate.casefold()):
+            continue
+        kicker = h1[: len(h1) - len(candidate)].strip(KICKER_GLUE)
+        boundary = h1[len(h1) - len(candidate) - 1 : len(h1) - len(candidate)]
+        if kicker and (not boundary or not boundary.isalnum()) and len(kicker.split()) <= MAX_KICKER_WORDS:
+            return h1[len(h1) - len(candidate) :], kicker
+    return None
+
+
+def _structural_kicker(h1: Selector, text: str) -> tuple[str, str]:
+    """No headline elsewhere matches: a first child marked as kicker (class, or a `<small>`) splits."""
+    first = h1.xpath("./*[1]")
+    if first and not (h1.xpath("./text()[1]").get() or "").strip():
+        node = first[0]
+        marked = node.root.tag == "small" or KICKER_CLASS.search(node.attrib.get("class") or "")
+        kicker = clean(" ".join(node.xpath(".//text()").getall()))
+        rest = text[len(kicker) :].strip(KICKER_GLUE) if text.startswith(kicker) else ""
+        if marked and kicker and rest and len(kicker.split()) <= MAX_KICKER_WORDS:
+            return rest, kicker
+    return text, ""
+
+
+def split_stamp(text: str) -> tuple[str | None, str]:
+    """`[29.09.2025] Teaser …` → ("29.09.2025", "Teaser …"); text without a leading stamp unchanged."""
+    match = LEADING_STAMP.match(text or "")
+    if not match:
+        return None, text
+    return match.group(1), text[match.end() :].strip()
+
+
+def first_outside(sel: Selector, query: str) -> Selector | None:
+    """The first match of `query` that is not in a sidebar, related block, navigation or footer."""
+    for node in sel.css(query):
+        if not elsewhere(node):
+            return node
+    return None
