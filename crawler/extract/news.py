@@ -104,7 +104,7 @@ def headline_and_kicker(sel: Selector) -> tuple[str, str]:
         if split is not None:
             return split
         if best is None:
-            best = (text, "") if not candidates else _structural_kicker(h1, text)
+            best = _structural_kicker(h1, text)
     return best or ("", "")
 
 
@@ -126,9 +126,10 @@ def split_kicker(h1: str, candidates: list[str]) -> tuple[str, str] | None:
 
 def _structural_kicker(h1: Selector, text: str) -> tuple[str, str]:
     """No headline elsewhere matches: a first child marked as kicker (class, or a `<small>`) splits."""
-    first = h1.xpath("./*[1]")
-    if first and not (h1.xpath("./text()[1]").get() or "").strip():
-        node = first[0]
+    # the first child that is not blank text must be an element
+    nodes = [n for n in h1.xpath("./node()") if not (isinstance(n.root, str) and not n.root.strip())]
+    if nodes and not isinstance(nodes[0].root, str):
+        node = nodes[0]
         marked = node.root.tag == "small" or KICKER_CLASS.search(node.attrib.get("class") or "")
         kicker = clean(" ".join(node.xpath(".//text()").getall()))
         rest = text[len(kicker) :].strip(KICKER_GLUE) if text.startswith(kicker) else ""

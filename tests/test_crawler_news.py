@@ -1,0 +1,112 @@
+"""Generic news-page rules on markup of no particular CMS: kicker vs. headline, the teaser stamp,
+published vs. updated dates, list links without rules. Small invented pages, one case each."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from parsel import Selector
+
+from crawler.extract.generic import extract_generic
+from crawler.extract.listing import guess_article_links, guess_next, page_hrefs
+from crawler.extract.news import headline_and_kicker, split_stamp
+from crawler.extract.rules import extract_with_rules
+
+NOW = datetime(2025, 12, 1, 12, 0, tzinfo=timezone.utc)
+BODY = "<div class='text'><p>" + "Der Kreistag hat den Plan einstimmig beschlossen und will ihn zügig umsetzen. " * 4 + "</p><p>" + "Die Umsetzung beginnt im Frühjahr in drei Pilotgemeinden des Kreises. " * 4 + "</p></div>"
+
+
+def page(head: str, h1: str, rest: str = "") -> str:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body><main>{h1}{rest}{BODY}</main></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("head", "h1", "expected"),
+    [
+        # kicker element in the h1, headline in og:title
+        ('<meta property="og:title" content="Neue Wege zur E-Akte">', '<h1><span class="roof">Kreis Unna</span> Neue Wege zur E-Akte</h1>', ("Neue Wege zur E-Akte", "Kreis Unna")),
+        # `Kicker: Headline`, <title> with the site name after a pipe
+        ("<title>Neue Wege zur E-Akte | Kreisblatt</title>", "<h1>Kreis Unna: Neue Wege zur E-Akte</h1>", ("Neue Wege zur E-Akte", "Kreis Unna")),
+        # site name first in <title>, kicker as <small>
+        ("<title>Kreisblatt – Neue Wege zur E-Akte</title>", "<h1><small>Kreis Unna</small>Neue Wege zur E-Akte</h1>", ("Neue Wege zur E-Akte", "Kreis Unna")),
+        # a colon that belongs to the headline: the page's headline has it too
+        ("<title>Interview: Neue Wege zur E-Akte - Kreisblatt</title>", "<h1>Interview: Neue Wege zur E-Akte</h1>", ("Interview: Neue Wege zur E-Akte", "")),
+        # JSON-LD headline, spans without a space between them
+        ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "headline": "Neue Wege zur E-Akte"}]}</script>',
+         "<h1><span>Kreis Unna</span><span>Neue Wege zur E-Akte</span></h1>", ("Neue Wege zur E-Akte", "Kreis Unna")),
+        # no metadata at all: a marked first child is the kicker, plain text is not split
+        ("", '<h1><span class="dachzeile">Kreis Unna</span> Neue Wege zur E-Akte</h1>', ("Neue Wege zur E-Akte", "Kreis Unna")),
+        ("", "<h1>Kreis Unna: Neue Wege zur E-Akte</h1>", ("Kreis Unna: Neue Wege zur E-Akte", "")),
+        # a long sentence before the headline is no kicker
+        ("<title>E-Akte | Kreisblatt</title>", "<h1>Was der Kreis Unna in diesem Jahr mit der neuen Software alles vorhat: E-Akte</h1>",
+         ("Was der Kreis Unna in diesem Jahr mit der neuen Software alles vorhat: E-Akte", "")),
+    ],
+)
+def test_headline_and_kicker(head, h1, expected):
+    assert headline_and_kicker(Selector(text=page(head, h1))) == expected
+
+
+def test_the_h1_of_a_sidebar_is_not_the_headline():
+    html = page("<title>Neue Wege zur E-Akte | Kreisblatt</title>", "", "<aside><h1>Meistgelesen</h1></aside><h1>Neue Wege zur E-Akte</h1>")
+    assert headline_and_kicker(Selector(text=html)) == ("Neue Wege zur E-Akte", "")
+
+
+def test_the_teaser_stamp_is_the_date_and_leaves_the_teaser():
+    assert split_stamp("[29.09.2025] Der Kreis plant") == ("29.09.2025", "Der Kreis plant")
+    assert split_stamp("Der Kreis plant [29.09.2025]") == (None, "Der Kreis plant [29.09.2025]")
+    html = page("<title>Neue Wege | Kreisblatt</title>", "<h1>Neue Wege</h1>", '<p class="intro">[29.09.2025] Der Kreis plant.</p>')
+    fields = extract_generic(html, "http://k.example/a/neue-wege", now=NOW)
+    assert fields.published == "2025-09-29" and fields.teaser == "Der Kreis plant."
+
+
+def test_structured_dates_win_over_the_stamp_and_published_over_updated():
+    head = '<title>Neue Wege | Kreisblatt</title>'
+    rest = ('<p class="meta"><time class="updated" datetime="2025-10-02T09:00:00+02:00">2.10.</time> '
+            '<time class="entry-date published" datetime="2025-09-30T08:15:00+02:00">30.9.</time></p>'
+            '<p class="lead">[29.09.2025] Der Kreis plant.</p>')
+    fields = extract_generic(page(head, "<h1>Neue Wege</h1>", rest), "http://k.example/a/neue-wege", now=NOW)
+    assert fields.published == "2025-09-30T08:15:00+02:00" and fields.teaser == "Der Kreis plant."
+
+
+def test_dates_of_related_articles_are_not_the_page_date():
+    rest = '<div class="related-news"><span class="date">[03.09.2025]</span> <a href="/a/x">Anderes</a></div>'
+    fields = extract_generic(page("<title>Neue Wege | Kreisblatt</title>", "<h1>Neue Wege</h1>", rest), "http://k.example/a/n", now=NOW)
+    assert fields.published is None
+
+
+def test_a_title_rule_reading_the_whole_h1_is_split_at_the_pages_headline():
+    html = page('<meta property="og:title" content="Neue Wege zur E-Akte">', "<h1><b>Kreis Unna</b> Neue Wege zur E-Akte</h1>", '<div class="lead">[29.09.2025] Der Kreis plant.</div>')
+    fields = extract_with_rules(html, "http://k.example/a/n", {"title": "h1", "teaser": ".lead", "body": ".text p"}, now=NOW)
+    assert (fields.title, fields.kicker, fields.teaser, fields.published) == ("Neue Wege zur E-Akte", "Kreis Unna", "Der Kreis plant.", "2025-09-29")
+
+
+LIST = """<html><body><nav><a href="/">Start</a><a href="/kontakt">Kontakt</a><a href="/presse/archiv/">Archiv</a></nav>
+<div class="teasers">
+<div><a href="/presse/2025/neue-wege-zur-e-akte">Neue Wege</a></div>
+<div><a href="/presse/2025/kreis-startet-buergerportal-heute">Portal</a></div>
+<div><a href="/presse/2024/glasfaser-fuer-alle-orte">Glasfaser</a></div>
+<div><a href="/presse/2025/neue-wege-zur-e-akte#kommentare">Kommentare</a></div>
+</div>
+<p><a href="/downloads/haushalt-plan-2025.pdf">Haushalt</a> <a href="https://other.example/ein-langer-artikel-dort">extern</a>
+<a href="/service/online-dienste-von-a-z">Dienste A-Z</a></p>
+<ul class="pagination"><li><a href="/presse/?page=1">1</a></li><li><a href="/presse/?page=2" aria-label="Nächste Seite">Weiter ›</a></li></ul>
+</body></html>"""
+
+
+def test_article_links_are_guessed_by_their_url_shape():
+    sel = Selector(text=LIST)
+    urls = page_hrefs(sel, "http://k.example/presse/")
+    found = guess_article_links(urls, "http://k.example/presse/", lambda u: u.startswith("http://k.example/"))
+    assert found == [
+        "http://k.example/presse/2025/neue-wege-zur-e-akte",
+        "http://k.example/presse/2025/kreis-startet-buergerportal-heute",
+        "http://k.example/presse/2024/glasfaser-fuer-alle-orte",
+    ]
+
+
+def test_the_next_page_is_found_by_its_text_or_markup():
+    assert guess_next(Selector(text=LIST), "http://k.example/presse/?page=1") == "http://k.example/presse/?page=2"
+    assert guess_next(Selector(text='<a class="pager-next" href="?p=3">3</a>'), "http://k.example/l") == "http://k.example/l?p=3"
+    assert guess_next(Selector(text='<link rel="next" href="/l/2/"><a href="/x">x</a>'), "http://k.example/l/") == "http://k.example/l/2/"
+    assert guess_next(Selector(text='<a href="/l/?page=0">« zurück</a>'), "http://k.example/l/?page=1") is None
