@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from urllib.parse import urljoin, urlparse
 
 from parsel import Selector
+
+from crawler.extract.dates import find_german_date, parse_german_date
 
 SKIP_SCHEMES = ("#", "mailto:", "javascript:", "tel:", "data:")
 # Links to files and feeds are never articles.
@@ -99,3 +102,17 @@ def guess_next(sel: Selector, page_url: str) -> str | None:
             if url != page and not href.startswith(SKIP_SCHEMES):
                 return url
     return None
+
+
+def in_domains(url: str, domains: Iterable[str]) -> bool:
+    """Whether `url` is on one of `domains` (subdomains included); no domains: any host."""
+    host = (urlparse(url).hostname or "").lower()
+    domains = tuple(domains)
+    return not domains or any(host == d or host.endswith("." + d) for d in domains)
+
+
+def listing_day(text: str, now: datetime) -> str | None:
+    """A teaser's date (`[29.09.2025]`, `2025-09-29T08:15:00+02:00`, `Mo., 29.09.2025 - 10:30`) as an ISO day."""
+    text = " ".join(text.split())
+    parsed = (parse_german_date(text, now) if len(text) <= 40 else None) or find_german_date(text, now)
+    return parsed.date().isoformat() if parsed else None

@@ -28,9 +28,16 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
+from crawler.extract.dates import BERLIN, parse_german_date
 from crawler.extract.encoding import decode_html
-from crawler.extract.listing import guess_article_links, guess_next, page_hrefs, pattern_links
+from crawler.extract.listing import (
+    guess_article_links,
+    guess_next,
+    in_domains,
+    listing_day,
+    page_hrefs,
+    pattern_links,
+)
 from crawler.extract.pages import page_links, repair_html
 from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
@@ -294,9 +301,7 @@ class ConfiguredSpider(scrapy.Spider):
         """A teaser's date (`[29.09.2025]`, `2025-09-29T08:15:00+02:00`, `29. September 2025`) as an ISO day."""
         if not rule:
             return None
-        text = " ".join(" ".join(select(node, rule).getall()).split())
-        parsed = (parse_german_date(text, _now()) if len(text) <= 40 else None) or find_german_date(text, _now())
-        return parsed.date().isoformat() if parsed else None
+        return listing_day(" ".join(select(node, rule).getall()), _now())
 
     def fallback_links(self, response: Response, source: Source) -> tuple[list[str], str]:
         """Links matching the source's `article_urls`; with `--start-url` (or no pattern), else the
@@ -306,7 +311,7 @@ class ConfiguredSpider(scrapy.Spider):
         if found:
             return found, "links matching article_urls"
         if self.guess_links or not source.article_urls:
-            return guess_article_links(urls, response.url, lambda u: _in_domains(u, source.allowed_domains)), "links that look like articles"
+            return guess_article_links(urls, response.url, lambda u: in_domains(u, source.allowed_domains)), "links that look like articles"
         return [], ""
 
     def note_miss(self, source: Source, rule: str, how: str, links: int) -> None:
@@ -496,11 +501,6 @@ def _now() -> datetime:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _in_domains(url: str, domains: Iterable[str]) -> bool:
-    host = (urlparse(url).hostname or "").lower()
-    return not domains or any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _xml_encoding(response: Response) -> str:

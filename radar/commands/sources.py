@@ -7,17 +7,23 @@ from pathlib import Path
 
 import click
 
+from radar.commands.sources_test import test_command
 
-@click.command()
+
+@click.group(invoke_without_command=True)
 @click.option("--file", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
 @click.option("--base", default=None, help="Base URL for {base} (default: a placeholder, for checking only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the validated sources as JSON.")
-def sources_command(sources_file: str | None, base: str | None, as_json: bool) -> None:
+@click.pass_context
+def sources_command(ctx: click.Context, sources_file: str | None, base: str | None, as_json: bool) -> None:
     """List and validate the sources a crawl can use; a bad entry is named by file, source and field.
+    `radar sources test SOURCE [URL]` shows what the rules extract from one list page and article.
 
     Example: radar sources --file crawler/sample_sources.toml
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from crawler.sources import DEFAULT_SOURCES, SourcesError, load_sources
 
     if sources_file and not Path(sources_file).is_file():
@@ -48,3 +54,6 @@ def sources_command(sources_file: str | None, base: str | None, as_json: bool) -
         polite = [f"{source.concurrency} concurrent" if source.concurrency else "", f"{source.delay:g} s delay" if source.delay is not None else ""]
         if any(polite):
             click.echo(f"  politeness {', '.join(p for p in polite if p)}")
+
+
+sources_command.add_command(test_command, "test")
