@@ -110,3 +110,27 @@ def test_the_next_page_is_found_by_its_text_or_markup():
     assert guess_next(Selector(text='<a class="pager-next" href="?p=3">3</a>'), "http://k.example/l") == "http://k.example/l?p=3"
     assert guess_next(Selector(text='<link rel="next" href="/l/2/"><a href="/x">x</a>'), "http://k.example/l/") == "http://k.example/l/2/"
     assert guess_next(Selector(text='<a href="/l/?page=0">« zurück</a>'), "http://k.example/l/?page=1") is None
+
+
+K21_TITLE = "<title>Neue Wege zur E-Akte - Kommune21 online | Kommune21 - E-Government, Internet und Informationstechnik</title>"
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        # other classes, no div.body: the generic path
+        '<div class="artikel"><h1><span class="dach">Kreis Unna</span><span>Neue Wege zur E-Akte</span></h1>'
+        '<p class="lead">[29.09.2025] Der Kreis plant.</p>' + BODY + "</div>",
+        # Kommune21's div.body, but kicker and teaser written another way
+        '<div class="article"><h1><em>Kreis Unna</em> Neue Wege zur E-Akte</h1><div class="intro">[29.09.2025] Der Kreis plant.</div>'
+        '<div class="body"><p>Der Kreistag hat den Plan beschlossen.</p></div></div>',
+    ],
+)
+def test_the_kommune21_extractor_reads_kommune21_pages_of_other_markup(article):
+    from crawler.extract.pages import extract_page
+
+    html = f"<html><head>{K21_TITLE}</head><body><div id='content'>{article}</div></body></html>"
+    fields = extract_page("kommune21", None, html, "http://k21.example/k21-meldungen/neue-wege/", now=NOW)
+    assert (fields.title, fields.kicker, fields.teaser, fields.published) == (
+        "Neue Wege zur E-Akte", "Kreis Unna", "Der Kreis plant.", "2025-09-29")
+    assert fields.body.startswith("Der Kreistag hat den Plan")

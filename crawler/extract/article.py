@@ -158,6 +158,12 @@ def extract_article(
     published = resolve_date(
         [structured_date(sel) or "", text_of(root, ".dateline"), bracket], now
     )
+    if fallback is not None and (not teaser_node or published is None):
+        # Kommune21's article markup with its teaser or date written another way: the generic
+        # rules (lead/intro classes, the stamp, dates outside related blocks) fill the gap.
+        generic = fallback(sel, html, url, now)
+        teaser = teaser or generic.teaser
+        published = published or generic.published
     related = [
         urljoin(url, href)
         for href in root.css("div.related a::attr(href)").getall()
