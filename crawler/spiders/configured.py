@@ -108,8 +108,9 @@ class ConfiguredSpider(scrapy.Spider):
         self.reader = None
         self.list_pages: dict[str, int] = {}
         self.listing_seen: set[str] = set()
-        # (source, rule) → (list pages where it matched nothing, fallback links used instead)
-        self.rule_misses: dict[tuple[str, str, str], tuple[int, int]] = {}
+        # (source, rule, how) → list pages where the rule matched nothing; the links used instead
+        self.rule_misses: dict[tuple[str, str, str], int] = {}
+        self.fallback_seen: dict[tuple[str, str, str], set[str]] = {}
         self.guess_links = bool(start_url)  # a site nobody described: article links by their URL
         self.slow_seconds = 10.0
 
@@ -256,7 +257,7 @@ class ConfiguredSpider(scrapy.Spider):
             found, how = self.fallback_links(response, source)
             if found:
                 fallback = True
-                self.note_miss(source, missed, how, len(found))
+                self.note_miss(source, missed, how, found)
                 articles = [(u, "", None) for u in found]
         known = self.known(u for u, _, _ in articles)
         yield from self.follow_articles(response, source, articles, known, context="teaser", via="list")
@@ -314,16 +315,20 @@ class ConfiguredSpider(scrapy.Spider):
             return guess_article_links(urls, response.url, lambda u: in_domains(u, source.allowed_domains)), "links that look like articles"
         return [], ""
 
-    def note_miss(self, source: Source, rule: str, how: str, links: int) -> None:
-        """Count a list page whose rule matched nothing; warned once per source and rule at the end."""
+    def note_miss(self, source: Source, rule: str, how: str, links: list[str]) -> None:
+        """Count a list page whose rule matched nothing and the distinct links used instead; warned
+        once per source and rule at the end."""
+        seen = self.fallback_seen.setdefault((source.id, rule, how), set())
+        fresh = [u for u in links if u not in seen]
+        seen.update(fresh)
         self.count("rule_misses")
-        self.count("fallback_links", links)
-        pages, total = self.rule_misses.get((source.id, rule, how), (0, 0))
-        self.rule_misses[(source.id, rule, how)] = (pages + 1, total + links)
+        self.count("fallback_links", len(fresh))
+        self.rule_misses[(source.id, rule, how)] = self.rule_misses.get((source.id, rule, how), 0) + 1
 
     def closed(self, reason: str) -> None:
         """Warn once per source and rule that matched nothing (the counts are in `crawl_runs`)."""
-        for (source_id, rule, how), (pages, links) in sorted(self.rule_misses.items()):
+        for (source_id, rule, how), pages in sorted(self.rule_misses.items()):
+            links = len(self.fallback_seen[(source_id, rule, how)])
             logger.warning(
                 "%s: list rule %s matched nothing on %d list page%s; used %d %s instead",
                 source_id, rule, pages, "" if pages == 1 else "s", links, how,
