@@ -134,3 +134,16 @@ def test_the_kommune21_extractor_reads_kommune21_pages_of_other_markup(article):
     assert (fields.title, fields.kicker, fields.teaser, fields.published) == (
         "Neue Wege zur E-Akte", "Kreis Unna", "Der Kreis plant.", "2025-09-29")
     assert fields.body.startswith("Der Kreistag hat den Plan")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Veröffentlicht am 29.09.2025 um 10:30 Uhr", "2025-09-29T10:30:00+02:00"),
+        ("Mo., 29.09.2025 - 10:30", "2025-09-29T10:30:00+02:00"),
+        ("29.09.2025 - 10 Teilnehmer", "2025-09-29"),
+    ],
+)
+def test_date_lines_with_a_time_keep_it(text, expected):
+    html = page("<title>Neue Wege | Kreisblatt</title>", "<h1>Neue Wege</h1>", f'<p class="datum">{text}</p>')
+    assert extract_generic(html, "http://k.example/a/n", now=NOW).published == expected

@@ -20,7 +20,7 @@ BRACKET_DATE = re.compile(r"\[(\d{1,2}\.\d{1,2}\.\d{4})\]")
 # Any date-looking fragment we hand to dateparser; dateparser alone would happily read "2 Tagen".
 _DATE_FRAGMENT = re.compile(
     r"(?:(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag),\s*)?"
-    r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}(?:,?\s*\d{1,2}[:.]\d{2}(?:\s*Uhr)?)?"
+    r"(?:\d{1,2}\.\d{1,2}\.\d{2,4}(?:(?:,|\s+-|\s+um)?\s*\d{1,2}[:.]\d{2}(?:\s*Uhr)?)?"
     r"|\d{1,2}\.?\s+(?:Jan|Feb|Mär|Mrz|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\.?\s+(?:\d{4}|'?\d{2})\b"
     r"|vor\s+\d+\s+(?:Minuten?|Stunden?|Tagen?|Wochen?|Monaten?)|vorgestern|gestern|heute)",
     re.IGNORECASE,
@@ -79,7 +79,7 @@ _MONTHS = {
     for name in names
 }
 _WEEKDAY = r"(?:(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag),?\s*)?"
-_TIME = r"(?:,?\s*(?:um\s*)?(\d{1,2})[:.](\d{2})(?:\s*uhr)?)?"
+_TIME = r"(?:(?:,|\s+-)?\s*(?:um\s*)?(\d{1,2})[:.](\d{2})(?:\s*uhr)?)?"
 _NUMERIC = re.compile(rf"^{_WEEKDAY}\[?(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}})\]?{_TIME}$", re.IGNORECASE)
 _LONG = re.compile(rf"^{_WEEKDAY}(\d{{1,2}})\.?\s+([a-zäö]+)\.?\s+(\d{{4}}){_TIME}$", re.IGNORECASE)
 
