@@ -147,3 +147,11 @@ def test_the_kommune21_extractor_reads_kommune21_pages_of_other_markup(article):
 def test_date_lines_with_a_time_keep_it(text, expected):
     html = page("<title>Neue Wege | Kreisblatt</title>", "<h1>Neue Wege</h1>", f'<p class="datum">{text}</p>')
     assert extract_generic(html, "http://k.example/a/n", now=NOW).published == expected
+
+
+def test_articles_addressed_by_an_id_in_the_query_are_guessed_too():
+    html = "".join(f'<p><a href="/presse/meldung.php?id={n}">Meldung {n}</a></p>' for n in (101, 102, 103))
+    html += '<a href="/presse/meldung.php?page=2">weiter</a><a href="/kontakt.php?id=1">Kontakt</a>'
+    urls = page_hrefs(Selector(text=html), "http://k.example/presse/")
+    found = guess_article_links(urls, "http://k.example/presse/", lambda u: True)
+    assert found == [f"http://k.example/presse/meldung.php?id={n}" for n in (101, 102, 103)]

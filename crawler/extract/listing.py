@@ -30,6 +30,8 @@ LISTING_URL = re.compile(
 )
 # The last path segment of an article: a slug of three or more words, or a numeric id (`/node/4711`).
 SLUG = re.compile(r"^(?:[^\W_]+[-_]){2,}[^\W_]+(?:\.html?|\.php)?$|^\d{3,}(?:\.html?)?$", re.UNICODE)
+# An article addressed by an id in the query: `?id=4711`, `?p=123`, TYPO3's `tx_news_pi1[news]=12`.
+QUERY_ID = re.compile(r"[?&](?:id|p|nid|news|artikel|article|meldung|tx_news_pi1(?:\[|%5B)news(?:\]|%5D))=\d+", re.IGNORECASE)
 # The next list page, by the markup CMSs use for it (rel, class or text), most reliable first.
 NEXT_QUERIES = (
     'link[rel="next"]::attr(href)',
@@ -59,8 +61,11 @@ def pattern_links(urls: Iterable[str], accepts: Callable[[str], bool]) -> list[s
 
 
 def _shape(url: str) -> str:
-    """A URL's shape: digits folded and the last segment replaced, so articles of one site group."""
+    """A URL's shape: digits folded and the last segment replaced (or, for an id in the query, the
+    path kept and the id folded), so the articles of one site group together."""
     parsed = urlparse(url)
+    if QUERY_ID.search(url) and not SLUG.match(([s for s in parsed.path.split("/") if s][-1:] or [""])[0]):
+        return f"{parsed.hostname}{parsed.path}?" + re.sub(r"\d+", "0", parsed.query)
     segments = [s for s in parsed.path.split("/") if s]
     head = "/".join(re.sub(r"\d+", "0", s) for s in segments[:-1])
     return f"{parsed.hostname}/{head}/*{'/' if parsed.path.endswith('/') else ''}"
@@ -77,7 +82,7 @@ def guess_article_links(urls: Iterable[str], page_url: str, in_domains: Callable
         last = [s for s in parsed.path.split("/") if s][-1:] or [""]
         if url == page or not in_domains(url) or NOT_PAGES.search(parsed.path) or LISTING_URL.search(url):
             continue
-        if SLUG.match(last[0]):
+        if SLUG.match(last[0]) or QUERY_ID.search(url):
             candidates.append(url)
     groups: dict[str, list[str]] = defaultdict(list)
     for url in candidates:
