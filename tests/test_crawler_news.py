@@ -38,6 +38,9 @@ def page(head: str, h1: str, rest: str = "") -> str:
         # no metadata at all: a marked first child is the kicker, plain text is not split
         ("", '<h1><span class="dachzeile">Kreis Unna</span> Neue Wege zur E-Akte</h1>', ("Neue Wege zur E-Akte", "Kreis Unna")),
         ("", "<h1>Kreis Unna: Neue Wege zur E-Akte</h1>", ("Kreis Unna: Neue Wege zur E-Akte", "")),
+        # kicker in <title> too, between site names: the headline is a middle segment
+        ("<title>Kreis Unna: Neue Wege zur E-Akte - Kreisblatt online | Kreisblatt - Nachrichten</title>",
+         "<h1><span>Kreis Unna</span> <span>Neue Wege zur E-Akte</span></h1>", ("Neue Wege zur E-Akte", "Kreis Unna")),
         # a long sentence before the headline is no kicker
         ("<title>E-Akte | Kreisblatt</title>", "<h1>Was der Kreis Unna in diesem Jahr mit der neuen Software alles vorhat: E-Akte</h1>",
          ("Was der Kreis Unna in diesem Jahr mit der neuen Software alles vorhat: E-Akte", "")),

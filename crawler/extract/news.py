@@ -67,10 +67,13 @@ def headline_candidates(sel: Selector) -> list[str]:
         if not text:
             continue
         out.setdefault(text, None)
-        cuts = list(TITLE_SEPARATORS.finditer(text))
-        for cut in cuts:
-            for part in (text[: cut.start()], text[cut.end() :]):
-                part = part.strip()
+        # every run of segments between separators: `Site: Kicker: Headline - Site` gives `Headline` too
+        cuts = list(TITLE_SEPARATORS.finditer(text))[:8]
+        starts = [0] + [c.end() for c in cuts]
+        ends = [c.start() for c in cuts] + [len(text)]
+        for i, start in enumerate(starts):
+            for end in ends[i:]:
+                part = text[start:end].strip()
                 if len(part.split()) >= 2:
                     out.setdefault(part, None)
     return sorted(out, key=len, reverse=True)
