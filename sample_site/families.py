@@ -1,4 +1,4 @@
-"""Three more invented news sources in markup families unlike Kommune21's, for the crawler's tests.
+"""Four more invented news sources in markup families unlike our Kommune21 sample's, for the crawler's tests.
 
 Why: extractors and list rules written against one template only prove they read that template. Each
 family here differs in how it marks the kicker, where the date is, and how it pages:
@@ -8,6 +8,7 @@ family here differs in how it marks the kicker, where the date is, and how it pa
 | `stadtblog` | WordPress-like theme | `Kicker: Headline` in `h1.entry-title`, og:title = headline | `<time datetime>` (with time) | `/blog/page/2/` |
 | `kreisnews` | TYPO3-like `news` extension | `<small>` inside the `h1`, `<title>` site name first | only the `[29.09.2025]` stamp in the teaser | `/landkreis/aktuelles/seite-2/` |
 | `landesportal` | Drupal-like node | `<span>`s in `h1.page-title`, JSON-LD headline | JSON-LD `datePublished` + `Mo., 29.09.2025 - 10:30` | `/land/presse?page=1` |
+| `k21neu` | Kommune21 after a relaunch: its URL forms, other classes and heading levels | a `<span>` glued to the headline in the `h1`, `<title>` as Kommune21's | only the `[29.09.2025]` stamp | `/relaunch/seite-2/` |
 
 Texts come from the benchmark generator's sentence templates (`sample_site.generate`), one seed per
 family, so they are German, invented and deterministic. `family_truth(base_url)` is what a perfect
@@ -33,6 +34,7 @@ FAMILIES: dict[str, tuple[str, str, int]] = {
     "stadtblog": ("Digitales Rathaus – Stadtblog", "/blog/", 101),
     "kreisnews": ("Landkreis Musterland", "/landkreis/aktuelles/", 202),
     "landesportal": ("Landesportal Digitales", "/land/presse", 303),
+    "k21neu": ("Kommune21 (Relaunch)", "/relaunch/", 404),
 }
 
 
@@ -101,6 +103,8 @@ def _path(source: str, slug: str, day: date) -> str:
         return f"/blog/{day:%Y/%m/%d}/{slug}/"
     if source == "kreisnews":
         return f"/landkreis/aktuelles/artikel/{slug}/"
+    if source == "k21neu":
+        return f"/relaunch/k21-meldungen/{slug}/"
     return f"/land/pressemitteilung/{slug}"
 
 
@@ -118,9 +122,9 @@ def family_articles(source: str) -> list[FamilyArticle]:
         kicker = "" if i % 5 == 2 else art.kicker
         slug = f"{slugify(title)[:50].rstrip('-')}-{i + 1}"
         day: date | None = art.day
-        if source == "kreisnews" and i == 11:
+        if source in ("kreisnews", "k21neu") and i == 11:
             day = None
-        time = None if source == "kreisnews" else f"{8 + i % 9:02d}:{(i * 7) % 60:02d}"
+        time = None if source in ("kreisnews", "k21neu") else f"{8 + i % 9:02d}:{(i * 7) % 60:02d}"
         out.append(
             FamilyArticle(
                 source=source, slug=slug, path=_path(source, slug, art.day), kicker=kicker, title=title,
@@ -151,7 +155,7 @@ def list_href(source: str, page: int) -> str:
         return base
     if source == "stadtblog":
         return f"{base}page/{page}/"
-    if source == "kreisnews":
+    if source in ("kreisnews", "k21neu"):
         return f"{base}seite-{page}/"
     return f"{base}?page={page - 1}"  # Drupal counts pages from 0
 
@@ -169,7 +173,7 @@ def render_families(env: Any, out: Any, routes: dict[str, Any]) -> None:
     queries = routes.setdefault("query", {})
     for source, arts in all_families().items():
         site_name = FAMILIES[source][0]
-        family = {"stadtblog": "wp", "kreisnews": "typo3", "landesportal": "drupal"}[source]
+        family = {"stadtblog": "wp", "kreisnews": "typo3", "landesportal": "drupal", "k21neu": "k21neu"}[source]
         pages = -(-len(arts) // PER_PAGE)
         hrefs = {n: list_href(source, n) for n in range(1, pages + 1)}
         list_tpl = env.get_template(f"{family}_list.html")

@@ -35,12 +35,16 @@ def configured_db(sample_site, tmp_path_factory) -> Path:
     return db
 
 
+START_URL_LOGS: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def start_url_db(sample_site, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("families") / "start.db"
     for source, (_, path, _) in FAMILIES.items():
         result = run_radar("crawl", "--start-url", sample_site.url(path), "--source", source, "--db", str(db))
         assert result.returncode == 0, result.stderr[-3000:]
+        START_URL_LOGS[source] = result.stderr
     return db
 
 
@@ -60,13 +64,15 @@ def test_start_url_without_rules_gets_every_field_right(start_url_db, sample_sit
 
 def test_start_url_runs_count_their_rule_misses_and_fallback_links(start_url_db):
     runs = list(sqlite_utils.Database(start_url_db).query("select * from crawl_runs order by id"))
-    assert len(runs) == 3
+    assert len(runs) == len(FAMILIES)
     for run in runs:
         # The built-in Kommune21 list rule matches nothing on these pages: every list page is a miss,
         # every article was found by the fallback.
         assert run["rule_misses"] == 3 and run["fallback_links"] == 22, run
         assert run["new"] == 22
-
+    # Kommune21 after a relaunch keeps its URL forms: the built-in article_urls find its articles
+    assert "k21neu: list rule item='.news-item' matched nothing on 3 list pages; used 22 links matching article_urls instead" in START_URL_LOGS["k21neu"]
+    assert "used 22 links that look like articles instead" in START_URL_LOGS["stadtblog"]
 
 def test_a_list_rule_that_matches_nothing_falls_back_to_article_urls_and_says_so(sample_site, tmp_path):
     broken = FAMILIES_FILE.read_text(encoding="utf-8").replace('item = "article.post"', 'item = ".news-item"')

@@ -27,13 +27,15 @@ def get(site: SampleSite, path: str) -> Selector:
 
 def test_truth_has_every_case() -> None:
     truth = family_truth("http://x")
-    assert len(truth) == 3 * 22 and len({r["url"] for r in truth}) == len(truth)
+    assert len(truth) == len(FAMILIES) * 22 and len({r["url"] for r in truth}) == len(truth)
     for source in FAMILIES:
         recs = family_truth("", source)
         assert sum(1 for r in recs if not r["kicker"]) >= 3  # some headlines stand alone
         assert any(r["title"].startswith("Nachgefragt: ") and r["kicker"] for r in recs)
         assert any(r["title"].startswith("Nachgefragt: ") and not r["kicker"] for r in recs)
-    assert [r["slug"] for r in family_truth("", "kreisnews") if r["published"] is None] != []
+    for stamp_only in ("kreisnews", "k21neu"):
+        assert [r["slug"] for r in family_truth("", stamp_only) if r["published"] is None] != []
+        assert all("T" not in (r["published"] or "") for r in family_truth("", stamp_only))
     assert all("T" not in (r["published"] or "") for r in family_truth("", "kreisnews"))
     assert all("T" in r["published"] for r in family_truth("", "stadtblog"))
 
@@ -46,7 +48,7 @@ def test_list_pages_chain_through_their_own_paging(site: SampleSite, source: str
         sel = get(site, list_href(source, page))
         found += [h for h in sel.css("a::attr(href)").getall() if h in {a.path for a in arts}]
     assert set(found) == {a.path for a in arts}
-    assert list_href(source, 2) in {"/blog/page/2/", "/landkreis/aktuelles/seite-2/", "/land/presse?page=1"}
+    assert list_href(source, 2) in {"/blog/page/2/", "/landkreis/aktuelles/seite-2/", "/land/presse?page=1", "/relaunch/seite-2/"}
 
 
 def test_kicker_and_date_markup_per_family(site: SampleSite) -> None:
@@ -67,3 +69,9 @@ def test_kicker_and_date_markup_per_family(site: SampleSite) -> None:
     sel = get(site, dr.path)
     assert sel.css("h1.page-title span::text").getall() == [dr.kicker, dr.title]
     assert dr.published in sel.css('script[type="application/ld+json"]::text').get()
+
+    k21 = next(a for a in family_articles("k21neu") if a.kicker and a.day)
+    assert "/k21-meldungen/" in k21.path
+    sel = get(site, k21.path)
+    assert sel.css("h1 span::text").get() == k21.kicker and sel.css("h1::text").get() == k21.title
+    assert sel.css(".meldung-detail__anriss::text").get().startswith(k21.stamp + " ")

@@ -21,14 +21,24 @@ from crawler.extract.article import (
     text_of,
 )
 from crawler.extract.dates import find_date_fragment, has_time, parse_german_date, to_published
-from crawler.extract.news import elsewhere, first_outside, headline_and_kicker, split_stamp
+from crawler.extract.news import (
+    PRUNE_XPATH,
+    elsewhere,
+    first_outside,
+    headline_and_kicker,
+    split_stamp,
+    stamped_lead,
+)
 
 # Elements whose text usually carries the publication date.
 DATE_HOLDERS = (
     "[class*=date], [class*=datum], [class*=Date], [class*=meta], [class*=byline], [class*=published], "
     "[itemprop=datePublished], time"
 )
-TEASER_HOLDERS = "[class*=lead], [class*=teaser], [class*=intro], [class*=summary]"
+TEASER_HOLDERS = (
+    "[class*=lead], [class*=teaser], [class*=intro], [class*=summary], [class*=anriss], [class*=vorspann], "
+    "[class*=einleitung], [class*=abstract], [class*=standfirst], [itemprop=description]"
+)
 # ` | Site name`, ` – Site name`, ` - Site name` at the end of a <title>.
 TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,80}$")
 
@@ -48,7 +58,7 @@ def generic_headline(sel: Selector) -> tuple[str, str]:
 def generic_teaser(sel: Selector) -> tuple[str, str | None]:
     """(teaser without its stamp, the stamp's date text or None): the first lead/teaser element of
     the article (not of a sidebar or related block), else the meta description."""
-    node = first_outside(sel, TEASER_HOLDERS)
+    node = stamped_lead(sel) or first_outside(sel, TEASER_HOLDERS)
     text = clean(" ".join(node.css("::text").getall())) if node is not None else ""
     if not text:
         text = clean(
@@ -83,7 +93,8 @@ def trafilatura_body(html: str, url: str) -> str:
     import trafilatura
 
     text = trafilatura.extract(
-        html, url=url, fast=True, include_comments=False, include_tables=False, deduplicate=False
+        html, url=url, fast=True, include_comments=False, include_tables=False, deduplicate=False,
+        prune_xpath=PRUNE_XPATH,  # related blocks, sidebars, comments: other pages' text
     )
     if not text:
         return ""
@@ -100,10 +111,10 @@ def generic_fields(sel: Selector, html: str, url: str, now: datetime | None = No
     teaser, _ = generic_teaser(sel)
     published = page_date(sel, now)
     body = trafilatura_body(html, url)
-    # trafilatura keeps the lead and the date line; the body is what follows them.
-    drop = {title, teaser, f"{kicker}: {title}", f"{kicker} {title}"}
+    # trafilatura keeps the headline, the lead and the date line; the body is what follows them.
+    drop = {_letters(t) for t in (title, teaser, kicker + title)}
     paragraphs = [
-        p for p in body.split("\n\n") if p and p not in drop and split_stamp(p)[1] not in drop and not _is_meta_line(p)
+        p for p in body.split("\n\n") if p and _letters(split_stamp(p)[1]) not in drop and not _is_meta_line(p)
     ]
     caption, credit = split_caption(text_of(sel, "figcaption"))
     return ArticleFields(
@@ -116,6 +127,11 @@ def generic_fields(sel: Selector, html: str, url: str, now: datetime | None = No
         image_caption=caption,
         image_credit=credit,
     )
+
+
+def _letters(text: str) -> str:
+    """Text without spaces and punctuation: the headline matches however kicker and title were joined."""
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def _is_meta_line(paragraph: str) -> bool:

@@ -30,8 +30,25 @@ MAX_KICKER_WORDS = 8
 # `[29.09.2025]` at the start of a teaser or lead.
 LEADING_STAMP = re.compile(r"^\s*\[(\d{1,2}\.\d{1,2}\.\d{4})\]\s*")
 # Elements whose dates, teasers and headlines belong to other articles or to the site.
-ELSEWHERE = re.compile(r"related|sidebar|widget|comment|teaser-?list|news-list|recent|footer|breadcrumb", re.IGNORECASE)
+ELSEWHERE_WORDS = (
+    "related", "sidebar", "widget", "comment", "teaserlist", "teaser-list", "news-list", "recent", "footer",
+    "breadcrumb", "weitere", "verwandt", "mehr-zum", "mehrzum", "empfehl", "aehnlich", "ähnlich", "meistgelesen",
+)
+ELSEWHERE = re.compile("|".join(re.escape(w) for w in ELSEWHERE_WORDS), re.IGNORECASE)
 ELSEWHERE_TAGS = {"aside", "nav", "footer"}
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÜ"
+_LOWER = "abcdefghijklmnopqrstuvwxyzäöü"
+# The same blocks as XPath, for trafilatura's `prune_xpath`: they never hold the article's own text
+# (a block around the headline is never pruned).
+PRUNE_XPATH = [
+    "//aside[not(.//h1)]",
+    "//nav[not(.//h1)]",
+    *(
+        f"//*[not(.//h1)][contains(translate(@class, '{_UPPER}', '{_LOWER}'), '{w}') "
+        f"or contains(translate(@id, '{_UPPER}', '{_LOWER}'), '{w}')]"
+        for w in ELSEWHERE_WORDS
+    ),
+]
 KICKER_CLASS = re.compile(r"kicker|dachzeile|overline|topline|roofline|subtitle|supertitle|eyebrow", re.IGNORECASE)
 
 
@@ -86,10 +103,13 @@ def _h1_parts(h1: Selector) -> list[str]:
 
 
 def elsewhere(node: Selector) -> bool:
-    """Inside a sidebar, related block, navigation or footer: it describes another page."""
+    """Inside a sidebar, related block, navigation or footer, or in a list item that links another
+    page (a teaser of another article): it describes another page."""
     element = node.root
-    for ancestor in element.iterancestors():
+    for ancestor in (element, *element.iterancestors()):
         if ancestor.tag in ELSEWHERE_TAGS or ELSEWHERE.search(ancestor.get("class") or "") or ELSEWHERE.search(ancestor.get("id") or ""):
+            return True
+        if ancestor.tag == "li" and ancestor.xpath(".//a[@href and not(starts-with(@href, '#'))]"):
             return True
     return False
 
@@ -147,6 +167,16 @@ def split_stamp(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text
     return match.group(1), text[match.end() :].strip()
+
+
+def stamped_lead(sel: Selector) -> Selector | None:
+    """The first paragraph or block of the article whose text starts with a `[29.09.2025]` stamp:
+    the Kommune21 convention marks the lead that way whatever its class is called."""
+    for node in sel.xpath("//body//*[self::p or self::div][starts-with(normalize-space(string(.)), '[')]"):
+        text = " ".join(" ".join(node.css("::text").getall()).split())
+        if LEADING_STAMP.match(text) and len(node.xpath(".//p | .//div")) == 0 and not elsewhere(node):
+            return node
+    return None
 
 
 def first_outside(sel: Selector, query: str) -> Selector | None:
