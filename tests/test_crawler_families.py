@@ -1,4 +1,4 @@
-"""Markup the crawler was not written against: the three sample families (sample_site/families.py)
+"""Markup the crawler was not written against: the four sample families (sample_site/families.py)
 crawled (a) with list rules only and (b) with `--start-url` and no rules at all. Titles, kickers,
 dates and bodies must be exact for at least 95 % of each family's articles."""
 
