@@ -17,14 +17,7 @@ from parsel import Selector
 
 from crawler.extract.article import ArticleFields
 from crawler.extract.generic import generic_fields
-from crawler.extract.listing import (
-    guess_article_links,
-    guess_next,
-    in_domains,
-    listing_day,
-    page_hrefs,
-    pattern_links,
-)
+from crawler.extract.listing import fallback_links, guess_next, rule_teasers
 from crawler.extract.pages import extract_page, repair_html
 from crawler.extract.rules import rule_text
 from crawler.sources import Source, select
@@ -81,23 +74,13 @@ def probe_listing(source: Source, url: str, html: str, guess: bool) -> ListingRe
             if query:
                 values = [" ".join(" ".join(select(n, query).getall()).split()) for n in nodes]
                 report.rules.append(RuleResult(key, query, [v for v in values if v]))
-        for node in nodes:
-            href = select(node, rules.link).get()
-            if href and not href.strip().startswith(("#", "mailto:", "javascript:")):
-                link = urljoin(url, href.strip())
-                if source.accepts(link):
-                    day = listing_day(" ".join(select(node, rules.date).getall()), now) if rules.date else None
-                    report.rule_links.append((link, day))
+        teasers, _ = rule_teasers(sel, url, rules, now)
+        report.rule_links = [(u, day) for u, _, day in teasers if source.accepts(u)]
         if rules.next:
             found = select(sel, rules.next).get()
             report.rules.append(RuleResult("next", rules.next, [urljoin(url, found.strip())] if found else []))
             report.next_url, report.next_how = (urljoin(url, found.strip()), "rule") if found else (None, "")
-    urls = page_hrefs(sel, url)
-    report.fallback = pattern_links(urls, source.accepts) if source.article_urls else []
-    report.fallback_how = "links matching article_urls" if report.fallback else ""
-    if not report.fallback and (guess or not source.article_urls):
-        report.fallback = guess_article_links(urls, url, lambda u: in_domains(u, source.allowed_domains))
-        report.fallback_how = "links that look like articles" if report.fallback else ""
+    report.fallback, report.fallback_how = fallback_links(sel, url, source, guess)
     if report.next_url is None and not report.rule_links:
         report.next_url = guess_next(sel, url)
         report.next_how = "found by its markup" if report.next_url else ""

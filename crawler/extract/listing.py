@@ -19,6 +19,9 @@ from urllib.parse import urljoin, urlparse
 from parsel import Selector
 
 from crawler.extract.dates import find_german_date, parse_german_date
+from crawler.sources import ListingRules, Source, select
+
+Teaser = tuple[str, str, "str | None"]  # (article URL, anchor text, listing day)
 
 SKIP_SCHEMES = ("#", "mailto:", "javascript:", "tel:", "data:")
 # Links to files and feeds are never articles.
@@ -121,3 +124,32 @@ def listing_day(text: str, now: datetime) -> str | None:
     text = " ".join(text.split())
     parsed = (parse_german_date(text, now) if len(text) <= 40 else None) or find_german_date(text, now)
     return parsed.date().isoformat() if parsed else None
+
+
+def rule_teasers(sel: Selector, page_url: str, rules: ListingRules, now: datetime) -> tuple[list[Teaser], str]:
+    """(url, anchor, listing day) of every teaser the list rules find, and the rule to blame when
+    they find none (`item=…` matched no block, else `link=…` gave no URL)."""
+    teasers: list[Teaser] = []
+    nodes = select(sel, rules.item)
+    for node in nodes:
+        href = select(node, rules.link).get()
+        if not href or href.strip().startswith(SKIP_SCHEMES):
+            continue
+        anchor = " ".join(" ".join(select(node, rules.title).getall()).split()) if rules.title else ""
+        day = listing_day(" ".join(select(node, rules.date).getall()), now) if rules.date else None
+        teasers.append((urljoin(page_url, href.strip()), anchor, day))
+    return teasers, f"item={rules.item!r}" if not nodes else f"link={rules.link!r}"
+
+
+def fallback_links(sel: Selector, page_url: str, source: Source, guess: bool) -> tuple[list[str], str]:
+    """When the list rules find no article: the page's links matching the source's `article_urls`;
+    failing that, with `guess` (a site nobody described) or without a pattern, the links that look
+    like articles. Returns (links, how they were found, for the warning)."""
+    urls = page_hrefs(sel, page_url)
+    found = pattern_links(urls, source.accepts) if source.article_urls else []
+    if found:
+        return found, "links matching article_urls"
+    if guess or not source.article_urls:
+        found = guess_article_links(urls, page_url, lambda u: in_domains(u, source.allowed_domains))
+        return found, "links that look like articles" if found else ""
+    return [], ""

@@ -30,14 +30,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.extract.dates import BERLIN, parse_german_date
 from crawler.extract.encoding import decode_html
-from crawler.extract.listing import (
-    guess_article_links,
-    guess_next,
-    in_domains,
-    listing_day,
-    page_hrefs,
-    pattern_links,
-)
+from crawler.extract.listing import fallback_links, guess_next, rule_teasers
 from crawler.extract.pages import page_links, repair_html
 from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
@@ -248,13 +241,13 @@ class ConfiguredSpider(scrapy.Spider):
         self.count("list_pages")
         rules = source.rules
         assert rules is not None
-        teasers, missed = self.rule_teasers(response, source)
+        teasers, missed = rule_teasers(response, response.url, rules, _now())
         articles = [(u, a, d) for u, a, d in teasers if source.accepts(u)]
         fallback = False
         if not articles:
             # The rules found no article here: take every link the source accepts as an article
             # (for `--start-url`, links that look like articles) rather than report a silent zero.
-            found, how = self.fallback_links(response, source)
+            found, how = fallback_links(response, response.url, source, self.guess_links)
             if found:
                 fallback = True
                 self.note_miss(source, missed, how, found)
@@ -281,39 +274,6 @@ class ConfiguredSpider(scrapy.Spider):
         request = self.listing_request(response.urljoin(next_href.strip()), source, self.parse_listing, page + 1)
         if request is not None:
             yield request
-
-    def rule_teasers(self, response: Response, source: Source) -> tuple[list[tuple[str, str, str | None]], str]:
-        """(url, anchor, listing day) of every teaser the rules find, and the rule to blame if none."""
-        rules = source.rules
-        assert rules is not None
-        teasers: list[tuple[str, str, str | None]] = []
-        nodes = select(response, rules.item)
-        for node in nodes:
-            href = select(node, rules.link).get()
-            if not href or href.strip().startswith(("#", "mailto:", "javascript:")):
-                continue
-            anchor = " ".join(" ".join(select(node, rules.title).getall()).split()) if rules.title else ""
-            teasers.append((response.urljoin(href.strip()), anchor, self.teaser_day(node, rules.date)))
-        missed = f"item={rules.item!r}" if not nodes else f"link={rules.link!r}"
-        return teasers, missed
-
-    @staticmethod
-    def teaser_day(node: Any, rule: str | None) -> str | None:
-        """A teaser's date (`[29.09.2025]`, `2025-09-29T08:15:00+02:00`, `29. September 2025`) as an ISO day."""
-        if not rule:
-            return None
-        return listing_day(" ".join(select(node, rule).getall()), _now())
-
-    def fallback_links(self, response: Response, source: Source) -> tuple[list[str], str]:
-        """Links matching the source's `article_urls`; with `--start-url` (or no pattern), else the
-        links that look like articles by their URL. Returns (links, how they were found)."""
-        urls = page_hrefs(response, response.url)
-        found = pattern_links(urls, source.accepts) if source.article_urls else []
-        if found:
-            return found, "links matching article_urls"
-        if self.guess_links or not source.article_urls:
-            return guess_article_links(urls, response.url, lambda u: in_domains(u, source.allowed_domains)), "links that look like articles"
-        return [], ""
 
     def note_miss(self, source: Source, rule: str, how: str, links: list[str]) -> None:
         """Count a list page whose rule matched nothing and the distinct links used instead; warned
