@@ -87,6 +87,15 @@ def probe_listing(source: Source, url: str, html: str, guess: bool) -> ListingRe
     return report
 
 
+def feed_or_sitemap_links(body: bytes, url: str) -> list[str]:
+    """The article links of a feed (RSS `item/link`, Atom `entry/link`) or sitemap (`url/loc`), in
+    order; a sitemap index gives its child sitemaps (the CLI follows the first)."""
+    sel = Selector(text=body.decode("utf-8", errors="replace"), type="xml")
+    sel.remove_namespaces()
+    links = sel.xpath("//item/link/text() | //entry/link[not(@rel) or @rel='alternate']/@href | //url/loc/text() | //sitemap/loc/text()").getall()
+    return [urljoin(url, link.strip()) for link in links if link.strip()]
+
+
 def probe_article(source: Source, url: str, html: str, listing_day: str | None = None) -> list[FieldReport]:
     """Each field: the source's rule (or built-in extractor), the generic path, and what is stored."""
     html, _ = repair_html(html)

@@ -91,3 +91,11 @@ def test_bad_rules_name_file_source_and_key(tmp_path: Path, key, value, message)
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0
     assert f"{path}: source 'x': {message}" in result.output
+
+
+@pytest.mark.parametrize(("source", "kind"), [("verband", "feed"), ("egov", "sitemap")])
+def test_feed_and_sitemap_sources_show_their_first_article(sample_site, source, kind):
+    result = run(source, "--file", str(SAMPLE_SOURCES), "--base", sample_site.base_url)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{kind:<10} {sample_site.base_url}/")
+    assert "article    " in result.output and "stored   " in result.output

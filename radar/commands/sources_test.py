@@ -28,9 +28,18 @@ def bad_input(message: str) -> None:
 
 def fetch(url: str, user_agent: str | None, timeout: float) -> tuple[str, str]:
     """(final URL, decoded text) of one page, decoded as the crawl decodes it."""
-    from w3lib.encoding import http_content_type_encoding
-
     from crawler.extract.encoding import decode_html
+
+    final, body, declared = fetch_bytes(url, user_agent, timeout)
+    return final, decode_html(body, declared)[0]
+
+
+def fetch_bytes(url: str, user_agent: str | None, timeout: float) -> tuple[str, bytes, str | None]:
+    """(final URL, body, declared charset); gzipped sitemaps are inflated (at most 50 MB)."""
+    import gzip
+    import io
+
+    from w3lib.encoding import http_content_type_encoding
 
     request = urllib.request.Request(url, headers={"User-Agent": user_agent or "PolicyRadar/0.1 (sources test)"})
     try:
@@ -43,7 +52,30 @@ def fetch(url: str, user_agent: str | None, timeout: float) -> tuple[str, str]:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise click.ClickException(f"{url}: cannot fetch ({reason})") from None
-    return final, decode_html(body, declared)[0]
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(50 * 1024 * 1024)
+        except (OSError, EOFError):
+            raise click.ClickException(f"{url}: cannot gunzip") from None
+    return final, body, declared
+
+
+def first_feed_article(source, agent: str | None, timeout: float) -> str:
+    """The first article a feed or sitemap source lists (through a sitemap index if need be)."""
+    from crawler.probe import feed_or_sitemap_links
+
+    url = source.start_urls[0]
+    for _ in range(3):  # sitemap index → sitemap → article
+        final, body, _ = fetch_bytes(url, agent, timeout)
+        links = feed_or_sitemap_links(body, final)
+        click.echo(f"{source.type:<10} {final}: {len(links)} entries")
+        articles = [u for u in links if source.accepts(u)]
+        if articles:
+            return articles[0]
+        if not links:
+            break
+        url = links[0]
+    raise click.ClickException(f"{source.id}: no article link in {source.start_urls[0]} that matches article_urls")
 
 
 def short(value: str | None) -> str:
@@ -63,7 +95,7 @@ def short(value: str | None) -> str:
 @click.option("--base", default=None, help="Base URL substituted for {base} (the sample site's address).")
 @click.option("--timeout", default=20.0, type=click.FloatRange(min=0.1), show_default=True, help="Seconds per fetch.")
 def test_command(source_id: str, url: str | None, sources_file: str | None, base: str | None, timeout: float) -> None:
-    """Fetch one list page of SOURCE and its first article (or the article at URL) and print, field by
+    """Fetch one list page (feed, sitemap) of SOURCE and its first article (or the article at URL) and print, field by
     field, what each rule extracts, what the generic path extracts and which one the crawl stores.
 
     Example: radar sources test kommune21 --file crawler/sample_sources.toml --base http://127.0.0.1:8000
@@ -93,9 +125,10 @@ def test_command(source_id: str, url: str | None, sources_file: str | None, base
     agent = loaded.user_agent_string()
     warnings = 0
     listing_day = None
+    if url is None and source.type != "rules":
+        url = first_feed_article(source, agent, timeout)
+        click.echo("")
     if url is None:
-        if source.type != "rules":
-            bad_input(f"{path}: source {source_id!r}: key 'type': a {source.type} source has no list page; give an article URL")
         list_url, html = fetch(source.start_urls[0], agent, timeout)
         report = probe_listing(source, list_url, html, guess=False)
         click.echo(f"list page  {list_url}")
