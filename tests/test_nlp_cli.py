@@ -109,3 +109,12 @@ def test_eval_reports_a_broken_gold_file(tmp_path: Path):
     result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output == "Error: bad.jsonl:1: unknown label kind 'people'\n"
+
+
+def test_eval_reports_a_broken_floors_file_in_one_line(tmp_path: Path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "p.jsonl").write_text(json.dumps(GOLD_LINE) + "\n", encoding="utf-8")
+    (tmp_path / "floors.json").write_text('{"dev": {"actor": {"f1": 0.5},}}', encoding="utf-8")
+    result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: floors.json:1: invalid JSON") and result.output.count("\n") == 1
