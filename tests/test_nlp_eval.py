@@ -155,7 +155,8 @@ def test_gold_split_is_the_documented_one(parts):
     dev, test = parts["dev"], parts["test"]
     ids = [i.id for i in dev + test]
     assert len(ids) == len(set(ids))
-    assert all(i.id.startswith("g") and int(i.id[1:]) % 4 for i in dev)
+    assert all(int(i.id[1:]) % 4 for i in dev if i.id.startswith("g"))
+    assert {i.id[0] for i in dev} == {"g", "d"} and {i.id[0] for i in test} == {"g", "t"}
     legacy = [i for i in test if i.id.startswith("g")]
     assert legacy and all(int(i.id[1:]) % 4 == 0 for i in legacy)
     assert len([i for i in test if i.id.startswith("t")]) >= 120
