@@ -112,10 +112,10 @@ def test_an_item_without_labels_or_predictions_scores_nothing():
 def test_baseline_is_the_bare_phrase_matcher_without_rules(taxonomy):
     texts = ["Die Kieler Straße bleibt gesperrt.", "Kiel investiert in Radwege.", "Sachsen-Anhalt baut aus."]
     kieler, kiel, anhalt = predict_baseline([item(text=t) for t in texts], taxonomy)
-    assert [p.id for p in kieler["municipality"]] == ["01002"]  # no rule keeps a street out
-    assert [p.id for p in kieler["state"]] == ["DE-SH"]  # with the Land derived, as the tagger does
-    assert not kiel["topic"]  # token matching: "KI" is not inside "Kiel"
-    assert {p.id for p in anhalt["state"]} == {"DE-ST", "DE-SN"}  # no longest-match rule
+    assert "01002" in {p.id for p in kieler["municipality"]}  # no rule keeps a street out
+    assert "DE-SH" in {p.id for p in kieler["state"]}  # with the Land derived, as the tagger does
+    assert "ai" not in {p.id for p in kiel["topic"]}  # token matching: "KI" is not inside "Kiel"
+    assert {"DE-ST", "DE-SN"} <= {p.id for p in anhalt["state"]}  # no longest-match rule
 
 
 def test_failed_checks_name_floors_and_the_baseline():
