@@ -32,7 +32,7 @@ ARTICLES = {"der", "die", "das", "des", "dem", "den"}
 LEGAL_FORMS = (("co", "kg"), ("gmbh",), ("ggmbh",), ("mbh",), ("ag",), ("e", "v"), ("ev",), ("eg",), ("aoer",),
                ("se",), ("kg",), ("kgaa",), ("gbr",))
 VERBAND_WORDS = {"amt", "samtgemeinde", "verbandsgemeinde", "verwaltungsgemeinschaft", "verwaltungsverband",
-                 "kirchspielslandgemeinde", "vg", "vgem", "gvv", "vvg"}
+                 "kirchspielslandgemeinde", "vg", "vgem", "gvv", "vvg", "vv"}
 
 
 class GoldError(ValueError):
@@ -117,6 +117,8 @@ def place_key(key: str) -> str:
     match = re.fullmatch(r"(\d{5})\D(.+)", key)
     if match:
         words = [w for w in name_key(match.group(2)).split() if w not in VERBAND_WORDS]
+        if len(words) > 2 and words[0] == "der" and words[1] in ("stadt", "gemeinde"):
+            words = words[2:]  # `VVG der Stadt Oberndorf am Neckar` = `Oberndorf am Neckar`
         return f"{match.group(1)}:{' '.join(words)}"
     return key
 

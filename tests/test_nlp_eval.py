@@ -60,6 +60,8 @@ def test_place_key_equates_city_gemeinde_and_kreis_keys_and_verband_spellings():
     assert place_key("03159016") == "03159016"
     assert place_key("01056:Pinnau") == place_key("01056:Amt Pinnau") == place_key("01056-pinnau") == "01056:pinnau"
     assert place_key("09771:Pöttmes (VGem)") == place_key("09771:Verwaltungsgemeinschaft Pöttmes")
+    assert place_key("08325:VVG der Stadt Oberndorf am Neckar") == place_key("08325-oberndorf-am-neckar")
+    assert place_key("14626:Weißer Schöps/Neiße") == place_key("14626-weisser-schoeps-neisse")
 
 
 def test_every_prediction_counts_and_actors_match_by_name(taxonomy):
