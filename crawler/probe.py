@@ -39,7 +39,7 @@ class ListingReport:
     url: str
     rules: list[RuleResult] = field(default_factory=list)
     rule_links: list[tuple[str, str | None]] = field(default_factory=list)  # (url, listing day)
-    fallback: list[str] = field(default_factory=list)
+    fallback: list[tuple[str, str | None]] = field(default_factory=list)  # (url, listing day)
     fallback_how: str = ""
     next_url: str | None = None
     next_how: str = ""
@@ -47,7 +47,7 @@ class ListingReport:
     @property
     def articles(self) -> list[tuple[str, str | None]]:
         """What the crawl follows: the rules' links, or the fallback's when the rules found none."""
-        return self.rule_links or [(u, None) for u in self.fallback]
+        return self.rule_links or self.fallback
 
 
 @dataclass
@@ -80,7 +80,8 @@ def probe_listing(source: Source, url: str, html: str, guess: bool) -> ListingRe
             found = select(sel, rules.next).get()
             report.rules.append(RuleResult("next", rules.next, [urljoin(url, found.strip())] if found else []))
             report.next_url, report.next_how = (urljoin(url, found.strip()), "rule") if found else (None, "")
-    report.fallback, report.fallback_how = fallback_links(sel, url, source, guess)
+    found, report.fallback_how = fallback_links(sel, url, source, guess, now)
+    report.fallback = [(u, day) for u, _, day in found]
     if report.next_url is None and not report.rule_links:
         report.next_url = guess_next(sel, url)
         report.next_how = "found by its markup" if report.next_url else ""

@@ -105,3 +105,17 @@ def test_a_crawl_whose_list_pages_yield_no_article_fails_unless_allowed(sample_s
 def test_the_sample_kommune21_crawl_still_finds_everything_through_its_rules(crawled_db):
     run = next(sqlite_utils.Database(crawled_db).query("select * from crawl_runs order by id desc limit 1"))
     assert run["new"] == 70 and run["rule_misses"] == 0 and run["fallback_links"] == 0
+
+
+def test_teaser_stamps_found_without_rules_serve_since(sample_site, tmp_path):
+    """Without working rules the teaser's stamp is still the list's date: `--since` skips older
+    articles and stops paging."""
+    db = tmp_path / "radar.db"
+    third_page = sample_site.hits["/relaunch/seite-3/"]
+    result = run_radar("crawl", "--start-url", sample_site.url("/relaunch/"), "--since", "2025-11-10", "--db", str(db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    stored = {r["url"]: r["published"] for r in sqlite_utils.Database(db).query("select url, published from articles")}
+    truth = family_truth(sample_site.base_url, "k21neu")
+    assert {r["url"] for r in truth if r["published"] and r["published"] >= "2025-11-10"} <= set(stored)
+    assert all(p is None or p >= "2025-11-10" for p in stored.values())
+    assert sample_site.hits["/relaunch/seite-3/"] == third_page  # page 2 was all older: paging stopped

@@ -158,3 +158,20 @@ def test_articles_addressed_by_an_id_in_the_query_are_guessed_too():
     urls = page_hrefs(Selector(text=html), "http://k.example/presse/")
     found = guess_article_links(urls, "http://k.example/presse/", lambda u: True)
     assert found == [f"http://k.example/presse/meldung.php?id={n}" for n in (101, 102, 103)]
+
+
+def test_links_found_without_rules_keep_their_teasers_title_and_day():
+    from crawler.extract.listing import link_teasers
+
+    html = """<div class="liste">
+      <div class="eintrag"><h4><a href="/k21-meldungen/neue-wege/">Kreis Unna: Neue Wege</a></h4>
+        <p>[29.09.2025] Der Kreis plant. <a href="/k21-meldungen/neue-wege/">mehr...</a></p></div>
+      <div class="eintrag"><h4><a href="/k21-meldungen/ohne-datum/">Ohne Datum</a></h4><p>Kein Stempel.</p></div>
+      <article><a href="/blog/x-y-z/"><time datetime="2025-09-30T08:15:00+02:00">30.9.</time> Zeitstempel</a></article>
+    </div>"""
+    urls = ["http://k.example/k21-meldungen/neue-wege/", "http://k.example/k21-meldungen/ohne-datum/", "http://k.example/blog/x-y-z/"]
+    assert link_teasers(Selector(text=html), "http://k.example/", urls, NOW) == [
+        (urls[0], "Kreis Unna: Neue Wege", "2025-09-29"),
+        (urls[1], "Ohne Datum", None),
+        (urls[2], "30.9. Zeitstempel", "2025-09-30"),
+    ]

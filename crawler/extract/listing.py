@@ -33,6 +33,8 @@ LISTING_URL = re.compile(
 )
 # The last path segment of an article: a slug of three or more words, or a numeric id (`/node/4711`).
 SLUG = re.compile(r"^(?:[^\W_]+[-_]){2,}[^\W_]+(?:\.html?|\.php)?$|^\d{3,}(?:\.html?)?$", re.UNICODE)
+# The Kommune21 teaser stamp anywhere in a teaser block.
+STAMP = re.compile(r"\[\d{1,2}\.\d{1,2}\.\d{4}\]")
 # An article addressed by an id in the query: `?id=4711`, `?p=123`, TYPO3's `tx_news_pi1[news]=12`.
 QUERY_ID = re.compile(r"[?&](?:id|p|nid|news|artikel|article|meldung|tx_news_pi1(?:\[|%5B)news(?:\]|%5D))=\d+", re.IGNORECASE)
 # The next list page, by the markup CMSs use for it (rel, class or text), most reliable first.
@@ -141,15 +143,48 @@ def rule_teasers(sel: Selector, page_url: str, rules: ListingRules, now: datetim
     return teasers, f"item={rules.item!r}" if not nodes else f"link={rules.link!r}"
 
 
-def fallback_links(sel: Selector, page_url: str, source: Source, guess: bool) -> tuple[list[str], str]:
+def fallback_links(
+    sel: Selector, page_url: str, source: Source, guess: bool, now: datetime
+) -> tuple[list[Teaser], str]:
     """When the list rules find no article: the page's links matching the source's `article_urls`;
     failing that, with `guess` (a site nobody described) or without a pattern, the links that look
-    like articles. Returns (links, how they were found, for the warning)."""
+    like articles; each with its teaser's title and day. Returns (teasers, how they were found)."""
     urls = page_hrefs(sel, page_url)
     found = pattern_links(urls, source.accepts) if source.article_urls else []
-    if found:
-        return found, "links matching article_urls"
-    if guess or not source.article_urls:
+    how = "links matching article_urls"
+    if not found and (guess or not source.article_urls):
         found = guess_article_links(urls, page_url, lambda u: in_domains(u, source.allowed_domains))
-        return found, "links that look like articles" if found else ""
-    return [], ""
+        how = "links that look like articles"
+    return (link_teasers(sel, page_url, found, now), how) if found else ([], "")
+
+
+def link_teasers(sel: Selector, page_url: str, urls: list[str], now: datetime) -> list[Teaser]:
+    """(url, anchor, listing day) for article links found without rules: each link's teaser block is
+    its largest ancestor linking no other of these articles; its title is the longest link text to
+    the article there, its day a `<time datetime>` or the `[29.09.2025]` stamp in it."""
+    wanted = set(urls)
+    blocks: dict[str, list] = {}
+    for anchor in sel.xpath("//a[@href]"):
+        url = urljoin(page_url, anchor.attrib["href"].strip()).split("#", 1)[0]
+        if url in wanted and url not in blocks:
+            blocks[url] = [anchor.root]
+    out: list[Teaser] = []
+    for url in urls:
+        element = blocks[url][0] if url in blocks else None
+        block = element
+        for ancestor in element.iterancestors() if element is not None else ():
+            others = {urljoin(page_url, h.strip()).split("#", 1)[0] for h in ancestor.xpath(".//a/@href")} & wanted
+            if len(others) > 1 or ancestor.tag in ("body", "html"):
+                break
+            block = ancestor
+        if block is None:
+            out.append((url, "", None))
+            continue
+        texts = [
+            " ".join(a.text_content().split())
+            for a in block.xpath(".//a[@href]")
+            if urljoin(page_url, a.get("href", "").strip()).split("#", 1)[0] == url
+        ]
+        stamp = block.xpath("string(.//time/@datetime)") or (STAMP.search(block.text_content()) or [None])[0]
+        out.append((url, max(texts, key=len, default=""), listing_day(stamp, now) if stamp else None))
+    return out

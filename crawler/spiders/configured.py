@@ -247,11 +247,11 @@ class ConfiguredSpider(scrapy.Spider):
         if not articles:
             # The rules found no article here: take every link the source accepts as an article
             # (for `--start-url`, links that look like articles) rather than report a silent zero.
-            found, how = fallback_links(response, response.url, source, self.guess_links)
+            found, how = fallback_links(response, response.url, source, self.guess_links, _now())
             if found:
                 fallback = True
-                self.note_miss(source, missed, how, found)
-                articles = [(u, "", None) for u in found]
+                self.note_miss(source, missed, how, [u for u, _, _ in found])
+                articles = found
         known = self.known(u for u, _, _ in articles)
         yield from self.follow_articles(response, source, articles, known, context="teaser", via="list")
         next_href = select(response, rules.next).get() if rules.next else None
