@@ -55,6 +55,12 @@ def test_the_h1_of_a_sidebar_is_not_the_headline():
     assert headline_and_kicker(Selector(text=html)) == ("Neue Wege zur E-Akte", "")
 
 
+def test_a_logo_h1_in_the_page_header_is_not_the_headline():
+    html = ('<html><head><title>Startseite</title></head><body><header><h1 class="logo">Kreisblatt</h1></header>'
+            '<main><h1><small>Kreis Unna</small> Neue Wege zur E-Akte</h1></main></body></html>')
+    assert headline_and_kicker(Selector(text=html)) == ("Neue Wege zur E-Akte", "Kreis Unna")
+
+
 def test_the_teaser_stamp_is_the_date_and_leaves_the_teaser():
     assert split_stamp("[29.09.2025] Der Kreis plant") == ("29.09.2025", "Der Kreis plant")
     assert split_stamp("Der Kreis plant [29.09.2025]") == (None, "Der Kreis plant [29.09.2025]")

@@ -117,7 +117,8 @@ def elsewhere(node: Selector) -> bool:
 def headline_and_kicker(sel: Selector) -> tuple[str, str]:
     """(headline, kicker) of a news page; the kicker is "" when the page has none."""
     candidates = headline_candidates(sel)
-    h1s = [h for h in sel.css("h1") if not elsewhere(h)] or sel.css("h1")
+    h1s = [h for h in sel.css("h1") if not elsewhere(h)] or list(sel.css("h1"))
+    h1s.sort(key=lambda h: not _in_main(h))  # a logo <h1> in the page header comes last
     best: tuple[str, str] | None = None
     for h1 in h1s:
         text = " ".join(_h1_parts(h1))
@@ -129,6 +130,16 @@ def headline_and_kicker(sel: Selector) -> tuple[str, str]:
         if best is None:
             best = _structural_kicker(h1, text)
     return best or ("", "")
+
+
+def _in_main(node: Selector) -> bool:
+    """Inside the page's main content (`main`, `article`, role=main, an id or class with `content`)."""
+    for ancestor in node.root.iterancestors():
+        if ancestor.tag in ("main", "article") or ancestor.get("role") == "main":
+            return True
+        if "content" in (ancestor.get("id") or "").lower() or "content" in (ancestor.get("class") or "").lower():
+            return True
+    return False
 
 
 def split_kicker(h1: str, candidates: list[str]) -> tuple[str, str] | None:
