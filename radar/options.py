@@ -19,6 +19,17 @@ db_option = click.option(
 )
 
 
+subscribers_db_option = click.option(
+    "--subscribers-db",
+    "subscribers_db",
+    envvar="RADAR_SUBSCRIBERS_DB",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Private SQLite file of subscribers and the digest log (never published). "
+    "Default: subscribers.db beside the archive.",
+)
+
+
 def validate_start_url(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
     """An http(s) URL with a host, or a one-line usage error."""
     if value is None:

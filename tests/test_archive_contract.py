@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -62,14 +63,14 @@ def serving(db: Path, environ: dict[str, str], user: int | None = None, *extra: 
     cmd = [sys.executable, "-m", "radar", "serve", "--db", str(db), "--port", str(port), *extra]
     if user is not None:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+    log = open(os.devnull, "w")  # noqa: SIM115 - a pipe nobody reads would fill and stall the server
+    server = subprocess.Popen(cmd, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
         while True:
             if server.poll() is not None:
-                raise AssertionError("radar serve stopped: " + (server.stdout.read() if server.stdout else ""))
+                raise AssertionError(f"radar serve stopped with status {server.returncode}")
             try:
                 urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
                 break
@@ -85,6 +86,7 @@ def serving(db: Path, environ: dict[str, str], user: int | None = None, *extra: 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -119,7 +121,7 @@ def test_no_served_page_json_csv_feed_or_sql_shows_a_subscriber(archive_with_sub
         status, listing = fetch(base + "/radar.json")
         assert status == 200, listing
         tables = [table["name"] for table in json.loads(listing)["tables"]]
-        views = json.loads(listing).get("views") or []
+        views = [view["name"] for view in json.loads(listing).get("views") or []]
         assert "articles" in tables
         pages = ["/", "/radar", "/-/databases.json", "/-/metadata.json", "/radar/-/search?q=OZG",
                  "/radar/-/search.json?q=Verwaltung", "/radar/articles.csv?_stream=on", "/radar/articles_feed.atom",
@@ -172,8 +174,21 @@ def _read_everything(db: Path, out: Path, environ: dict[str, str], user: int | N
 
 
 @pytest.fixture()
-def finished_archive(tmp_path) -> tuple[Path, Path]:
+def open_tmp() -> Iterator[Path]:
+    """A folder `nobody` may enter (pytest's own tmp_path is private to root)."""
+    base = Path(tempfile.mkdtemp(prefix="radar-contract-", dir="/tmp"))
+    base.chmod(0o755)
+    yield base
+    for folder in [base, *base.rglob("*")]:
+        if folder.is_dir():
+            folder.chmod(0o755)
+    shutil.rmtree(base)
+
+
+@pytest.fixture()
+def finished_archive(open_tmp) -> tuple[Path, Path]:
     """An archive as the writers leave it, with one subscriber in the private file."""
+    tmp_path = open_tmp
     folder = tmp_path / "archive"
     folder.mkdir()
     db = Path(build_sample_archive(str(folder / "radar.db")))
@@ -192,8 +207,9 @@ def test_serve_export_and_digest_out_leave_the_archive_byte_identical(finished_a
     assert sha256(db) == before
 
 
-def test_readers_work_on_a_file_and_folder_they_cannot_write(finished_archive, tmp_path):
+def test_readers_work_on_a_file_and_folder_they_cannot_write(finished_archive, open_tmp):
     db, private = finished_archive
+    tmp_path = open_tmp
     for side in db.parent.glob("radar.db-*"):  # as a snapshot arrives on a web host: one file
         side.unlink()
     before = sha256(db)

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from db.schema import open_db
+from db.connect import connect_writer
 from db.search import (
     QUEUE_TABLE,
     SEARCH_TABLE,
@@ -17,8 +17,8 @@ from db.search import (
     ranked_sql,
     segments_to_text,
     snippet,
-    sync_search_index,
 )
+from db.search_index import sync_search_index
 from db.store import ArchiveWriter
 
 
@@ -149,9 +149,9 @@ def test_index_follows_inserts_updates_and_deletes(tmp_path):
     path = str(tmp_path / "radar.db")
     writer = ArchiveWriter(path)
     writer.upsert_articles([item(1, "OZG in Hessen")])
-    db = open_db(path)  # every open indexes what the triggers queued
+    db = connect_writer(path)  # every open indexes what the triggers queued
     assert search(db, "Hessen") == [1]
-    writer.upsert_articles([item(1, "OZG in Bayern")])
+    writer.write_records([item(1, "OZG in Bayern")])  # stored, queued, not yet indexed
     assert db.execute(f"select count(*) from {QUEUE_TABLE}").fetchone()[0] == 1
     sync_search_index(db)
     assert search(db, "Bayern") == [1]
@@ -186,14 +186,15 @@ def test_existing_archive_without_the_index_is_migrated(tmp_path):
     for name in ("articles_search_ai", "articles_search_au", "articles_search_ad"):
         conn.execute(f"drop trigger {name}")
     conn.execute("drop view articles_with_tags")
+    conn.execute("pragma user_version = 0")  # as before numbered migrations
     conn.commit()
     conn.close()
-    db = open_db(str(path))
+    db = connect_writer(str(path))
     assert db["articles"].count == 2
     assert search(db, "sicherheit") == [1]
     assert search(db, "Geld") == [2]
     assert "articles_with_tags" in db.view_names()
-    open_db(str(path))  # and again: idempotent
+    connect_writer(str(path))  # and again: idempotent
     assert db["articles"].count == 2
 
 
