@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from db.migrations import SCHEMA_VERSION, migrate, schema_version
 from db.private import private_path
 from db.search_index import sync_search_index
-from db.sqlite import BUSY_TIMEOUT, ArchiveError, busy_error, open_ro, open_rw
+from db.sqlite import BUSY_TIMEOUT, ArchiveError, busy_error, check_file, open_ro, open_rw
 from db.views import ensure_views
 
 
@@ -42,6 +42,18 @@ def connect_writer(path: str | Path, private: str | Path | None = None, timeout:
         db.close()
         raise
     return db
+
+
+def check_existing_archive(path: str | Path) -> None:
+    """For writers that work on an archive that must exist (reparse, retag, migrate): one line
+    unless `path` is an existing archive; nothing is created."""
+    check_file(path)
+    db = Database(open_ro(path))
+    try:
+        if "articles" not in db.table_names():
+            raise ArchiveError(f"{path}: not a Policy Radar archive (no articles table)")
+    finally:
+        db.close()
 
 
 def check_reader_schema(db: Database, path: str | Path) -> None:

@@ -14,7 +14,7 @@ db_option = click.option(
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # db/ checks it: a folder or a stranger's file is refused in one line
     help="SQLite archive file.",
 )
 

@@ -23,17 +23,14 @@ def migrate_command(db_path: str, subscribers_db: str | None) -> None:
 
     from sqlite_utils import Database
 
-    from db.connect import connect_writer
+    from db.connect import check_existing_archive, connect_writer
     from db.migrations import SCHEMA_VERSION, migrate, schema_version
     from db.private import private_path
-    from db.sqlite import ArchiveError, check_file, open_rw
+    from db.sqlite import open_rw
 
-    check_file(db_path)  # a mistyped --db is not created: migrate works on an existing archive
+    check_existing_archive(db_path)  # a mistyped --db is not created, a stranger's file not touched
     db = Database(open_rw(db_path))
     try:
-        names = db.table_names()
-        if "articles" not in names:
-            raise ArchiveError(f"{db_path}: not a Policy Radar archive (no articles table)")
         before = schema_version(db)
         report = migrate(db, private_path(Path(db_path), subscribers_db))
     finally:
