@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from db.crawl_schema import ensure_crawler_schema
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
-from db.search_index import create_search_index
+from db.search_index import convert_old_layout, create_search_index
 from db.sqlite import ArchiveError
 from db.views import ensure_views
 
@@ -52,9 +52,24 @@ def _personal_data_out(db: Database, ctx: Context) -> None:
         db["_radar_meta"].drop()
 
 
+def _external_content_index(db: Database, ctx: Context) -> None:
+    """3: the German index keeps no second copy of the normalised text (external content over
+    `articles`), and the stock exact-word index `articles_fts` goes: nothing published or queried
+    uses it (Datasette finds `articles_search` as the articles' index). Measured: docs/schema.md."""
+    if convert_old_layout(db):
+        ctx.report.append("the German search index now keeps no copy of the text (external content)")
+    with db.conn:
+        for trigger in ("articles_ai", "articles_ad", "articles_au"):
+            db.conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        if "articles_fts" in db.table_names():
+            db.conn.execute("DROP TABLE articles_fts")
+            ctx.report.append("dropped the unused exact-word index articles_fts")
+
+
 STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("core tables, German search index and views", _core),
     ("personal data moved to the private file", _personal_data_out),
+    ("German search index without a copy of the text; articles_fts dropped", _external_content_index),
 ]
 SCHEMA_VERSION = len(STEPS)
 

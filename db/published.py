@@ -14,8 +14,9 @@ from db.views import VIEWS
 TABLES = frozenset({
     "sources", "articles", "article_versions", "raw_pages", "tags", "links", "crawl_runs", "quarantine",
     "url_aliases", "article_minhash", "article_bands", "taxonomy_versions", "articles_search_queue",
+    "articles_search_state",
 })
-FTS_TABLES = frozenset({"articles_search", "articles_search_recent", "articles_fts"})
+FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
 SQLITE_INTERNAL = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"})
 ALLOWED = (

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlite_utils import Database
 
 ARTICLE_COLUMNS = {
@@ -32,8 +30,6 @@ ARTICLE_COLUMNS = {
     "taxonomy_version": str,
     "duplicate_of": int,
 }
-
-FTS_COLUMNS = ["title", "kicker", "teaser", "body"]
 
 
 def create_core_tables(db: Database) -> None:
@@ -140,24 +136,3 @@ def create_core_tables(db: Database) -> None:
             foreign_keys=[("run_id", "crawl_runs", "id")],
         )
         db["quarantine"].create_index(["kind"])
-    if "articles_fts" not in db.table_names():
-        # Exact words (diacritics folded): Datasette's own FTS detection (datasette-search-all lists
-        # `articles` through it) and plain SQL. The German search is `articles_search`.
-        db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2")
-    _narrow_fts_update_trigger(db)
-
-
-_UPDATE_ON = re.compile(r"AFTER UPDATE ON\s+(\S+)", re.IGNORECASE)
-
-
-def _narrow_fts_update_trigger(db: Database) -> None:
-    """sqlite-utils re-indexes `articles_fts` on *any* update of an article, and the crawler
-    updates `fetched_at`/`checked_at` of every known article it sees again: fire only when an
-    indexed column changes."""
-    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'").fetchone()
-    if not row or "articles_fts" not in row[0] or not _UPDATE_ON.search(row[0]):
-        return
-    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
-    with db.conn:
-        db.conn.execute("DROP TRIGGER articles_au")
-        db.conn.execute(_UPDATE_ON.sub(lambda m: f"AFTER UPDATE OF {columns} ON {m.group(1)}", row[0], count=1))
