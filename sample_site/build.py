@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sample_site.articles import BERLIN, Article, Content, load_all
+from sample_site.families import render_families
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_SITE_DIR = PACKAGE_DIR / "site"
@@ -258,9 +259,7 @@ def build_site(out_dir: str | Path | None = None, content: Content | None = None
     render_kommune21(env, content.kommune21, out, routes)
     render_verband(env, content.verband, out, routes)
     render_egov(env, content.egov, out, routes)
-    from sample_site.families import render_families  # imports the generator, which imports us
-
-    render_families(env, out, routes)  # three more markup families
+    render_families(env, out, routes, write)  # four more markup families (sample_site/families.py)
     write_routes(out, routes)
     return out
 

@@ -10,7 +10,7 @@ family here differs in how it marks the kicker, where the date is, and how it pa
 | `landesportal` | Drupal-like node | `<span>`s in `h1.page-title`, JSON-LD headline | JSON-LD `datePublished` + `Mo., 29.09.2025 - 10:30` | `/land/presse?page=1` |
 | `k21neu` | Kommune21 after a relaunch: its URL forms, other classes and heading levels | a `<span>` glued to the headline in the `h1`, `<title>` as Kommune21's | only the `[29.09.2025]` stamp | `/relaunch/seite-2/` |
 
-Texts come from the benchmark generator's sentence templates (`sample_site.generate`), one seed per
+Texts come from the benchmark generator's sentence templates (`sample_site.textgen`), one seed per
 family, so they are German, invented and deterministic. `family_truth(base_url)` is what a perfect
 crawl stores: title, kicker, teaser, body (paragraphs joined by a blank line) and published.
 """
@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from sample_site.articles import BERLIN, MONTHS, WEEKDAYS
-from sample_site.generate import _article, slugify
+from sample_site.textgen import slugify, synthetic_article
 
 PER_PAGE = 10
 N_ARTICLES = 22
@@ -115,7 +115,7 @@ def family_articles(source: str) -> list[FamilyArticle]:
     rng = random.Random(seed)
     out: list[FamilyArticle] = []
     for i in range(N_ARTICLES):
-        art = _article(i, N_ARTICLES, rng, 40)
+        art = synthetic_article(i, N_ARTICLES, rng, 40)
         title = art.title
         if i % 7 == 3:
             title = f"Nachgefragt: {title}"
@@ -164,11 +164,10 @@ def _lastmod(art: FamilyArticle) -> str:
     return art.published if art.published and "T" in art.published else f"{(art.day or date(2025, 6, 1)).isoformat()}T12:00:00+02:00"
 
 
-def render_families(env: Any, out: Any, routes: dict[str, Any]) -> None:
-    """Write every family's list pages and articles; `?page=` list pages go into `routes['query']`."""
+def render_families(env: Any, out: Any, routes: dict[str, Any], write: Any) -> None:
+    """Write every family's list pages and articles with `write(out, rel, text)` (the builder's);
+    `?page=` list pages go into `routes['query']`."""
     from datetime import timedelta
-
-    from sample_site.build import write
 
     queries = routes.setdefault("query", {})
     for source, arts in all_families().items():

@@ -119,3 +119,25 @@ def test_teaser_stamps_found_without_rules_serve_since(sample_site, tmp_path):
     assert {r["url"] for r in truth if r["published"] and r["published"] >= "2025-11-10"} <= set(stored)
     assert all(p is None or p >= "2025-11-10" for p in stored.values())
     assert sample_site.hits["/relaunch/seite-3/"] == third_page  # page 2 was all older: paging stopped
+
+
+def test_an_archive_from_before_the_rule_counters_is_migrated(tmp_path):
+    """Migration 4 adds `rule_misses` and `fallback_links` to an archive at schema 3; old runs read 0."""
+    import sqlite3
+
+    from db.connect import connect_writer
+
+    path = tmp_path / "radar.db"
+    connect_writer(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("insert into crawl_runs (spider, status) values ('configured', 'finished')")
+    conn.execute("alter table crawl_runs drop column rule_misses")
+    conn.execute("alter table crawl_runs drop column fallback_links")
+    conn.execute("pragma user_version = 3")
+    conn.commit()
+    conn.close()
+    result = run_radar("migrate", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "crawl_runs counts rule_misses and fallback_links" in result.stdout
+    run = next(sqlite_utils.Database(path).query("select * from crawl_runs"))
+    assert run["rule_misses"] == 0 and run["fallback_links"] == 0
