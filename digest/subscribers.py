@@ -168,7 +168,7 @@ def validate(raw: Mapping[str, Any], vocab: Vocabulary) -> Subscriber:
     if len(search) > MAX_SEARCH:
         problems.append(f"search is longer than {MAX_SEARCH} characters")
     elif search:
-        from db.search import parse_query
+        from db.text.query import parse_query
 
         parsed = parse_query(search)
         if not parsed.ok:

@@ -5,7 +5,7 @@ articles; each value links to `?_topic=<id>`, which keeps the articles carrying 
 topic, actor, state, place (municipality). Filters combine with AND.
 
 The same module makes Datasette's own `?_search=` German: for the article lists it replaces the
-search parameter with `db.search.normalise_query(...)`, so the search box, datasette-search-all,
+search parameter with `db.text.query.normalise_query(...)`, so the search box, datasette-search-all,
 feeds and JSON all search the normalised index (docs/search.md).
 """
 
@@ -16,7 +16,7 @@ from datasette.facets import Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from db.search import parse_query
+from db.text.query import parse_query
 from publish.archive import ARTICLE_LISTS, is_archive
 
 # facet / filter name → tags.kind

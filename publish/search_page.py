@@ -18,16 +18,10 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import (
-    FILTERS,
-    RANK_WINDOW,
-    RECENT_SIZE,
-    parse_query,
-    ranked_search,
-    segments_to_text,
-    snippet,
-)
-from db.search import highlight as highlight_segments
+from db.search import FILTERS, RANK_WINDOW, RECENT_SIZE, ranked_search
+from db.text.highlight import highlight as highlight_segments
+from db.text.highlight import segments_to_text, snippet
+from db.text.query import parse_query
 from publish.archive import is_archive
 
 PAGE_SIZE = 20

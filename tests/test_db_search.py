@@ -7,19 +7,11 @@ import sqlite3
 import pytest
 
 from db.schema import open_db
-from db.search import (
-    QUEUE_TABLE,
-    SEARCH_TABLE,
-    highlight,
-    normalise_query,
-    normalise_text,
-    parse_query,
-    ranked_sql,
-    segments_to_text,
-    snippet,
-    sync_search_index,
-)
+from db.search import QUEUE_TABLE, SEARCH_TABLE, ranked_sql, sync_search_index
 from db.store import ArchiveWriter
+from db.text.highlight import highlight, segments_to_text, snippet
+from db.text.normalise import normalise_text
+from db.text.query import normalise_query, parse_query
 
 
 def item(n: int, title: str, body: str = "", teaser: str = "", **extra) -> dict:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from db.search import normalise_query, normalise_text
+from db.text.normalise import normalise_text
+from db.text.query import normalise_query
 from publish import facets, pages, search_page
 from publish.archive import archive_metadata, archive_names
 
@@ -54,7 +55,7 @@ def filters_from_request(request, database, table, datasette):
 
 @hookimpl(specname="filters_from_request", trylast=True)
 def german_search_from_request(request, database, table, datasette):
-    """`?_search=` on the article lists goes through db.search.normalise_query."""
+    """`?_search=` on the article lists goes through db.text.query.normalise_query."""
     return facets.german_search(request, database, table, datasette)
 
 
