@@ -207,9 +207,10 @@ def load_sources(path: str | Path | None = None, base: str | None = None) -> Sou
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError([f"{path}: not valid TOML: {exc}"]) from None
-    if not data.get("sources"):
+    loaded = parse_sources(data, path, base)
+    if not loaded.sources:
         raise SourcesError([f"{path}: no [sources.<id>] table: nothing to crawl"])
-    return parse_sources(data, path, base)
+    return loaded
 
 
 def parse_sources(data: dict[str, Any], path: Path, base: str | None = None) -> SourcesFile:

@@ -190,8 +190,8 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         crawl_id = crawl_id or distributed.default_crawl_id(spider, args)
         try:
             settings.update(distributed.worker_settings(redis_url, crawl_id, settings), priority="cmdline")
-        except distributed.DistributedError as exc:
-            raise click.ClickException(str(exc)) from None
+        except distributed.DistributedError as exc:  # Redis unreachable: the run failed
+            raise RunFailed(str(exc)) from None
     try:
         stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
     except KeyError:
