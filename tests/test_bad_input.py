@@ -193,6 +193,10 @@ CASES = [
     case("eval gold missing", "eval --gold {dir}/no-gold", "no-gold"),
     case("eval gold broken", "eval --gold {dir}/gold", "bad.jsonl"),
     case("eval gold is a file", "eval --gold {dir}/binary.bin", "binary.bin"),
+    # --- an archive path that is a folder (corrupt and read-only archives: docs/schema.md, issue 15)
+    case("export archive is a folder", "export --db {dir} --format csv", "is a directory"),
+    case("serve archive is a folder", "serve --db {dir}", "is a directory"),
+    case("retag archive is a folder", "retag --db {dir}", "is a directory"),
     # --- the group itself ------------------------------------------------------------------------------
     case("unknown command", "fly", "fly"),
     case("unknown option", "export --db {archive} --format csv --colour", "--colour"),
