@@ -1,21 +1,18 @@
-"""German full-text search over the archive: the normalised index and its ranking (SQLite).
+"""German full-text search over the archive: the names of the normalised index and its ranking.
 
 SQLite's FTS5 tokenizers know no German (porter is English-only, trigram is 10x slower at 1M
-articles, see docs/search.md). So the archive keeps a second FTS5 table, `articles_search`, whose
-text is *normalised in Python* by `db.text.normalise.normalise_text` and whose queries are parsed by
-the same rules in `db.text.query.parse_query` (the pure text parts live in db/text/: words,
-compounds, normalisation, query parser, highlighting). This module keeps the index in step with
-the articles (queue, triggers, sync) and ranks matches (bm25 over a window, a recent slice).
+articles, see docs/search.md). So the archive keeps an FTS5 table, `articles_search`, whose text
+is *normalised in Python* by `db.text.normalise.normalise_text` and whose queries are parsed by the
+same rules in `db.text.query.parse_query` (the pure text parts live in db/text/: words, compounds,
+normalisation, query parser, highlighting; index maintenance in db/search_index.py). This module
+ranks matches: bm25 over a window of the newest, in a recent slice first.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from db.text.normalise import normalise_text
 
 # --- the index ----------------------------------------------------------------------------------
 SEARCH_TABLE = "articles_search"
@@ -28,112 +25,7 @@ RECENT_SIZE = 100_000
 # ten times a match in the body.
 WEIGHTS = (10.0, 3.0, 1.0)
 BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
-SYNC_BATCH = 500
-
-_TRIGGERS = {
-    f"{SEARCH_TABLE}_ai": f"AFTER INSERT ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
-    f"{SEARCH_TABLE}_au": f"AFTER UPDATE OF title, kicker, teaser, body ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
-    f"{SEARCH_TABLE}_ad": f"AFTER DELETE ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (old.id); END",
-}
-
-
-def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> tuple[str, str, str]:
-    """The three indexed columns of one article, normalised."""
-    return (
-        normalise_text(title),
-        normalise_text(" ".join(part for part in (kicker, teaser) if part)),
-        normalise_text(body),
-    )
-
-
-def ensure_search_index(db) -> None:
-    """Create the normalised index, its queue and triggers if missing, then index what is queued.
-
-    Idempotent and additive: on an archive without the index every article is queued once."""
-    conn = db.conn
-    tables = set(db.table_names())
-    with conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (article_id INTEGER PRIMARY KEY)")
-        if SEARCH_TABLE not in tables:
-            _create_fts(conn, SEARCH_TABLE)
-            conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
-        if RECENT_TABLE not in tables:
-            _create_fts(conn, RECENT_TABLE)
-            if SEARCH_TABLE in tables:  # an index exists already: copy its newest rows
-                cutoff = _recent_cutoff(conn)
-                conn.execute(
-                    f"INSERT INTO {RECENT_TABLE}(rowid, title, teaser, body) "
-                    f"SELECT rowid, title, teaser, body FROM {SEARCH_TABLE} WHERE rowid > ?",
-                    [cutoff],
-                )
-        for name, body in _TRIGGERS.items():
-            conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-        _narrow_raw_fts_trigger(conn)
-    sync_search_index(db)
-
-
-def _create_fts(conn, name: str) -> None:
-    conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5(title, teaser, body, tokenize = 'unicode61 remove_diacritics 2')")
-    conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
-
-
-def _recent_cutoff(conn) -> int:
-    """Articles with an id above this are in the recent slice."""
-    newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    return max(0, newest - RECENT_SIZE)
-
-
-_UPDATE_ON = re.compile(r"AFTER UPDATE ON\s+(\S+)", re.IGNORECASE)
-
-
-def _narrow_raw_fts_trigger(conn) -> None:
-    """sqlite-utils re-indexes `articles_fts` on *any* update of an article, and the crawler
-    updates `fetched_at`/`checked_at` of every known article it sees again: fire only when an
-    indexed column changes."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'").fetchone()
-    if not row or "articles_fts" not in row[0] or not _UPDATE_ON.search(row[0]):
-        return
-    from db.schema import FTS_COLUMNS
-
-    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
-    conn.execute("DROP TRIGGER articles_au")
-    conn.execute(_UPDATE_ON.sub(lambda m: f"AFTER UPDATE OF {columns} ON {m.group(1)}", row[0], count=1))
-
-
-def sync_search_index(db, batch: int = SYNC_BATCH) -> int:
-    """Index the queued articles (new, changed, deleted), `batch` per transaction; returns how many.
-
-    The store's triggers queue every article write in SQL, so any writer keeps the queue right;
-    this Python step (run on every open of the archive) brings the index up to date. The recent
-    slice gets the newest RECENT_SIZE articles and loses those that fall out of it."""
-    conn = db.conn
-    done = 0
-    cutoff = _recent_cutoff(conn)
-    while True:
-        ids = [row[0] for row in conn.execute(f"SELECT article_id FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch])]
-        if not ids:
-            break
-        marks = ", ".join("?" for _ in ids)
-        rows = conn.execute(f"SELECT id, title, kicker, teaser, body FROM articles WHERE id IN ({marks})", ids).fetchall()
-        normalised = [(row[0], *search_columns(*row[1:])) for row in rows]
-        with conn:
-            for table in (SEARCH_TABLE, RECENT_TABLE):
-                conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
-            insert = "(rowid, title, teaser, body) VALUES (?, ?, ?, ?)"
-            conn.executemany(f"INSERT INTO {SEARCH_TABLE}{insert}", normalised)
-            conn.executemany(f"INSERT INTO {RECENT_TABLE}{insert}", [row for row in normalised if row[0] > cutoff])
-            conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
-        done += len(ids)
-    with conn:
-        conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
-    return done
-
-
-def rebuild_search_index(db) -> int:
-    """Re-normalise every article (after a change to the rules in this module)."""
-    with db.conn:
-        db.conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
-    return sync_search_index(db)
+# Index maintenance (tables, triggers, the queue, sync): db/search_index.py.
 
 
 # --- ranked search SQL --------------------------------------------------------------------------

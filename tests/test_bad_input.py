@@ -27,6 +27,7 @@ HUGE_LINE = b"Cybersicherheit " * (50 * 1024 * 1024 // 16)  # 50 MB, one line
 
 FILES: dict[str, bytes] = {
     "binary.bin": BINARY,
+    "binary.db": BINARY,
     "binary.toml": BINARY,
     "binary.json": BINARY,
     "binary.jsonl": BINARY,
@@ -133,14 +134,14 @@ CASES = [
     case("serve port too high", "serve --db {archive} --port 70000", "--port"),
     case("serve port text", "serve --db {archive} --port abc", "--port"),
     case("serve port nan", "serve --db {archive} --port nan", "--port"),
-    case("serve no archive", "serve --db {new}", "no archive"),
+    case("serve no archive", "serve --db {new}", "no such file"),
     case("demo port text", "demo --db {new} --port abc", "--port"),
     # --- export ------------------------------------------------------------------------------------------
     case("export format", "export --db {archive} --format xml", "--format"),
     case("export no format", "export --db {archive}", "--format"),
     case("export table", "export --db {archive} --format csv --table subscribers", "--table"),
     case("export output is a folder", "export --db {archive} --format csv -o {dir}", "{dir}"),
-    case("export no archive", "export --db {new} --format csv", "no archive"),
+    case("export no archive", "export --db {new} --format csv", "no such file"),
     case("export filters on a table", "export --db {archive} --format csv --table sources --topic x", "filters apply"),
     # --- ingest ------------------------------------------------------------------------------------------
     case("ingest batch zero", "ingest --redis redis://127.0.0.1:9/0 --db {archive} --batch 0", "--batch"),
@@ -197,6 +198,11 @@ CASES = [
     case("export archive is a folder", "export --db {dir} --format csv", "is a directory"),
     case("serve archive is a folder", "serve --db {dir}", "is a directory"),
     case("retag archive is a folder", "retag --db {dir}", "is a directory"),
+    case("export corrupt archive", "export --db {dir}/binary.db --format csv", "binary.db"),
+    case("serve corrupt archive", "serve --db {dir}/binary.db", "binary.db"),
+    case("retag corrupt archive", "retag --db {dir}/binary.db", "binary.db"),
+    case("reparse corrupt archive", "reparse --db {dir}/binary.db", "binary.db"),
+    case("digest corrupt archive", "digest --db {dir}/binary.db --out {dir}/out --week 2025-W39", "binary.db"),
     # --- the group itself ------------------------------------------------------------------------------
     case("unknown command", "fly", "fly"),
     case("unknown option", "export --db {archive} --format csv --colour", "--colour"),
