@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from radar.commands.sources_test import test_command
+from radar.options import validate_start_url
 
 
 @click.group(invoke_without_command=True)
 @click.option("--file", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
-@click.option("--base", default=None, help="Base URL for {base} (default: a placeholder, for checking only).")
+@click.option("--base", default=None, callback=validate_start_url, help="Base URL for {base} (default: a placeholder, for checking only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the validated sources as JSON.")
 @click.pass_context
 def sources_command(ctx: click.Context, sources_file: str | None, base: str | None, as_json: bool) -> None:

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 import click
 
+from radar.options import FiniteRange, RunFailed
+
 # Bad input, as for click's usage errors.
 EXIT_BAD_INPUT = 2
 SHOWN = 110
@@ -48,15 +50,15 @@ def fetch_bytes(url: str, user_agent: str | None, timeout: float) -> tuple[str, 
             declared = http_content_type_encoding(response.headers.get("Content-Type") or "")
             final = response.geturl()
     except urllib.error.HTTPError as exc:
-        raise click.ClickException(f"{url}: HTTP {exc.code}") from None
+        raise RunFailed(f"{url}: HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise click.ClickException(f"{url}: cannot fetch ({reason})") from None
+        raise RunFailed(f"{url}: cannot fetch ({reason})") from None
     if body[:2] == b"\x1f\x8b":
         try:
             body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(50 * 1024 * 1024)
         except (OSError, EOFError):
-            raise click.ClickException(f"{url}: cannot gunzip") from None
+            raise RunFailed(f"{url}: cannot gunzip") from None
     return final, body, declared
 
 
@@ -75,7 +77,7 @@ def first_feed_article(source, agent: str | None, timeout: float) -> str:
         if not links:
             break
         url = links[0]
-    raise click.ClickException(f"{source.id}: no article link in {source.start_urls[0]} that matches article_urls")
+    raise RunFailed(f"{source.id}: no article link in {source.start_urls[0]} that matches article_urls")
 
 
 def short(value: str | None) -> str:
@@ -93,7 +95,8 @@ def short(value: str | None) -> str:
 @click.option("--file", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
 @click.option("--base", default=None, help="Base URL substituted for {base} (the sample site's address).")
-@click.option("--timeout", default=20.0, type=click.FloatRange(min=0.1), show_default=True, help="Seconds per fetch.")
+@click.option("--timeout", default=20.0, type=FiniteRange(0.1, 600), show_default=True,
+              help="Seconds (0.1 to 600) per fetch.")
 def test_command(source_id: str, url: str | None, sources_file: str | None, base: str | None, timeout: float) -> None:
     """Fetch one list page (feed, sitemap) of SOURCE and its first article (or the article at URL) and print, field by
     field, what each rule extracts, what the generic path extracts and which one the crawl stores.
@@ -106,12 +109,12 @@ def test_command(source_id: str, url: str | None, sources_file: str | None, base
     path = Path(sources_file) if sources_file else DEFAULT_SOURCES
     if not path.is_file():
         bad_input(f"no sources file at {path}")
-    if not base and "{base}" in path.read_text(encoding="utf-8"):
-        bad_input(f"{path}: uses {{base}}: give --base URL")
     try:
         loaded = load_sources(path, base)
     except SourcesError as exc:
         bad_input("\n".join(exc.errors))
+    if not base and "{base}" in path.read_text(encoding="utf-8", errors="replace"):
+        bad_input(f"{path}: uses {{base}}: give --base URL")
     source = loaded.sources.get(source_id)
     if source is None:
         bad_input(f"{path}: no source {source_id!r} (known: {', '.join(loaded.sources) or 'none'})")
@@ -148,7 +151,7 @@ def test_command(source_id: str, url: str | None, sources_file: str | None, base
             warnings += 1
         click.echo(f"  next     {report.next_url or '(none)'}" + (f" ({report.next_how})" if report.next_how else ""))
         if not report.articles:
-            raise click.ClickException(f"{source_id}: no article link on {list_url}: neither the rules nor article_urls find one")
+            raise RunFailed(f"{source_id}: no article link on {list_url}: neither the rules nor article_urls find one")
         url, listing_day = report.articles[0]
         click.echo("")
     article_url, html = fetch(url, agent, timeout)
