@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import ArticleItem, PageItem, QuarantineItem
+from crawler.limits import limited_sources
 from crawler.storeworker import RecordProcessor, worker_main
 from db.store import ArchiveWriter
 
@@ -316,6 +317,16 @@ class StorePipeline:
         elif self.processor is not None:
             self.processor.close()
 
+    def _quarantine_time_limit(self, spider: Any) -> None:
+        """`--time-limit` (CLOSESPIDER_TIMEOUT) ended the run: one counted fault, listed in quarantine."""
+        seconds = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+        self.crawler.stats.inc_value("radar/errors/time_limit")
+        url = (getattr(spider, "start_urls", None) or [""])[0]
+        reason = (f"the run time limit was reached (--time-limit {seconds:g} s): the crawl stopped before "
+                  f"the end; what was fetched is stored")
+        logger.warning("time_limit: %s", reason)
+        self.writer.quarantine(self.run_id, url, "time_limit", reason)  # type: ignore[union-attr]
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Close the run's `crawl_runs` row and record whether each source was crawled to the end."""
         if not self.writer or self.run_id is None:
@@ -333,13 +344,22 @@ class StorePipeline:
             **self.outcomes,
         }
         counts["unchanged"] = self.outcomes.get("unchanged", 0) + self.outcomes.get("checked", 0)
+        if reason == "closespider_timeout":
+            errors["time_limit"] += 1
+            counts["quarantined"] = counts.get("quarantined", 0) + 1
+            self._quarantine_time_limit(spider)
         # Walked to the end with every list page read and every record stored: only then may the
         # next crawl stop paging at known articles.
         complete = reason == "finished" and not any(
             stats.get(key) for key in ("radar/listing_failed", "radar/errors/store_error", "radar/errors/store_worker_died")
         )
         self.writer.finish_run(self.run_id, counts, errors, status=reason)
-        self.writer.finish_source_crawls(self.source_ids, "finished" if complete else f"incomplete: {reason}")
+        limited = limited_sources(stats)
+        for source_id in self.source_ids:
+            status = "finished" if complete else f"incomplete: {reason}"
+            if source_id in limited:  # a cut crawl is never "finished": the next one walks again
+                status = f"incomplete: {', '.join(limited[source_id])}"
+            self.writer.finish_source_crawls([source_id], status)
         self.crawler.stats.set_value("radar/run_id", self.run_id)
         self.writer.db.close()
         self.writer = None

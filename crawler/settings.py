@@ -49,11 +49,24 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # After the retry middleware in the request direction, so retried requests keep their headers.
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # Scrapy's redirects, plus: a redirect back to a URL of the same chain is a counted loop
+    # (Scrapy's duplicate filter would drop it silently).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     # Just after HttpErrorMiddleware (50): a callback that raises becomes a quarantine record.
     "crawler.middlewares.FaultsMiddleware": 60,
+    # Per source and run: list pages, link depth and articles are bounded (crawler/limits.py).
+    "crawler.limits.CrawlLimitsMiddleware": 70,
 }
+
+# --- Limits: no site holds the crawl forever ------------------------------------------------------
+# Defaults for sources that set no `max_list_pages` / `max_depth` / `max_articles` of their own
+# (docs/sources.md); `radar crawl --max-…` caps them for one run, `--time-limit` the whole run.
+RADAR_MAX_LIST_PAGES = 1000
+RADAR_MAX_DEPTH = 3
+RADAR_MAX_ARTICLES = 50_000
 
 # --- Incremental and resumable -----------------------------------------------------------------
 # Duplicates are filtered within a run only; whether an article is already stored is the archive's

@@ -39,3 +39,27 @@ def check_reachable(url: str, timeout: float = 10.0) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise click.ClickException(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number within [low, high]: `nan`, `inf` and `1e308` are one-line usage errors.
+
+    click's FloatRange lets `nan` through (every comparison with it is false) and `inf` when there
+    is no upper bound; a download timeout of `inf` waits forever on a silent server.
+    """
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high = low, high
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        import math
+
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or not self.low <= number <= self.high:
+            self.fail(f"{value!r} is not a number of seconds from {self.low:g} to {self.high:g}", param, ctx)
+        return number

@@ -67,7 +67,14 @@ def error_kind(failure: Failure) -> str:
     if failure.check(DownloadConnectionRefusedError):
         return "connection_refused"
     if failure.check(IgnoreRequest):
-        return "robots" if "robots" in str(failure.value).lower() else "ignored"
+        message = str(failure.value).lower()
+        if "robots" in message:
+            return "robots"
+        if "redirect loop" in message or "max redirections" in message:
+            return "redirect_loop"
+        if "decompression" in message:
+            return "compression_bomb"  # a body that inflates beyond DOWNLOAD_MAXSIZE
+        return "ignored"
     name = failure.type.__name__ if failure.type else "error"
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
@@ -421,7 +428,8 @@ class ConfiguredSpider(scrapy.Spider):
         if kind in ("robots", "ignored"):
             self.count(f"skipped/{kind}")
             logger.info("%s: %s (%s)", kind, request.url, failure.value)
-            return
+        if kind == "ignored":
+            return  # e.g. offsite: not this source's page, not a fault
         if request.meta.get("role") == "listing":
             self.count("listing_failed")
         body = None
@@ -430,7 +438,10 @@ class ConfiguredSpider(scrapy.Spider):
             response = failure.value.response
             body = response.body
             reason = f"HTTP {response.status}"
-        yield self.fault(request.url, source, kind, reason.splitlines()[0][:500], body)
+        url = request.url
+        if kind == "redirect_loop":  # the URL the crawl asked for, not the chain's last hop
+            url = (request.meta.get("redirect_urls") or [url])[0]
+        yield self.fault(url, source, kind, reason.splitlines()[0][:500], body)
 
 
 def _now() -> datetime:
