@@ -37,8 +37,8 @@ class ArticleItem(scrapy.Item):
 
 
 class PageItem(scrapy.Item):
-    """A fetched article page, not yet extracted: the extract step (in the store worker, or the
-    inline ExtractPipeline) turns it into an ArticleItem's fields or a quarantine record.
+    """A fetched article page, not yet extracted: crawler/pageflow.py (in the store worker, inline,
+    or in a distributed worker) turns it into an ArticleItem's fields or a quarantine record.
 
     The spider has already decided the article's address (`url`: redirects and canonical link
     followed) and what to fetch next; extraction is the expensive part, kept off the reactor.

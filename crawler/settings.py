@@ -77,10 +77,8 @@ DUPEFILTER_CLASS = "crawler.middlewares.MemoryDupeFilter"
 RADAR_CONDITIONAL_REQUESTS = True
 RADAR_INCREMENTAL = True
 
-# --- Pipelines: extract, tag, then store (db is the only writer of SQLite) ----------------------------
+# --- Pipeline: extract, tag, store (crawler/pageflow.py; db is the only writer of SQLite) ------------
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 200,
-    "crawler.pipelines.TagPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,
 }
 # Where StorePipeline writes; `radar crawl --db` overrides it.
@@ -90,7 +88,7 @@ RADAR_DB = "data/radar.db"
 RADAR_STORE_BATCH = 50
 RADAR_STORE_FLUSH_SECONDS = 2.0
 # "process": extract, tag and write in a worker process (the reactor keeps fetching on its own core);
-# "inline": ExtractPipeline and TagPipeline do it in this process (simpler to debug, slower).
+# "inline": the same steps in this process (simpler to debug, slower).
 RADAR_STORE_WORKER = "process"
 # Batches waiting for the worker; when full, the crawl waits (backpressure instead of memory).
 RADAR_STORE_QUEUE = 16

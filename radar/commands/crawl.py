@@ -179,7 +179,7 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     else:
         args["sources"] = ",".join(s.id for s in sources)
         spider = spider or "configured"
-    if redis_url:  # one worker of a distributed crawl: crawler/distributed.py
+    if redis_url:  # one worker of a distributed crawl: crawler/distributed/
         from crawler import distributed
 
         if jobdir:
