@@ -47,8 +47,13 @@ class PageItem(scrapy.Item):
     kind = scrapy.Field()  # always "page"
     url = scrapy.Field()
     source = scrapy.Field()
-    raw_html = scrapy.Field()
-    encoding = scrapy.Field()  # the charset the HTTP header declared (checked against the bytes)
+    raw_html = scrapy.Field()  # the bytes as fetched (kept in the archive for `radar reparse`)
+    # The spider's one decode-repair-parse (crawler/extract/parse.py): the decoded, repaired text,
+    # the charset actually used, and what the parse found, so the store worker does not redo it.
+    html = scrapy.Field()
+    encoding = scrapy.Field()
+    repaired = scrapy.Field()  # an unclosed <title> was closed
+    markup_errors = scrapy.Field()  # structural errors libxml2 repaired
     fetched_at = scrapy.Field()
     listing_date = scrapy.Field()  # the list page's or feed's date, used when the page has none
     etag = scrapy.Field()

@@ -27,8 +27,8 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.discovery import feed_date as _feed_date  # noqa: F401  (the spider's date rule for feeds)
 from crawler.discovery import feed_links, sitemap_links
 from crawler.extract.dates import find_german_date
-from crawler.extract.encoding import decode_html
-from crawler.extract.pages import page_links, repair_html
+from crawler.extract.pages import page_links
+from crawler.extract.parse import parse_page
 from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
 
@@ -345,9 +345,8 @@ class ConfiguredSpider(scrapy.Spider):
             yield self.fault(response.url, source.id, "not_html", f"Content-Type {content_type!r}")
             return
         declared = http_content_type_encoding(content_type) if content_type else None
-        text, _ = decode_html(response.body, declared)
-        text, _ = repair_html(text)
-        canonical, related = page_links(text, response.url, source.extractor, source.article)
+        parsed = parse_page(response.body, declared, response.url)  # the page's one decode-repair-parse
+        canonical, related = page_links(parsed.selector, response.url, source.extractor, source.article)
         aliases = [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]
         url = response.url
         if canonical != response.url:
@@ -369,7 +368,10 @@ class ConfiguredSpider(scrapy.Spider):
             url=url,
             source=source.id,
             raw_html=response.body,
-            encoding=declared,
+            html=parsed.text,
+            encoding=parsed.encoding,
+            repaired=parsed.repaired,
+            markup_errors=parsed.markup_errors,
             fetched_at=_now().isoformat(timespec="seconds"),
             listing_date=response.meta.get("listing_date"),
             etag=_header(response, "ETag"),

@@ -1,0 +1,56 @@
+"""Decode, repair and parse a fetched page once; everyone downstream reads that one result.
+
+The spider needs a parsed page to follow its links (canonical, related); the store worker needs
+one to extract the article. Both used to decode the bytes, repair the markup and parse on their
+own — three parses per page. Now the spider runs `parse_page` once: the decoded, repaired text
+travels with the page (PageItem.html), together with what the parse found out about the markup
+(how many errors libxml2 repaired), so the store worker skips decoding, repairing and the separate
+error-counting parse, and extracts from one parse of that text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml.html import HTMLParser
+from parsel import Selector
+
+from crawler.extract.encoding import decode_html
+
+
+@dataclass
+class ParsedPage:
+    """One page, decoded (`encoding` actually used), repaired and parsed."""
+
+    text: str
+    encoding: str
+    repaired: bool
+    markup_errors: int
+    selector: Selector
+
+
+def parse_html(text: str, base_url: str | None = None) -> tuple[Selector, int]:
+    """A parsel Selector over `text` and the number of structural errors libxml2 repaired in the
+    same parse (what parsel's own `Selector(text=…)` does, plus the parser's error log)."""
+    parser = HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    try:
+        root = etree.fromstring(body, parser=parser, base_url=base_url)
+    except (etree.ParserError, ValueError):
+        root = None
+    errors = sum(1 for entry in parser.error_log if entry.level_name == "ERROR")
+    if root is None:  # nothing parseable (e.g. only a comment)
+        root = etree.fromstring(b"<html/>", parser=HTMLParser(recover=True, encoding="utf-8"))
+    return Selector(root=root, type="html"), errors
+
+
+def parse_page(body: bytes, declared: str | None, base_url: str | None = None) -> ParsedPage:
+    """Bytes → ParsedPage: charset checks (crawler/extract/encoding.py), the unclosed-`<title>`
+    repair, one parse."""
+    from crawler.extract.pages import repair_html
+
+    text, encoding = decode_html(body, declared)
+    text, repaired = repair_html(text)
+    selector, errors = parse_html(text, base_url)
+    return ParsedPage(text, encoding, repaired, errors, selector)
