@@ -47,7 +47,9 @@ class PageItem(scrapy.Item):
     kind = scrapy.Field()  # always "page"
     url = scrapy.Field()
     source = scrapy.Field()
-    raw_html = scrapy.Field()  # the bytes as fetched (kept in the archive for `radar reparse`)
+    # The bytes as fetched (kept in the archive for `radar reparse`); None when `html` encoded with
+    # `encoding` gives exactly these bytes (crawler/extract/parse.py: page_body).
+    raw_html = scrapy.Field()
     # The spider's one decode-repair-parse (crawler/extract/parse.py): the decoded, repaired text,
     # the charset actually used, and what the parse found, so the store worker does not redo it.
     html = scrapy.Field()

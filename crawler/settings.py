@@ -91,7 +91,9 @@ RADAR_STORE_FLUSH_SECONDS = 2.0
 # "inline": the same steps in this process (simpler to debug, slower).
 RADAR_STORE_WORKER = "process"
 # Batches waiting for the worker; when full, the crawl waits (backpressure instead of memory).
-RADAR_STORE_QUEUE = 16
+# A page travels as its decoded text (parsed once, crawler/extract/parse.py), which takes about
+# twice the memory of its bytes: 8 batches hold what 16 held before (peak RSS measured by bench/crawl).
+RADAR_STORE_QUEUE = 8
 
 # --- Engine ----------------------------------------------------------------------------------
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for *every* response's output (default 100); an

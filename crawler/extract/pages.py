@@ -18,7 +18,7 @@ from parsel import Selector
 from crawler.extract.article import ArticleFields, extract_article
 from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic
-from crawler.extract.parse import parse_html
+from crawler.extract.parse import page_body, parse_html
 from crawler.extract.rules import extract_with_rules
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def page_records(
     page has none, never the fetch time), `--since`.
     """
     result = PageResult()
-    body: bytes = page.get("raw_html") or b""
+    body = page_body(page)
     if page.get("html") is not None:  # decoded and repaired by the spider (crawler/extract/parse.py)
         text, encoding = page["html"], page.get("encoding") or "utf-8"
     else:

@@ -27,7 +27,25 @@ class ParsedPage:
     encoding: str
     repaired: bool
     markup_errors: int
-    selector: Selector
+    selector: Selector | None
+
+    def encodes_to(self, body: bytes) -> bool:
+        """Whether `text` encoded with `encoding` gives back exactly `body` — then the body need not
+        travel beside the text (the store worker re-encodes it for the archive, byte for byte)."""
+        if self.repaired:
+            return False
+        try:
+            return self.text.encode(self.encoding) == body
+        except (UnicodeError, LookupError):
+            return False
+
+
+def page_body(page: dict) -> bytes:
+    """A PageItem's raw body: `raw_html`, or — when the spider left it out because it equals the
+    text re-encoded (`ParsedPage.encodes_to`) — that re-encoding."""
+    if page.get("raw_html") is not None or page.get("html") is None:
+        return page.get("raw_html") or b""
+    return page["html"].encode(page.get("encoding") or "utf-8")
 
 
 def parse_html(text: str, base_url: str | None = None) -> tuple[Selector, int]:

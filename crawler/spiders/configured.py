@@ -347,6 +347,7 @@ class ConfiguredSpider(scrapy.Spider):
         declared = http_content_type_encoding(content_type) if content_type else None
         parsed = parse_page(response.body, declared, response.url)  # the page's one decode-repair-parse
         canonical, related = page_links(parsed.selector, response.url, source.extractor, source.article)
+        parsed.selector = None  # the tree is done with: do not keep it alive while the item travels
         aliases = [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]
         url = response.url
         if canonical != response.url:
@@ -367,7 +368,8 @@ class ConfiguredSpider(scrapy.Spider):
             kind="page",
             url=url,
             source=source.id,
-            raw_html=response.body,
+            # the text alone when it re-encodes to the exact bytes: half the data to the store worker
+            raw_html=None if parsed.encodes_to(response.body) else response.body,
             html=parsed.text,
             encoding=parsed.encoding,
             repaired=parsed.repaired,
