@@ -52,3 +52,28 @@ def test_inline_and_worker_process_store_the_same_articles_and_tags(crawled_db, 
     assert len(worker) > 50
     assert inline == worker
     assert sum(1 for _, tags in inline.values() if tags) > 40  # tagged, not merely stored
+
+
+def test_the_store_side_extracts_from_the_spiders_parse_not_from_a_second_decode():
+    """The spider's one decode-repair-parse travels with the page: the store side reads its text and
+    markup count, and gets the raw bytes back byte for byte when the spider left them out."""
+    from crawler.extract.pages import page_records
+    from crawler.extract.parse import parse_page
+    from sample_site.faults import MALFORMED, Faults
+
+    article = next((DEFAULT_SITE_DIR / "k21-meldungen").glob("*/index.html")).read_bytes()
+    parsed = parse_page(article, "utf-8")
+    assert parsed.encodes_to(article) and parsed.markup_errors == 0
+    page = {"kind": "page", "url": "http://s/a", "source": "k", "raw_html": None, "html": parsed.text,
+            "encoding": parsed.encoding, "repaired": False, "markup_errors": 7, "fetched_at": NOW}
+    result = page_records(page, "kommune21", None)
+    record = result.records[0]
+    assert record["raw_html"] == article  # re-encoded, byte for byte
+    assert result.errors["malformed"] == 1  # the spider's count is used, not a second parse's (0)
+    # latin-1 bytes sent as UTF-8 are read as latin-1 and survive the round trip; a BOM does not
+    wrong = Faults().wrong_charset()
+    assert parse_page(wrong, "utf-8").encodes_to(wrong)
+    bom = b"\xef\xbb\xbf" + article
+    assert not parse_page(bom, "utf-8").encodes_to(bom)
+    malformed = parse_page(MALFORMED.replace("</title>", "", 1).encode(), "utf-8")
+    assert malformed.repaired and malformed.markup_errors >= 3 and not malformed.encodes_to(b"")
