@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from db.records import pid_alive
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "radar"
@@ -150,16 +152,6 @@ class WriterLockHeld(RuntimeError):
     """Another live writer holds the lock."""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class WriterLock:
     """At most one writer at a time: redis-py's `Lock` (SET NX PX, released and extended by token
     in Lua), with a TTL refreshed after every batch.
@@ -210,7 +202,7 @@ class WriterLock:
 
     def _dead_here(self, holder: bytes | str) -> bool:
         info = self._parse(holder)
-        return info.get("host") == self.host and isinstance(info.get("pid"), int) and not _pid_alive(info["pid"])
+        return info.get("host") == self.host and isinstance(info.get("pid"), int) and not pid_alive(info["pid"])
 
     def _release_stale(self, holder: bytes | str) -> bool:
         """Release the dead writer's lock by its token (a no-op if it changed meanwhile)."""
