@@ -18,13 +18,11 @@ from parsel import Selector
 from crawler.extract.article import ArticleFields, extract_article
 from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic
-from crawler.extract.parse import page_body, parse_html
+from crawler.extract.parse import page_body, parse_html, repair_html
 from crawler.extract.rules import extract_with_rules
 
 logger = logging.getLogger(__name__)
 
-_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
-_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 # The document ends inside a tag (`…<p`), the signature of a body cut off in transit or by the server.
 _ENDS_INSIDE_TAG = re.compile(r"<[^>]*\Z")
 
@@ -40,24 +38,6 @@ def extract_page(
     if extractor == "rules" and article_rules:
         return extract_with_rules(html, url, article_rules, now=now, sel=sel)
     return extract_generic(html, url, now=now, sel=sel)
-
-
-def repair_html(html: str) -> tuple[str, bool]:
-    """Undo the one markup error that costs a whole page: an unclosed `<title>`.
-
-    `<title>` holds raw text up to `</title>`; without one, parsers (lxml and browsers alike) read
-    the entire rest of the document as the title and find no body. The title is closed at the end
-    of its line (or the next tag). Returns (html, whether it was repaired).
-    """
-    opened = _TITLE_OPEN.search(html)
-    if not opened or _TITLE_CLOSE.search(html, opened.end()):
-        return html, False
-    end = len(html)
-    for stop in ("\n", "<"):
-        found = html.find(stop, opened.end())
-        if found != -1:
-            end = min(end, found)
-    return html[:end] + "</title>" + html[end:], True
 
 
 # Markup errors the HTML parser had to repair before a page counts as `malformed` (one stray end tag

@@ -10,6 +10,7 @@ error-counting parse, and extracts from one parse of that text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -17,6 +18,27 @@ from lxml.html import HTMLParser
 from parsel import Selector
 
 from crawler.extract.encoding import decode_html
+
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
+
+
+def repair_html(html: str) -> tuple[str, bool]:
+    """Undo the one markup error that costs a whole page: an unclosed `<title>`.
+
+    `<title>` holds raw text up to `</title>`; without one, parsers (lxml and browsers alike) read
+    the entire rest of the document as the title and find no body. The title is closed at the end
+    of its line (or the next tag). Returns (html, whether it was repaired).
+    """
+    opened = _TITLE_OPEN.search(html)
+    if not opened or _TITLE_CLOSE.search(html, opened.end()):
+        return html, False
+    end = len(html)
+    for stop in ("\n", "<"):
+        found = html.find(stop, opened.end())
+        if found != -1:
+            end = min(end, found)
+    return html[:end] + "</title>" + html[end:], True
 
 
 @dataclass
@@ -66,8 +88,6 @@ def parse_html(text: str, base_url: str | None = None) -> tuple[Selector, int]:
 def parse_page(body: bytes, declared: str | None, base_url: str | None = None) -> ParsedPage:
     """Bytes → ParsedPage: charset checks (crawler/extract/encoding.py), the unclosed-`<title>`
     repair, one parse."""
-    from crawler.extract.pages import repair_html
-
     text, encoding = decode_html(body, declared)
     text, repaired = repair_html(text)
     selector, errors = parse_html(text, base_url)
