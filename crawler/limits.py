@@ -6,8 +6,9 @@ spider yields and stops, per source, at `max_list_pages` list/feed/sitemap pages
 than `max_depth` links from a list page (1 = only the listed articles), and at `max_articles`
 article pages. The first hit of each limit per source is a counted fault (`crawl_runs`,
 `errors_by_kind`) with a quarantine row naming the first URL not followed and the limit; the
-source's crawl then counts as incomplete (`sources.last_crawl_status`), so nobody mistakes a cut
-crawl for a complete one. Later hits are only counted (`radar/limited/<kind>` in the stats).
+source's `sources.last_crawl_status` becomes `limited: <kinds>` instead of `finished`, so nobody
+mistakes a cut crawl for a complete one. (What was walked is complete, so the next crawl may still
+stop paging at known articles.) Later hits are only counted (`radar/limited/<kind>` in the stats).
 
 Limits come from the sources file (`max_list_pages`, `max_depth`, `max_articles`), else the
 settings RADAR_MAX_LIST_PAGES / RADAR_MAX_DEPTH / RADAR_MAX_ARTICLES; `radar crawl --max-…` puts a

@@ -280,8 +280,8 @@ class StorePipeline:
         limited = limited_sources(stats)
         for source_id in self.source_ids:
             status = "finished" if complete else f"incomplete: {reason}"
-            if source_id in limited:  # a cut crawl is never "finished": the next one walks again
-                status = f"incomplete: {', '.join(limited[source_id])}"
+            if complete and source_id in limited:  # the source's health warning: cut at a limit
+                status = f"limited: {', '.join(limited[source_id])}"
             self.writer.finish_source_crawls([source_id], status)
         self.crawler.stats.set_value("radar/run_id", self.run_id)
         self.writer.db.close()

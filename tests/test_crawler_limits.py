@@ -68,7 +68,7 @@ def test_a_calendar_trap_stops_at_the_list_page_and_depth_limits(tmp_path):
     assert cut["depth_limit"][0][0].endswith("/faults/kalender/tag/2025-10-05")
     # the health warning: the source is not "finished", so nobody mistakes the cut crawl for complete
     status = db.execute("select last_crawl_status from sources where id = 'trap'").fetchone()[0]
-    assert status.startswith("incomplete") and "list_page_limit" in status
+    assert status == "limited: depth_limit, list_page_limit"
     assert "list_page_limit 1" in result.stdout and "0 errors" not in result.stdout
     assert "list_page_limit" in result.stderr  # warned once, in the log
 
@@ -188,3 +188,20 @@ def test_bad_limits_in_the_sources_file_name_file_source_and_key(tmp_path, line,
     result = run_radar("sources", "--file", str(sources))
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"{sources}: source 'trap': {message}" in result.stderr
+
+
+def test_after_a_limited_crawl_the_next_one_still_stops_at_known_articles(tmp_path):
+    sources = tmp_path / "trap.toml"
+    sources.write_text(TRAP_SOURCE % (CALENDAR_START, "max_list_pages = 2\nmax_depth = 1"), encoding="utf-8")
+    args = ("crawl", "--sources", str(sources), "--all", "--db", str(tmp_path / "trap.db"))
+    with SampleSite() as site:
+        first = run_radar(*args, "--base", site.base_url)
+        site.hits.reset()
+        second = run_radar(*args, "--base", site.base_url)
+        hits = dict(site.hits)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-3000:]
+    db = sqlite_utils.Database(tmp_path / "trap.db")
+    assert db.execute("select last_crawl_status from sources").fetchone()[0] == "limited: depth_limit"
+    # page 1 holds only known articles: the second crawl stops there, as after a finished crawl
+    assert [k for k in hits if k.startswith("/faults/kalender/?monat=")] == ["/faults/kalender/?monat=2025-10"]
+    assert db["articles"].count == 6

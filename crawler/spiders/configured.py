@@ -158,7 +158,9 @@ class ConfiguredSpider(scrapy.Spider):
 
     def incremental(self, source: Source) -> bool:
         """Stop paging at known articles only when the previous crawl of the source walked to the end."""
-        return not self.full and self.reader is not None and self.previous_status.get(source.id) == "finished"
+        # `limited: …`: walked to a crawl limit (crawler/limits.py); what it walked is complete
+        previous = (self.previous_status.get(source.id) or "").split(":")[0]
+        return not self.full and self.reader is not None and previous in ("finished", "limited")
 
     def known(self, urls: Iterable[str]) -> dict[str, Any]:
         return self.reader.known(urls) if self.reader is not None else {}
