@@ -15,7 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.text.normalise import normalise_text
+from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
+from db.text.normalise import normalise_columns
+from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
+from db.text.words import FOLDED_STOPWORDS, SUBWORD, WORD, fold
 
 # --- the index ----------------------------------------------------------------------------------
 SEARCH_TABLE = "articles_search"
@@ -24,9 +27,18 @@ QUEUE_TABLE = "articles_search_queue"
 # query word to weigh it (IDF), so ranking in 100,000 articles costs a tenth of ranking in a million.
 RECENT_TABLE = "articles_search_recent"
 RECENT_SIZE = 100_000
-# bm25 weights of the columns title, teaser (kicker + teaser), body: a match in the title counts
-# ten times a match in the body.
-WEIGHTS = (10.0, 3.0, 1.0)
+# The words of every article with the number of articles each occurs in: the parts compounds are
+# split into (db.text.compounds.Lexicon), so new compounds split without a list.
+LEXICON_TABLE = "search_lexicon"
+# Columns: the stems of title, teaser (kicker + teaser), body in text order, then the extra tokens
+# of each (compound parts, runs of parts, joined hyphen wholes) in columns of their own.
+COLUMNS = ("title", "teaser", "body", "title_parts", "teaser_parts", "body_parts")
+# bm25 weights: a match in the title counts ten times a match in the body; a word found only inside
+# a compound counts a twentieth of the word itself, so the word anywhere (even in the body) ranks
+# above the word inside a compound anywhere (even in the title): `Sicherheit` before
+# `Planungssicherheit`, and among compounds the title still counts most.
+PART_WEIGHT = 0.01
+WEIGHTS = (10.0, 3.0, 1.0, 10.0 * PART_WEIGHT, 3.0 * PART_WEIGHT, 1.0 * PART_WEIGHT)
 BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
 SYNC_BATCH = 500
 
@@ -37,13 +49,31 @@ _TRIGGERS = {
 }
 
 
-def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> tuple[str, str, str]:
-    """The three indexed columns of one article, normalised."""
-    return (
-        normalise_text(title),
-        normalise_text(" ".join(part for part in (kicker, teaser) if part)),
-        normalise_text(body),
-    )
+def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None,
+                   lexicon: Lexicon | None = None) -> tuple[str, str, str, str, str, str]:
+    """The six indexed columns of one article, normalised (see COLUMNS)."""
+    columns = [normalise_columns(text, lexicon=lexicon)
+               for text in (title, " ".join(part for part in (kicker, teaser) if part), body)]
+    return (columns[0][0], columns[1][0], columns[2][0], columns[0][1], columns[1][1], columns[2][1])
+
+
+def lexicon_words(*texts: str | None) -> set[str]:
+    """The words of an article as the lexicon counts them: folded, LEXICON_MIN_PART to
+    LEXICON_MAX_PART letters, no stop words, no numbers."""
+    words = set()
+    for text in texts:
+        for piece in SUBWORD.findall((text or "").lower()):
+            if LEXICON_MIN_PART <= len(piece) <= LEXICON_MAX_PART and piece.isalpha():
+                word = fold(piece)
+                if word not in FOLDED_STOPWORDS:
+                    words.add(word)
+    return words
+
+
+def load_lexicon(conn, min_docs: int = MIN_DOCS) -> Lexicon:
+    """The archive's lexicon (words in `min_docs` articles or more)."""
+    rows = conn.execute(f"SELECT word, docs FROM {LEXICON_TABLE} WHERE docs >= ?", [min_docs])
+    return Lexicon(dict(rows), min_docs)
 
 
 def ensure_search_index(db) -> None:
@@ -54,6 +84,7 @@ def ensure_search_index(db) -> None:
     tables = set(db.table_names())
     with conn:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (article_id INTEGER PRIMARY KEY)")
+        tables -= _upgrade_to_part_columns(conn, tables)
         if SEARCH_TABLE not in tables:
             _create_fts(conn, SEARCH_TABLE)
             conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
@@ -62,8 +93,8 @@ def ensure_search_index(db) -> None:
             if SEARCH_TABLE in tables:  # an index exists already: copy its newest rows
                 cutoff = _recent_cutoff(conn)
                 conn.execute(
-                    f"INSERT INTO {RECENT_TABLE}(rowid, title, teaser, body) "
-                    f"SELECT rowid, title, teaser, body FROM {SEARCH_TABLE} WHERE rowid > ?",
+                    f"INSERT INTO {RECENT_TABLE}(rowid, {', '.join(COLUMNS)}) "
+                    f"SELECT rowid, {', '.join(COLUMNS)} FROM {SEARCH_TABLE} WHERE rowid > ?",
                     [cutoff],
                 )
         for name, body in _TRIGGERS.items():
@@ -73,8 +104,25 @@ def ensure_search_index(db) -> None:
 
 
 def _create_fts(conn, name: str) -> None:
-    conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5(title, teaser, body, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2')")
     conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
+
+
+def _upgrade_to_part_columns(conn, tables: set[str]) -> set[str]:
+    """Schema step "search parts columns and lexicon": an index of the three-column form (compound
+    parts mixed into the words) is dropped, to be rebuilt with part columns and the lexicon from
+    every article. Returns the tables dropped."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {LEXICON_TABLE} (word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID")
+    if SEARCH_TABLE not in tables:
+        return set()
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({SEARCH_TABLE})")]
+    if tuple(columns) == COLUMNS:
+        return set()
+    dropped = {name for name in (SEARCH_TABLE, RECENT_TABLE) if name in tables}
+    for name in dropped:
+        conn.execute(f"DROP TABLE {name}")
+    conn.execute(f"DELETE FROM {LEXICON_TABLE}")
+    return dropped
 
 
 def _recent_cutoff(conn) -> int:
@@ -109,17 +157,21 @@ def sync_search_index(db, batch: int = SYNC_BATCH) -> int:
     conn = db.conn
     done = 0
     cutoff = _recent_cutoff(conn)
+    lexicon = None
+    if conn.execute(f"SELECT 1 FROM {QUEUE_TABLE} LIMIT 1").fetchone() is not None:
+        count_lexicon(conn, batch)
+        lexicon = load_lexicon(conn)
     while True:
         ids = [row[0] for row in conn.execute(f"SELECT article_id FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch])]
         if not ids:
             break
         marks = ", ".join("?" for _ in ids)
         rows = conn.execute(f"SELECT id, title, kicker, teaser, body FROM articles WHERE id IN ({marks})", ids).fetchall()
-        normalised = [(row[0], *search_columns(*row[1:])) for row in rows]
+        normalised = [(row[0], *search_columns(*row[1:], lexicon=lexicon)) for row in rows]
         with conn:
             for table in (SEARCH_TABLE, RECENT_TABLE):
                 conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
-            insert = "(rowid, title, teaser, body) VALUES (?, ?, ?, ?)"
+            insert = f"(rowid, {', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in range(len(COLUMNS) + 1))})"
             conn.executemany(f"INSERT INTO {SEARCH_TABLE}{insert}", normalised)
             conn.executemany(f"INSERT INTO {RECENT_TABLE}{insert}", [row for row in normalised if row[0] > cutoff])
             conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
@@ -127,6 +179,62 @@ def sync_search_index(db, batch: int = SYNC_BATCH) -> int:
     with conn:
         conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
     return done
+
+
+def count_lexicon(conn, batch: int = SYNC_BATCH) -> None:
+    """Add the words of the queued articles to the lexicon, one count per article, before they are
+    indexed (so an article's own words split its compounds). Counts only grow: an article changed
+    or deleted is not taken back (the counts pick parts, they are no statistics)."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT q.article_id, a.title, a.kicker, a.teaser, a.body FROM {QUEUE_TABLE} q "
+            f"JOIN articles a ON a.id = q.article_id WHERE q.article_id > ? ORDER BY q.article_id LIMIT ?",
+            [last, batch]).fetchall()
+        if not rows:
+            return
+        counts: dict[str, int] = {}
+        for row in rows:
+            for word in lexicon_words(*row[1:]):
+                counts[word] = counts.get(word, 0) + 1
+        with conn:
+            conn.executemany(
+                f"INSERT INTO {LEXICON_TABLE}(word, docs) VALUES (?, ?) "
+                "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
+        last = rows[-1][0]
+
+
+def query_lexicon(conn, text: str) -> Lexicon:
+    """The lexicon entries a query's compounds can be split into: every piece of each long word,
+    looked up in the lexicon table (a few hundred keys; the lexicon is never loaded whole)."""
+    keys: set[str] = set()
+    for word in WORD.findall(text or ""):
+        for piece in SUBWORD.findall(word.lower()):
+            folded = fold(piece)
+            if LEXICON_MIN_PART * 2 <= len(folded) <= MAX_SPLIT_CHARS:
+                for start in range(len(folded) - LEXICON_MIN_PART + 1):
+                    for end in range(start + LEXICON_MIN_PART, min(len(folded), start + LEXICON_MAX_PART) + 1):
+                        keys.add(folded[start:end])
+    found: dict[str, int] = {}
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(conn.execute(f"SELECT word, docs FROM {LEXICON_TABLE} WHERE word IN ({marks})", chunk))
+    return Lexicon(found)
+
+
+def parse_archive_query(conn, text: str | None) -> SearchQuery:
+    """`parse_query` with the archive at hand: a compound is searched as itself or as its parts
+    (split by the archive's lexicon) close together."""
+    if not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{LEXICON_TABLE}'").fetchone():
+        return parse_query(text)
+    return parse_query(text, query_lexicon(conn, (text or "")[:MAX_QUERY_CHARS]), COLUMNS[:3])
+
+
+def query_match(conn, text: str | None) -> str | None:
+    """The FTS5 expression of `parse_archive_query` (None: nothing to search)."""
+    return parse_archive_query(conn, text).match
 
 
 def rebuild_search_index(db) -> int:

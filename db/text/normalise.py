@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from db.text.compounds import MAX_SPLIT_CHARS, compound_spans, sub_compounds
+from db.text.compounds import MAX_SPLIT_CHARS, Lexicon, compound_spans, sub_compounds
 from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, WORD, fold, stem
 
 # A short text of compounds needs up to three times its length: `Onlinezugangsgesetz: Bilanz`
@@ -35,7 +35,7 @@ def _stems(word: str) -> tuple[str, ...]:
     return tuple(stem(fold(piece)) for piece in _pieces(word) if _indexed(piece))
 
 
-def _extras(word: str) -> tuple[str, ...]:
+def _extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     main = word_stems(word)
     seen = set(main)
     extra: list[str] = []
@@ -50,7 +50,7 @@ def _extras(word: str) -> tuple[str, ...]:
         if not _indexed(piece):
             continue
         folded = fold(piece)
-        spans = compound_spans(folded)
+        spans = compound_spans(folded, lexicon)
         for part, _, _ in spans:
             add(stem(part))
         for sub in sub_compounds(folded, [(start, end) for _, start, end in spans]):
@@ -78,9 +78,19 @@ def word_stems(word: str) -> tuple[str, ...]:
     return _cached_stems(word) if len(word) <= CACHE_WORD_CHARS else _stems(word)
 
 
-def word_extras(word: str) -> tuple[str, ...]:
-    """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole."""
-    return _cached_extras(word) if len(word) <= CACHE_WORD_CHARS else _extras(word)
+def word_extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
+    """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole
+    (parts by the curated list, or with an archive's `lexicon` too)."""
+    if len(word) > CACHE_WORD_CHARS:
+        return _extras(word, lexicon)
+    if lexicon is None:
+        return _cached_extras(word)
+    found = lexicon.cache.get(word)
+    if found is None:
+        if len(lexicon.cache) >= 200_000:
+            lexicon.cache.clear()
+        found = lexicon.cache[word] = _extras(word, lexicon)
+    return found  # type: ignore[return-value]
 
 
 def joined_whole(word: str) -> str | None:
@@ -144,34 +154,43 @@ def split_words(text: str) -> list[str]:
 def normalise_text(text: str | None, limit: int | None = None) -> str:
     """The indexed form of a text: stems in order, then the extra tokens (compound parts), at most
     `limit` characters (default: twice the text, at least MIN_LIMIT)."""
+    main, extra = normalise_columns(text, limit)
+    return f"{main} {extra}" if main and extra else main or extra
+
+
+def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexicon | None = None) -> tuple[str, str]:
+    """The indexed form of a text as two strings: the stems in text order, and the extra tokens
+    (compound parts, runs of parts, joined hyphen wholes), together at most `limit` characters
+    (default: twice the text, at least MIN_LIMIT). The index keeps them in separate columns, so a
+    word itself ranks above the same word inside a compound."""
     if not text:
-        return ""
+        return "", ""
     if limit is None:
         limit = max(2 * len(text), MIN_LIMIT)
     words = split_words(text)
     main = [token for word in words for token in word_stems(word)]
     size = sum(map(len, main)) + len(main) - 1
     if size > limit:  # only a text of nothing but `ß`-words comes near: keep what fits
-        return " ".join(_clip(main, limit))
+        return " ".join(_clip(main, limit)), ""
     extra: list[str] = []
     grown = size
     for word in words:
-        tokens = word_extras(word)
+        tokens = word_extras(word, lexicon)
         if tokens:
             extra.extend(tokens)
             grown += sum(map(len, tokens)) + len(tokens)
             if grown > limit:
                 break
     else:
-        return " ".join(main + extra) if extra else " ".join(main)
+        return " ".join(main), " ".join(extra)
     # Over the limit: every extra token once, in order, as many as fit.
     unique: dict[str, None] = {}
     for word in words:
-        for token in word_extras(word):
+        for token in word_extras(word, lexicon):
             if token in unique:
                 continue
             size += len(token) + 1
             if size > limit:
-                return " ".join([*main, *unique])
+                return " ".join(main), " ".join(unique)
             unique[token] = None
-    return " ".join([*main, *unique])
+    return " ".join(main), " ".join(unique)
