@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
 from db.text.normalise import normalise_columns
-from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
+from db.text.query import SearchQuery, parse_query
 from db.text.words import FOLDED_STOPWORDS, SUBWORD, WORD, fold
 
 # --- the index ----------------------------------------------------------------------------------
@@ -225,11 +225,19 @@ def query_lexicon(conn, text: str) -> Lexicon:
 
 
 def parse_archive_query(conn, text: str | None) -> SearchQuery:
-    """`parse_query` with the archive at hand: a compound is searched as itself or as its parts
-    (split by the archive's lexicon) close together."""
-    if not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{LEXICON_TABLE}'").fetchone():
-        return parse_query(text)
-    return parse_query(text, query_lexicon(conn, (text or "")[:MAX_QUERY_CHARS]), COLUMNS[:3])
+    """`parse_query` with the archive at hand: when a query has fewer than a page
+    (MIN_RECENT_MATCHES) of matches, its compounds are also searched as their halves written apart,
+    close together (split by the archive's lexicon). A frequent compound is searched as itself
+    only: it fills the page, and NEAR over frequent halves would cost position lists."""
+    plain = parse_query(text)
+    if not plain.ok or not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{LEXICON_TABLE}'").fetchone():
+        return plain
+    split = parse_query(text, query_lexicon(conn, plain.text), COLUMNS[:3])
+    if split.match == plain.match:
+        return plain
+    found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT ?)",
+                         [plain.match, MIN_RECENT_MATCHES]).fetchone()[0]
+    return split if found < MIN_RECENT_MATCHES else plain
 
 
 def query_match(conn, text: str | None) -> str | None:
