@@ -17,7 +17,20 @@ from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
 
 
-@click.group()
+class RadarGroup(click.Group):
+    """Exit codes: 0 done, 1 a run that failed (`RunFailed`), 2 bad input (any other
+    `ClickException`, one line, as click's usage errors)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if type(exc) is click.ClickException:
+                exc.exit_code = 2
+            raise
+
+
+@click.group(cls=RadarGroup)
 @click.version_option(package_name="policy-radar")
 def cli() -> None:
     """Policy Radar: crawl, tag, archive and publish German e-government news."""

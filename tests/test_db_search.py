@@ -210,3 +210,20 @@ def test_recent_slice_ranks_new_articles_and_falls_back_to_all(tmp_path, monkeyp
     writer.upsert_articles([item(7, "Breitband Meldung 7")])
     sync_search_index(db)  # 4 falls out of the slice
     assert [r[0] for r in db.execute(f"select rowid from {search.RECENT_TABLE} order by rowid")] == [5, 6, 7]
+
+
+def test_hostile_bodies_are_stored_and_indexed_within_bounds(tmp_path):
+    """A 16 KB run-together compound and a 12 KB `ozg-ozg-…` chain once failed with RecursionError
+    or grew the index a hundredfold: both are stored, searchable and indexed in at most twice their
+    text (plus a small allowance for short texts)."""
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    bodies = {1: "Sicherheitsstrategie" * 800, 2: "ozg-" * 3000 + "Cybersicherheit", 3: "Onlinezugangsgesetz " * 800}
+    writer.upsert_articles([item(n, f"Meldung {n}", body=body) for n, body in bodies.items()])
+    sync_search_index(writer.db)
+    for n, body in bodies.items():
+        title, teaser, indexed = writer.db.execute(f"select title, teaser, body from {SEARCH_TABLE} where rowid = ?", [n]).fetchone()
+        assert len(indexed) <= max(2 * len(body), 512), (n, len(indexed), len(body))
+        assert len(title) + len(teaser) + len(indexed) <= 2 * (len(body) + len(f"Meldung {n}")) + 3 * 512
+    assert search(writer.db, "ozg") == [2]
+    assert search(writer.db, "Cybersicherheit") == [2]
+    assert search(writer.db, "Zugang") == [3]

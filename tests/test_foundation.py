@@ -93,7 +93,7 @@ def test_unreachable_host_is_one_line_error(tmp_path):
 
 def test_serve_without_archive_is_one_line_error(tmp_path):
     result = run_radar("serve", "--db", str(tmp_path / "missing.db"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().startswith("Error: no archive at")
     assert len(result.stderr.strip().splitlines()) == 1
 
