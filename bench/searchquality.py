@@ -4,7 +4,7 @@
     python -m bench searchquality --baseline HEAD~3  # and the same list with db/ at another commit
 
 The archive is built the product's way (`ArchiveWriter`, `sync_search_index`) in a temporary file
-from every article of sample_site/content/, every text of tests/gold/ and the invented articles of
+from every article of sample_site/content/, the 102 texts of tests/gold/ (g001–g102) and the invented articles of
 bench/data/searchquality/articles.yaml. Each query of bench/data/searchquality/queries.yaml runs
 through the search page's path (query parser, `ranked_search`, first 10 results). Expected hits are
 judged by the rules in the query file (regular expressions over the folded text), so they hold
@@ -44,7 +44,8 @@ def _items() -> list[dict[str, Any]]:
     for art in load_all().all():
         items.append({"key": art.slug, "source": art.source, "kicker": art.kicker, "title": art.title,
                       "teaser": art.teaser, "body": "\n\n".join(art.body), "published": art.day.isoformat()})
-    for path in sorted((ROOT / "tests" / "gold").glob("part*.jsonl")):
+    gold = ROOT / "tests" / "gold"  # the 102 texts g001–g102: part*.jsonl, later */legacy.jsonl
+    for path in sorted(gold.glob("part*.jsonl")) + sorted(gold.glob("*/legacy.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 gold = json.loads(line)
@@ -62,8 +63,12 @@ def _items() -> list[dict[str, Any]]:
 
 def build_archive(path: Path, items: list[dict[str, Any]]) -> dict[int, str]:
     """Write the archive; return article id → key."""
-    from db.search import sync_search_index
     from db.store import ArchiveWriter
+
+    try:
+        from db.search_index import sync_search_index
+    except ImportError:  # the code before db/search_index.py (--baseline)
+        from db.search import sync_search_index
 
     writer = ArchiveWriter(str(path))
     writer.upsert_articles([{k: v for k, v in item.items() if k != "key"} for item in items])

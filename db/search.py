@@ -4,21 +4,19 @@ SQLite's FTS5 tokenizers know no German (porter is English-only, trigram is 10x 
 articles, see docs/search.md). So the archive keeps a second FTS5 table, `articles_search`, whose
 text is *normalised in Python* by `db.text.normalise.normalise_text` and whose queries are parsed by
 the same rules in `db.text.query.parse_query` (the pure text parts live in db/text/: words,
-compounds, normalisation, query parser, highlighting). This module keeps the index in step with
-the articles (queue, triggers, sync) and ranks matches (bm25 over a window, a recent slice).
+compounds, normalisation, query parser, highlighting). This module names the index and ranks
+matches (bm25 over a window, a recent slice); db/search_index.py keeps the index in step with the
+articles, db/search_lexicon.py counts the archive's own words that compounds are split into.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
-from db.text.normalise import normalise_columns
+from db.search_lexicon import PARTS_TABLE, query_lexicon
 from db.text.query import SearchQuery, parse_query
-from db.text.words import FOLDED_STOPWORDS, SUBWORD, WORD, fold
 
 # --- the index ----------------------------------------------------------------------------------
 SEARCH_TABLE = "articles_search"
@@ -27,9 +25,6 @@ QUEUE_TABLE = "articles_search_queue"
 # query word to weigh it (IDF), so ranking in 100,000 articles costs a tenth of ranking in a million.
 RECENT_TABLE = "articles_search_recent"
 RECENT_SIZE = 100_000
-# The words of every article with the number of articles each occurs in: the parts compounds are
-# split into (db.text.compounds.Lexicon), so new compounds split without a list.
-LEXICON_TABLE = "search_lexicon"
 # Columns: the stems of title, teaser (kicker + teaser), body in text order, then the extra tokens
 # of each (compound parts, runs of parts, joined hyphen wholes) in columns of their own.
 COLUMNS = ("title", "teaser", "body", "title_parts", "teaser_parts", "body_parts")
@@ -40,188 +35,7 @@ COLUMNS = ("title", "teaser", "body", "title_parts", "teaser_parts", "body_parts
 PART_WEIGHT = 0.01
 WEIGHTS = (10.0, 3.0, 1.0, 10.0 * PART_WEIGHT, 3.0 * PART_WEIGHT, 1.0 * PART_WEIGHT)
 BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
-SYNC_BATCH = 500
-
-_TRIGGERS = {
-    f"{SEARCH_TABLE}_ai": f"AFTER INSERT ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
-    f"{SEARCH_TABLE}_au": f"AFTER UPDATE OF title, kicker, teaser, body ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
-    f"{SEARCH_TABLE}_ad": f"AFTER DELETE ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (old.id); END",
-}
-
-
-def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None,
-                   lexicon: Lexicon | None = None) -> tuple[str, str, str, str, str, str]:
-    """The six indexed columns of one article, normalised (see COLUMNS)."""
-    columns = [normalise_columns(text, lexicon=lexicon)
-               for text in (title, " ".join(part for part in (kicker, teaser) if part), body)]
-    return (columns[0][0], columns[1][0], columns[2][0], columns[0][1], columns[1][1], columns[2][1])
-
-
-def lexicon_words(*texts: str | None) -> set[str]:
-    """The words of an article as the lexicon counts them: folded, LEXICON_MIN_PART to
-    LEXICON_MAX_PART letters, no stop words, no numbers."""
-    words = set()
-    for text in texts:
-        for piece in SUBWORD.findall((text or "").lower()):
-            if LEXICON_MIN_PART <= len(piece) <= LEXICON_MAX_PART and piece.isalpha():
-                word = fold(piece)
-                if word not in FOLDED_STOPWORDS:
-                    words.add(word)
-    return words
-
-
-def load_lexicon(conn, min_docs: int = MIN_DOCS) -> Lexicon:
-    """The archive's lexicon (words in `min_docs` articles or more)."""
-    rows = conn.execute(f"SELECT word, docs FROM {LEXICON_TABLE} WHERE docs >= ?", [min_docs])
-    return Lexicon(dict(rows), min_docs)
-
-
-def ensure_search_index(db) -> None:
-    """Create the normalised index, its queue and triggers if missing, then index what is queued.
-
-    Idempotent and additive: on an archive without the index every article is queued once."""
-    conn = db.conn
-    tables = set(db.table_names())
-    with conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (article_id INTEGER PRIMARY KEY)")
-        tables -= _upgrade_to_part_columns(conn, tables)
-        if SEARCH_TABLE not in tables:
-            _create_fts(conn, SEARCH_TABLE)
-            conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
-        if RECENT_TABLE not in tables:
-            _create_fts(conn, RECENT_TABLE)
-            if SEARCH_TABLE in tables:  # an index exists already: copy its newest rows
-                cutoff = _recent_cutoff(conn)
-                conn.execute(
-                    f"INSERT INTO {RECENT_TABLE}(rowid, {', '.join(COLUMNS)}) "
-                    f"SELECT rowid, {', '.join(COLUMNS)} FROM {SEARCH_TABLE} WHERE rowid > ?",
-                    [cutoff],
-                )
-        for name, body in _TRIGGERS.items():
-            conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-        _narrow_raw_fts_trigger(conn)
-    sync_search_index(db)
-
-
-def _create_fts(conn, name: str) -> None:
-    conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2')")
-    conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
-
-
-def _upgrade_to_part_columns(conn, tables: set[str]) -> set[str]:
-    """Schema step "search parts columns and lexicon": an index of the three-column form (compound
-    parts mixed into the words) is dropped, to be rebuilt with part columns and the lexicon from
-    every article. Returns the tables dropped."""
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {LEXICON_TABLE} (word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID")
-    if SEARCH_TABLE not in tables:
-        return set()
-    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({SEARCH_TABLE})")]
-    if tuple(columns) == COLUMNS:
-        return set()
-    dropped = {name for name in (SEARCH_TABLE, RECENT_TABLE) if name in tables}
-    for name in dropped:
-        conn.execute(f"DROP TABLE {name}")
-    conn.execute(f"DELETE FROM {LEXICON_TABLE}")
-    return dropped
-
-
-def _recent_cutoff(conn) -> int:
-    """Articles with an id above this are in the recent slice."""
-    newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    return max(0, newest - RECENT_SIZE)
-
-
-_UPDATE_ON = re.compile(r"AFTER UPDATE ON\s+(\S+)", re.IGNORECASE)
-
-
-def _narrow_raw_fts_trigger(conn) -> None:
-    """sqlite-utils re-indexes `articles_fts` on *any* update of an article, and the crawler
-    updates `fetched_at`/`checked_at` of every known article it sees again: fire only when an
-    indexed column changes."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'").fetchone()
-    if not row or "articles_fts" not in row[0] or not _UPDATE_ON.search(row[0]):
-        return
-    from db.schema import FTS_COLUMNS
-
-    columns = ", ".join(f'"{name}"' for name in FTS_COLUMNS)
-    conn.execute("DROP TRIGGER articles_au")
-    conn.execute(_UPDATE_ON.sub(lambda m: f"AFTER UPDATE OF {columns} ON {m.group(1)}", row[0], count=1))
-
-
-def sync_search_index(db, batch: int = SYNC_BATCH) -> int:
-    """Index the queued articles (new, changed, deleted), `batch` per transaction; returns how many.
-
-    The store's triggers queue every article write in SQL, so any writer keeps the queue right;
-    this Python step (run on every open of the archive) brings the index up to date. The recent
-    slice gets the newest RECENT_SIZE articles and loses those that fall out of it."""
-    conn = db.conn
-    done = 0
-    cutoff = _recent_cutoff(conn)
-    lexicon = None
-    if conn.execute(f"SELECT 1 FROM {QUEUE_TABLE} LIMIT 1").fetchone() is not None:
-        count_lexicon(conn, batch)
-        lexicon = load_lexicon(conn)
-    while True:
-        ids = [row[0] for row in conn.execute(f"SELECT article_id FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch])]
-        if not ids:
-            break
-        marks = ", ".join("?" for _ in ids)
-        rows = conn.execute(f"SELECT id, title, kicker, teaser, body FROM articles WHERE id IN ({marks})", ids).fetchall()
-        normalised = [(row[0], *search_columns(*row[1:], lexicon=lexicon)) for row in rows]
-        with conn:
-            for table in (SEARCH_TABLE, RECENT_TABLE):
-                conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
-            insert = f"(rowid, {', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in range(len(COLUMNS) + 1))})"
-            conn.executemany(f"INSERT INTO {SEARCH_TABLE}{insert}", normalised)
-            conn.executemany(f"INSERT INTO {RECENT_TABLE}{insert}", [row for row in normalised if row[0] > cutoff])
-            conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
-        done += len(ids)
-    with conn:
-        conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
-    return done
-
-
-def count_lexicon(conn, batch: int = SYNC_BATCH) -> None:
-    """Add the words of the queued articles to the lexicon, one count per article, before they are
-    indexed (so an article's own words split its compounds). Counts only grow: an article changed
-    or deleted is not taken back (the counts pick parts, they are no statistics)."""
-    last = 0
-    while True:
-        rows = conn.execute(
-            f"SELECT q.article_id, a.title, a.kicker, a.teaser, a.body FROM {QUEUE_TABLE} q "
-            f"JOIN articles a ON a.id = q.article_id WHERE q.article_id > ? ORDER BY q.article_id LIMIT ?",
-            [last, batch]).fetchall()
-        if not rows:
-            return
-        counts: dict[str, int] = {}
-        for row in rows:
-            for word in lexicon_words(*row[1:]):
-                counts[word] = counts.get(word, 0) + 1
-        with conn:
-            conn.executemany(
-                f"INSERT INTO {LEXICON_TABLE}(word, docs) VALUES (?, ?) "
-                "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
-        last = rows[-1][0]
-
-
-def query_lexicon(conn, text: str) -> Lexicon:
-    """The lexicon entries a query's compounds can be split into: every piece of each long word,
-    looked up in the lexicon table (a few hundred keys; the lexicon is never loaded whole)."""
-    keys: set[str] = set()
-    for word in WORD.findall(text or ""):
-        for piece in SUBWORD.findall(word.lower()):
-            folded = fold(piece)
-            if LEXICON_MIN_PART * 2 <= len(folded) <= MAX_SPLIT_CHARS:
-                for start in range(len(folded) - LEXICON_MIN_PART + 1):
-                    for end in range(start + LEXICON_MIN_PART, min(len(folded), start + LEXICON_MAX_PART) + 1):
-                        keys.add(folded[start:end])
-    found: dict[str, int] = {}
-    ordered = sorted(keys)
-    for i in range(0, len(ordered), 500):
-        chunk = ordered[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.update(conn.execute(f"SELECT word, docs FROM {LEXICON_TABLE} WHERE word IN ({marks})", chunk))
-    return Lexicon(found)
+# Index maintenance (tables, triggers, the queue, sync): db/search_index.py.
 
 
 def parse_archive_query(conn, text: str | None) -> SearchQuery:
@@ -230,7 +44,7 @@ def parse_archive_query(conn, text: str | None) -> SearchQuery:
     close together (split by the archive's lexicon). A frequent compound is searched as itself
     only: it fills the page, and NEAR over frequent halves would cost position lists."""
     plain = parse_query(text)
-    if not plain.ok or not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{LEXICON_TABLE}'").fetchone():
+    if not plain.ok or not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{PARTS_TABLE}'").fetchone():
         return plain
     split = parse_query(text, query_lexicon(conn, plain.text), COLUMNS[:3])
     if split.match == plain.match:
@@ -245,11 +59,6 @@ def query_match(conn, text: str | None) -> str | None:
     return parse_archive_query(conn, text).match
 
 
-def rebuild_search_index(db) -> int:
-    """Re-normalise every article (after a change to the rules in this module)."""
-    with db.conn:
-        db.conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
-    return sync_search_index(db)
 
 
 # --- ranked search SQL --------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import click
 
+from db.sqlite import ArchiveError
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
 from radar.commands.export import export_command
 from radar.commands.ingest import ingest_command
+from radar.commands.migrate import migrate_command
 from radar.commands.reparse import reparse_command
 from radar.commands.retag import retag_command
 from radar.commands.serve import serve_command
@@ -19,11 +21,15 @@ from radar.commands.subscribers import subscribers_command
 
 class RadarGroup(click.Group):
     """Exit codes: 0 done, 1 a run that failed (`RunFailed`), 2 bad input (any other
-    `ClickException`, one line, as click's usage errors)."""
+    `ClickException`, one line, as click's usage errors; db's one-line ArchiveError: no archive,
+    not an archive, read-only, locked, old schema)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except ArchiveError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
         except click.ClickException as exc:
             if type(exc) is click.ClickException:
                 exc.exit_code = 2
@@ -46,6 +52,7 @@ cli.add_command(demo_command, "demo")
 cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
 cli.add_command(digest_command, "digest")
+cli.add_command(migrate_command, "migrate")
 
 try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
     from radar.commands.tagging import eval_command, tag_command

@@ -23,7 +23,7 @@ db_option = click.option(
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # db/ checks it: a folder or a stranger's file is refused in one line
     help="SQLite archive file.",
 )
 
@@ -48,6 +48,17 @@ class FiniteRange(click.ParamType):
         if not (math.isfinite(number) and self.low <= number <= self.high):
             self.fail(f"{value!r} is not a number of {self.unit} from {self.low:g} to {self.high:g}", param, ctx)
         return number
+
+
+subscribers_db_option = click.option(
+    "--subscribers-db",
+    "subscribers_db",
+    envvar="RADAR_SUBSCRIBERS_DB",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Private SQLite file of subscribers and the digest log (never published). "
+    "Default: subscribers.db beside the archive.",
+)
 
 
 def validate_start_url(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:

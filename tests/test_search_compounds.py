@@ -7,16 +7,10 @@ import sqlite3
 
 import pytest
 
-from db.schema import open_db
-from db.search import (
-    COLUMNS,
-    LEXICON_TABLE,
-    SEARCH_TABLE,
-    parse_archive_query,
-    query_match,
-    ranked_search,
-    sync_search_index,
-)
+from db.connect import connect_writer
+from db.search import COLUMNS, SEARCH_TABLE, parse_archive_query, query_match, ranked_search
+from db.search_index import sync_search_index
+from db.search_lexicon import LEXICON_TABLE, PARTS_TABLE
 from db.store import ArchiveWriter
 from db.text.compounds import LEXICON_MAX_PART, MAX_SPLIT_CHARS, Lexicon, split_compound
 from db.text.query import parse_query
@@ -116,20 +110,49 @@ def test_lexicon_splitting_is_bounded():
     assert split_compound("x" * (MAX_SPLIT_CHARS + 1), lexicon) == ()
 
 
-def test_an_index_of_the_old_form_is_rebuilt_with_part_columns(tmp_path):
+def test_migration_4_rebuilds_a_three_column_index_with_part_columns(tmp_path):
+    """An archive at schema 3 (the index without part columns, no lexicon) gets them on the next
+    write: tables made anew, the lexicon counted, every article indexed."""
+    from db.search_index import create_fts, set_fingerprint
+
     path = tmp_path / "old.db"
     writer = ArchiveWriter(str(path))
     writer.upsert_articles([item(1, "Planungssicherheit für Kommunen"), item(2, "Sicherheit im Netz")])
-    writer.db.conn.close()
+    writer.db.close()
     conn = sqlite3.connect(path)
-    for name in (SEARCH_TABLE, "articles_search_recent", LEXICON_TABLE):
+    for name in (SEARCH_TABLE, "articles_search_recent", LEXICON_TABLE, PARTS_TABLE):
         conn.execute(f"drop table {name}")
     for name in (SEARCH_TABLE, "articles_search_recent"):
-        conn.execute(f"create virtual table {name} using fts5(title, teaser, body)")
-    conn.execute(f"insert into {SEARCH_TABLE}(rowid, title, teaser, body) values (1, 'x', '', '')")
+        conn.execute(f"create virtual table {name} using fts5(title, teaser, body, content='articles', content_rowid='id')")
+    set_fingerprint(conn, "schema 3")
+    conn.execute("pragma user_version = 3")
     conn.commit()
     conn.close()
-    db = open_db(str(path))
+    assert create_fts  # the layout of today is made by create_fts (db/search_index.py)
+    db = connect_writer(str(path))
+    assert db.execute("pragma user_version").fetchone()[0] >= 4
     assert tuple(row[1] for row in db.execute(f"pragma table_info({SEARCH_TABLE})")) == COLUMNS
     assert ids(db, "Sicherheit") == [2, 1]
     assert db.execute(f"select docs from {LEXICON_TABLE} where word = 'kommunen'").fetchone()[0] == 1
+    db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
+
+
+def test_the_frozen_lexicon_is_renewed_when_the_archive_doubles(tmp_path):
+    """Deletes must use the lexicon an article was indexed with: the parts list changes only with a
+    rebuild, and edits in between leave an index that passes FTS5's integrity check."""
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    db = writer.db
+    writer.upsert_articles([item(1, "Wärmepumpen im Altbau"), item(2, "Neue Wärmepumpenförderung")])
+    sync_search_index(db)
+    assert db.execute(f"select count(*) from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 0
+    writer.upsert_articles([item(3, "Wärmepumpen gefragt")])  # 3 < 2 × 2: no rebuild, parts as they were
+    sync_search_index(db)
+    assert db.execute(f"select count(*) from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 0
+    writer.write_records([item(2, "Neue Wärmepumpenförderung beschlossen")])  # deleted with the old parts
+    sync_search_index(db)
+    db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
+    writer.upsert_articles([item(4, "Förderung"), item(5, "Wärme")])  # 5 ≥ 2 × 2: rebuilt, parts renewed
+    sync_search_index(db)
+    assert db.execute(f"select docs from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 2
+    db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
+    assert 2 in ids(db, "Förderung")

@@ -11,7 +11,7 @@ from datasette import hookimpl
 
 from db.text.normalise import normalise_text
 from db.text.query import normalise_query
-from publish import facets, pages, search_page
+from publish import facets, pages, readonly, search_page
 from publish.archive import archive_metadata, archive_names
 from publish.bounded import log
 
@@ -27,13 +27,6 @@ def _no_rich_tracebacks() -> None:
 
 
 _no_rich_tracebacks()
-
-# The archive is published read-only: whatever a plugin or a future Datasette offers for writing
-# is refused (immutable files cannot be written anyway; SQL that writes is refused by Datasette).
-WRITE_ACTIONS = {
-    "insert-row", "delete-row", "update-row", "upsert-row", "create-table", "alter-table",
-    "drop-table", "execute-write", "write", "edit-schema", "edit-row",
-}
 
 
 @hookimpl
@@ -77,8 +70,9 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes():
-    """The ranked search page of an archive, HTML and JSON."""
-    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page)]
+    """The ranked search page of an archive (HTML and JSON), and 403 for every write path."""
+    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
+            (readonly.WRITE_ROUTE, readonly.refuse_write)]
 
 
 @hookimpl
@@ -111,10 +105,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 @hookimpl
 def permission_allowed(action):
-    """No write permission of any kind."""
-    if action in WRITE_ACTIONS:
-        return False
-    return None
+    """No write permission of any kind (publish/readonly.py)."""
+    return False if readonly.is_write(action) else None
 
 
 @hookimpl
@@ -132,6 +124,12 @@ def register_output_renderer(datasette):
     import datasette_atom
 
     return {"extension": "atom", "render": pages.render_atom, "can_render": datasette_atom.can_render_atom}
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A 4xx as a short plain page (Datasette's own handler can fail printing a traceback)."""
+    return readonly.client_error(exception)
 
 
 @hookimpl
