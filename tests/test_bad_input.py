@@ -133,14 +133,14 @@ CASES = [
     case("serve port too high", "serve --db {archive} --port 70000", "--port"),
     case("serve port text", "serve --db {archive} --port abc", "--port"),
     case("serve port nan", "serve --db {archive} --port nan", "--port"),
-    case("serve no archive", "serve --db {new}", "no archive"),
+    case("serve no archive", "serve --db {new}", "no such file"),
     case("demo port text", "demo --db {new} --port abc", "--port"),
     # --- export ------------------------------------------------------------------------------------------
     case("export format", "export --db {archive} --format xml", "--format"),
     case("export no format", "export --db {archive}", "--format"),
     case("export table", "export --db {archive} --format csv --table subscribers", "--table"),
     case("export output is a folder", "export --db {archive} --format csv -o {dir}", "{dir}"),
-    case("export no archive", "export --db {new} --format csv", "no archive"),
+    case("export no archive", "export --db {new} --format csv", "no such file"),
     case("export filters on a table", "export --db {archive} --format csv --table sources --topic x", "filters apply"),
     # --- ingest ------------------------------------------------------------------------------------------
     case("ingest batch zero", "ingest --redis redis://127.0.0.1:9/0 --db {archive} --batch 0", "--batch"),
