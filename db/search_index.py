@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import sqlite3
 from collections.abc import Sequence
 
@@ -229,9 +230,24 @@ def _state(conn: sqlite3.Connection, key: str, default: int) -> int:
     return int(row[0]) if row else default
 
 
-def set_state(conn: sqlite3.Connection, key: str, value: int) -> None:
+def set_state(conn: sqlite3.Connection, key: str, value: int | str) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
     conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (key, value) VALUES (?, ?)", [key, str(value)])
+
+
+_FROZEN: dict[str, Lexicon] = {}  # the frozen lexicon by the random id of the build that froze it
+
+
+def _frozen_lexicon(conn: sqlite3.Connection) -> Lexicon:
+    """The frozen parts, loaded once per build (not on every sync of a crawl): each rebuild stores
+    a random build id, so a lexicon kept here is never used for another build or archive."""
+    row = conn.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = 'lexicon_build'").fetchone()
+    if row is None:
+        return load_parts(conn)
+    if row[0] not in _FROZEN:
+        _FROZEN.clear()  # keeps one
+        _FROZEN[row[0]] = load_parts(conn)
+    return _FROZEN[row[0]]
 
 
 def stale(conn: sqlite3.Connection) -> bool:
@@ -252,7 +268,7 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         if articles >= 2 * _state(conn, "lexicon_articles", 0) and articles >= MIN_ARTICLES_FOR_LEXICON:
             return rebuild_search_index(db)
-    lexicon = load_parts(conn)
+    lexicon = _frozen_lexicon(conn)
     done = 0
     cutoff = _recent_cutoff(conn)
     while True:
@@ -340,4 +356,5 @@ def rebuild_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
     with conn:
         set_fingerprint(conn, normaliser_fingerprint())
         set_state(conn, "lexicon_articles", conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        set_state(conn, "lexicon_build", secrets.token_hex(8))
     return done
