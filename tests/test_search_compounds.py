@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from db.connect import connect_writer
 from db.search import COLUMNS, SEARCH_TABLE, parse_archive_query, query_match, ranked_search
@@ -156,3 +158,22 @@ def test_the_frozen_lexicon_is_renewed_when_the_archive_doubles(tmp_path):
     assert db.execute(f"select docs from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 2
     db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
     assert 2 in ids(db, "Förderung")
+
+
+_LETTERS = st.text(alphabet="abcdeilmnorstu", min_size=1, max_size=70)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LETTERS, st.lists(st.text(alphabet="abcdeilmnorstu", min_size=3, max_size=12), max_size=40))
+def test_a_lexicon_split_tiles_the_word_with_known_parts(word, words):
+    """Any word, any lexicon: the spans cover the word in order, every part but at most one is a
+    known word, and no part is longer than LEXICON_MAX_PART unless it is the one unknown part."""
+    lexicon = Lexicon(dict.fromkeys(words, 3))
+    spans = lexicon.spans(word) if 7 <= len(word) <= MAX_SPLIT_CHARS else ()
+    if not spans:
+        return
+    assert spans[0][1] == 0 and spans[-1][2] == len(word)
+    assert all(a[2] == b[1] for a, b in zip(spans, spans[1:], strict=False))
+    unknown = [part for part, _, _ in spans if not lexicon.weight(part)]
+    assert len(unknown) <= 1
+    assert all(len(part) <= LEXICON_MAX_PART for part, _, _ in spans if lexicon.weight(part))
