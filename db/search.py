@@ -1,4 +1,4 @@
-"""German full-text search over the archive: the normalised index and its ranking (SQLite).
+"""German full-text search over the archive: the names of the normalised index and its ranking.
 
 SQLite's FTS5 tokenizers know no German (porter is English-only, trigram is 10x slower at 1M
 articles, see docs/search.md). So the archive keeps a second FTS5 table, `articles_search`, whose

@@ -45,4 +45,5 @@ async def off_loop(func: Callable[..., T], *args, timeout: float = TEXT_TIME_LIM
 def log_rejected(request, what: str) -> None:
     """One log line for a request that was cut short or refused (no traceback, no request body)."""
     path = getattr(request, "path", "?")
+    what = " ".join(what.split())[:300]  # one line, whatever the user typed into the note
     log.warning("policy_radar: %s: %s (%d characters of query string)", path, what, len(getattr(request, "query_string", "") or ""))

@@ -20,9 +20,9 @@ from radar.commands.subscribers import subscribers_command
 
 
 class RadarGroup(click.Group):
-    """Exit codes: 0 done, 1 a run that failed (`RunFailed`), 2 bad input (any other
-    `ClickException`, one line, as click's usage errors; db's one-line ArchiveError: no archive,
-    not an archive, read-only, locked, old schema)."""
+    """Exit codes: 0 done; 1 a run that failed (`RunFailed`); 2 bad input, said in one line: db's
+    ArchiveError (no archive, not an archive, read-only, locked, old schema) and any other
+    `ClickException`, as click's own usage errors."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:

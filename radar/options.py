@@ -48,8 +48,6 @@ class FiniteRange(click.ParamType):
         if not (math.isfinite(number) and self.low <= number <= self.high):
             self.fail(f"{value!r} is not a number of {self.unit} from {self.low:g} to {self.high:g}", param, ctx)
         return number
-
-
 subscribers_db_option = click.option(
     "--subscribers-db",
     "subscribers_db",

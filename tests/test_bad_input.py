@@ -27,6 +27,7 @@ HUGE_LINE = b"Cybersicherheit " * (50 * 1024 * 1024 // 16)  # 50 MB, one line
 
 FILES: dict[str, bytes] = {
     "binary.bin": BINARY,
+    "binary.db": BINARY,
     "binary.toml": BINARY,
     "binary.json": BINARY,
     "binary.jsonl": BINARY,
@@ -197,6 +198,11 @@ CASES = [
     case("export archive is a folder", "export --db {dir} --format csv", "is a directory"),
     case("serve archive is a folder", "serve --db {dir}", "is a directory"),
     case("retag archive is a folder", "retag --db {dir}", "is a directory"),
+    case("export corrupt archive", "export --db {dir}/binary.db --format csv", "binary.db"),
+    case("serve corrupt archive", "serve --db {dir}/binary.db", "binary.db"),
+    case("retag corrupt archive", "retag --db {dir}/binary.db", "binary.db"),
+    case("reparse corrupt archive", "reparse --db {dir}/binary.db", "binary.db"),
+    case("digest corrupt archive", "digest --db {dir}/binary.db --out {dir}/out --week 2025-W39", "binary.db"),
     # --- the group itself ------------------------------------------------------------------------------
     case("unknown command", "fly", "fly"),
     case("unknown option", "export --db {archive} --format csv --colour", "--colour"),

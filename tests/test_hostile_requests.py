@@ -155,7 +155,9 @@ def _p95(samples: list[float]) -> float:
 
 
 def test_hostile_requests_do_not_hold_up_other_pages(server):
-    """Four clients send hostile searches and SQL without pause while a fifth times ordinary pages."""
+    """Three clients keep hostile searches and SQL in flight (each sends the next 20 ms after an
+    answer: the server is busy with them, not flooded by sheer volume) while a fourth times
+    ordinary pages."""
     stop = threading.Event()
     sent = [0]
     hostile = [SEARCHING_PAGES[page].format(q=quote(q)) for page in SEARCHING_PAGES for q in HOSTILE_QUERIES.values()]
@@ -167,8 +169,9 @@ def test_hostile_requests_do_not_hold_up_other_pages(server):
             get(server.base + hostile[i % len(hostile)])
             sent[0] += 1
             i += 1
+            stop.wait(0.02)
 
-    attackers = [threading.Thread(target=attack, args=(n * 7,), daemon=True) for n in range(4)]
+    attackers = [threading.Thread(target=attack, args=(n * 7,), daemon=True) for n in range(3)]
     for thread in attackers:
         thread.start()
     timings: dict[str, list[float]] = {"/-/versions.json": [], "/radar/-/search?q=OZG": []}
@@ -186,6 +189,8 @@ def test_hostile_requests_do_not_hold_up_other_pages(server):
             thread.join(timeout=60)
     assert sent[0] >= 20  # the attack really ran alongside
     for path, samples in timings.items():
+        print(f"{path}: p50 {sorted(samples)[len(samples) // 2] * 1000:.1f} ms, p95 {_p95(samples) * 1000:.1f} ms "
+              f"under {sent[0]} hostile requests")
         assert _p95(samples) < 0.200, (path, sorted(samples)[-10:])
 
 

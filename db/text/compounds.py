@@ -69,14 +69,23 @@ MAX_SPLIT_CHARS = 64
 MAX_RUN_PARTS = 4
 
 PARTS = frozenset(fold(part) for part in _PARTS.split())
-# Parts by their last and by their first three letters (every part has three or more), longest
-# first: a word is checked against the few parts that can end or start at a place, so one position
-# costs one dictionary lookup instead of one per part length.
-_BY_LAST3: dict[str, tuple[str, ...]] = {}
+# Parts by their last four letters (three-letter parts apart) and by their first three, longest
+# first: a word is checked only against the few parts that can end or start at a place, so one
+# position costs a dictionary lookup or two instead of one lookup per part length.
+_BY_LAST4: dict[str, tuple[str, ...]] = {}
+_SHORT = {part for part in PARTS if len(part) == 3}
 _BY_FIRST3: dict[str, tuple[str, ...]] = {}
 for _part in sorted(PARTS, key=len, reverse=True):
-    _BY_LAST3[_part[-3:]] = (*_BY_LAST3.get(_part[-3:], ()), _part)
+    if len(_part) > 3:
+        _BY_LAST4[_part[-4:]] = (*_BY_LAST4.get(_part[-4:], ()), _part)
     _BY_FIRST3[_part[:3]] = (*_BY_FIRST3.get(_part[:3], ()), _part)
+
+
+def _heads_ending_at(word: str, end: int) -> tuple[str, ...]:
+    """Known parts that may end at `end` in `word`, longest first (still to be checked in full)."""
+    heads = _BY_LAST4.get(word[end - 4 : end], ()) if end >= 4 else ()
+    short = word[end - 3 : end]
+    return (*heads, short) if short in _SHORT else heads
 
 Span = tuple[str, int, int]  # (the part as a word, start, end of its span incl. a linking element)
 
@@ -104,7 +113,7 @@ def _cached_spans(word: str) -> tuple[Span, ...]:
     if spans and len(spans) > 1:
         return spans
     # An unknown modifier before a long known head: `ransomwareangriff` → `ransomware`, `angriff`.
-    for head in _BY_LAST3.get(word[-3:], ()):  # longest head first
+    for head in _heads_ending_at(word, count):  # longest head first
         cut = count - len(head)
         if len(head) < _MIN_HEAD_AFTER_UNKNOWN or cut < _MIN_UNKNOWN_MODIFIER or not word.endswith(head):
             continue
@@ -113,7 +122,7 @@ def _cached_spans(word: str) -> tuple[Span, ...]:
             return ((modifier, 0, cut), (head, cut, count))
     # A known modifier before an unknown head: `sicherheitsluecke` → `sicherheit`, `luecke`.
     known = {len(part) for part in prefix_parts if len(part) >= _MIN_HEAD_AFTER_UNKNOWN}
-    for cut in range(count - _MIN_HEAD_AFTER_UNKNOWN, _MIN_HEAD_AFTER_UNKNOWN - 1, -1):
+    for cut in range(count - _MIN_HEAD_AFTER_UNKNOWN, _MIN_HEAD_AFTER_UNKNOWN - 1, -1) if known else ():
         for link in ("", "s", "es", "n", "en"):
             if len(link) == 0 or word.endswith(link, 0, cut):
                 if cut - len(link) in known:
@@ -137,15 +146,20 @@ def _split_known(word: str, prefix_lengths: set[int]) -> tuple[Span, ...] | None
     `best[k]` is the split of the prefix `word[:k]` (a single known part counts: its length is in
     `prefix_lengths`), built from shorter prefixes left to right: one lookup per position, no
     recursion. The whole word itself must be cut (a known word alone is no compound)."""
+    if not prefix_lengths:  # every split starts with a known part
+        return None
     count = len(word)
     best: list[tuple[Span, ...] | None] = [None] * (count + 1)
-    for end in range(_MIN_PART, count + 1):
+    for end in range(min(prefix_lengths), count + 1):
         if end < count and end in prefix_lengths:
             best[end] = ((word[:end], 0, end),)
             continue
         # The first (longest) known head ending here whose modifier, without or with a linking
         # element, is itself split.
-        for head in _BY_LAST3.get(word[end - 3 : end], ()):
+        heads = _BY_LAST4.get(word[end - 4 : end], ())
+        if word[end - 3 : end] in _SHORT:
+            heads = (*heads, word[end - 3 : end])
+        for head in heads:
             cut = end - len(head)
             if cut < _MIN_PART or not word.startswith(head, cut):
                 continue

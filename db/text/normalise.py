@@ -31,12 +31,12 @@ def _indexed(piece: str) -> bool:
     return piece not in STOPWORDS and (len(piece) > 1 or piece.isdigit())
 
 
-def _stems(word: str) -> tuple[str, ...]:
-    return tuple(stem(fold(piece)) for piece in _pieces(word) if _indexed(piece))
-
-
-def _extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
-    main = word_stems(word)
+def _tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems, extra tokens) of a word of at most MAX_SPLIT_CHARS characters or of one long piece."""
+    pieces = _pieces(word)
+    folded_pieces = [fold(piece) for piece in pieces]
+    indexed = [folded for piece, folded in zip(pieces, folded_pieces, strict=True) if _indexed(piece)]
+    main = tuple(stem(folded) for folded in indexed)
     seen = set(main)
     extra: list[str] = []
 
@@ -45,75 +45,71 @@ def _extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
             seen.add(token)
             extra.append(token)
 
-    pieces = _pieces(word)
-    for piece in pieces:
-        if not _indexed(piece):
-            continue
-        folded = fold(piece)
+    for folded in indexed:
         spans = compound_spans(folded, lexicon)
         for part, _, _ in spans:
             add(stem(part))
         for sub in sub_compounds(folded, [(start, end) for _, start, end in spans]):
             add(stem(sub))
-    if len(pieces) > 1:
-        folded_pieces = [fold(piece) for piece in pieces]
+    if len(pieces) > 1 and len(word) <= MAX_SPLIT_CHARS:  # `ozg-ozg-…` chains are not joined
         joined = "".join(folded_pieces)
-        if len(word) <= MAX_SPLIT_CHARS:  # `ozg-ozg-…` chains are not joined into one long word
-            add(stem(joined))
-            bounds, pos = [], 0
-            for piece in folded_pieces:
-                bounds.append((pos, pos + len(piece)))
-                pos += len(piece)
-            for sub in sub_compounds(joined, bounds):
-                add(stem(sub))
-    return tuple(extra)
+        add(stem(joined))
+        bounds, pos = [], 0
+        for folded in folded_pieces:
+            bounds.append((pos, pos + len(folded)))
+            pos += len(folded)
+        for sub in sub_compounds(joined, bounds):
+            add(stem(sub))
+    return main, tuple(extra)
 
 
-_cached_stems = lru_cache(maxsize=200_000)(_stems)
-_cached_extras = lru_cache(maxsize=200_000)(_extras)
+_cached_tokens = lru_cache(maxsize=200_000)(_tokens)
+
+
+def word_tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems in text order, extra tokens) of one word, e.g. `Cyber-Sicherheit` → (`cyb`,
+    `sicherheit`), (`cybersicherheit`,). Stop words give nothing; a chain longer than
+    MAX_SPLIT_CHARS gives what its pieces give. Compounds are split by the curated parts, or with
+    an archive's `lexicon` too (cached in the lexicon)."""
+    if len(word) <= CACHE_WORD_CHARS:
+        if lexicon is None:
+            return _cached_tokens(word)
+        found = lexicon.cache.get(word)
+        if found is None:
+            if len(lexicon.cache) >= 200_000:
+                lexicon.cache.clear()
+            found = lexicon.cache[word] = _tokens(word, lexicon)
+        return found  # type: ignore[return-value]
+    pieces = SUBWORD.findall(word)
+    if len(pieces) <= 1:
+        return _tokens(word, lexicon)  # one long token: stemmed whole, never split nor cached
+    each = [word_tokens(piece, lexicon) for piece in pieces]  # pieces have no joints: one level deep
+    return tuple(t for main, _ in each for t in main), tuple(t for _, extra in each for t in extra)
 
 
 def word_stems(word: str) -> tuple[str, ...]:
-    """The stems of one word as found by `WORD`, in order (`Cyber-Sicherheit` → `cyb`, `sich`)."""
-    return _cached_stems(word) if len(word) <= CACHE_WORD_CHARS else _stems(word)
+    """The stems of one word as found by `WORD`, in order (`Cyber-Sicherheit` → `cyb`, `sicherheit`)."""
+    return word_tokens(word)[0]
 
 
 def word_extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
-    """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole
-    (parts by the curated list, or with an archive's `lexicon` too)."""
-    if len(word) > CACHE_WORD_CHARS:
-        return _extras(word, lexicon)
-    if lexicon is None:
-        return _cached_extras(word)
-    found = lexicon.cache.get(word)
-    if found is None:
-        if len(lexicon.cache) >= 200_000:
-            lexicon.cache.clear()
-        found = lexicon.cache[word] = _extras(word, lexicon)
-    return found  # type: ignore[return-value]
+    """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole."""
+    return word_tokens(word, lexicon)[1]
 
 
 def joined_whole(word: str) -> str | None:
     """The stem of a hyphenated word's joined whole as the index holds it (`Cyber-Sicherheit` →
-    `cybersich`); None for a single piece or a chain too long to be joined."""
+    `cybersicherheit`); None for a single piece or a chain too long to be joined."""
     pieces = _pieces(word)
     if len(pieces) < 2 or len(word) > MAX_SPLIT_CHARS:
         return None
     return stem(fold("".join(pieces)))
 
 
-def word_tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(stems in text order, extra tokens) of one word, e.g. `Cyber-Sicherheit` → (`cyb`, `sich`),
-    (`cybersich`,). Stop words give nothing; a long chain gives what its pieces give."""
-    if len(word) > MAX_SPLIT_CHARS:
-        pieces = split_words(word)
-        return tuple(t for p in pieces for t in word_stems(p)), tuple(t for p in pieces for t in word_extras(p))
-    return word_stems(word), word_extras(word)
-
-
 @lru_cache(maxsize=200_000)
 def _cached_token_set(word: str) -> frozenset[str]:
-    return frozenset(word_stems(word)) | frozenset(word_extras(word))
+    main, extra = word_tokens(word)
+    return frozenset(main) | frozenset(extra)
 
 
 def word_token_set(word: str) -> frozenset[str]:
@@ -128,7 +124,7 @@ def clear_caches() -> None:
     """Forget every cached word (tests that count work start from a cold cache)."""
     from db.text import compounds, words
 
-    for cache in (_cached_stems, _cached_extras, _cached_token_set, compounds._cached_spans, words._cached_stem):
+    for cache in (_cached_tokens, _cached_token_set, _cached_stems_only, compounds._cached_spans, words._cached_stem):
         cache.cache_clear()
 
 
@@ -142,15 +138,6 @@ def _clip(tokens: list[str], limit: int) -> list[str]:
     return tokens
 
 
-def split_words(text: str) -> list[str]:
-    """The words of a text for indexing: `WORD` matches, a word longer than MAX_SPLIT_CHARS (a
-    `ozg-ozg-…` chain) taken as its pieces, so every word looked at is short or has no joints."""
-    words = WORD.findall(text)
-    if any(len(word) > MAX_SPLIT_CHARS for word in words):
-        words = [piece for word in words for piece in (SUBWORD.findall(word) if len(word) > MAX_SPLIT_CHARS else (word,))]
-    return words
-
-
 def normalise_text(text: str | None, limit: int | None = None) -> str:
     """The indexed form of a text: stems in order, then the extra tokens (compound parts), at most
     `limit` characters (default: twice the text, at least MIN_LIMIT)."""
@@ -159,38 +146,78 @@ def normalise_text(text: str | None, limit: int | None = None) -> str:
 
 
 def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexicon | None = None) -> tuple[str, str]:
-    """The indexed form of a text as two strings: the stems in text order, and the extra tokens
-    (compound parts, runs of parts, joined hyphen wholes), together at most `limit` characters
-    (default: twice the text, at least MIN_LIMIT). The index keeps them in separate columns, so a
-    word itself ranks above the same word inside a compound."""
+    """The indexed form of a text as two strings, together at most `limit` characters (default:
+    twice the text, at least MIN_LIMIT): the stems in text order, and the extra tokens (compound
+    parts, runs of parts, joined hyphen wholes; parts by an archive's `lexicon` when given). The
+    index keeps them in columns of their own, so a word ranks above the word inside a compound."""
     if not text:
         return "", ""
     if limit is None:
         limit = max(2 * len(text), MIN_LIMIT)
-    words = split_words(text)
-    main = [token for word in words for token in word_stems(word)]
-    size = sum(map(len, main)) + len(main) - 1
-    if size > limit:  # only a text of nothing but `ß`-words comes near: keep what fits
-        return " ".join(_clip(main, limit)), ""
+    words = WORD.findall(text)
+    main: list[str] = []
     extra: list[str] = []
-    grown = size
-    for word in words:
-        tokens = word_extras(word, lexicon)
-        if tokens:
-            extra.extend(tokens)
-            grown += sum(map(len, tokens)) + len(tokens)
-            if grown > limit:
-                break
-    else:
+    size = -1  # characters of main and extra so far, separators included; checked per chunk
+    for begin in range(0, len(words), _CHUNK):
+        done = len(main), len(extra)
+        for word in words[begin : begin + _CHUNK] if len(words) > _CHUNK else words:
+            if lexicon is None and len(word) <= CACHE_WORD_CHARS:  # most words: straight to the cache
+                stems, tokens = _cached_tokens(word)
+            else:
+                stems, tokens = word_tokens(word, lexicon)
+            main += stems
+            if tokens:
+                extra += tokens
+        if begin + _CHUNK >= len(words):
+            break  # the last chunk: the joined text tells
+        size += _joined_size(main, done[0]) + _joined_size(extra, done[1])
+        if size > limit:
+            return _over_limit(main, extra, words[begin + _CHUNK :], limit, lexicon)
+    if _joined_size(main, 0) + _joined_size(extra, 0) - 1 <= limit:
         return " ".join(main), " ".join(extra)
-    # Over the limit: every extra token once, in order, as many as fit.
-    unique: dict[str, None] = {}
-    for word in words:
-        for token in word_extras(word, lexicon):
-            if token in unique:
-                continue
-            size += len(token) + 1
-            if size > limit:
-                return " ".join(main), " ".join(unique)
-            unique[token] = None
-    return " ".join(main), " ".join(unique)
+    return _over_limit(main, extra, [], limit, lexicon)
+
+
+# Words handled between two checks of the running size: checks cost little, and past the limit
+# at most one chunk of extra tokens is computed in vain.
+_CHUNK = 256
+
+
+def _joined_size(tokens: list[str], start: int) -> int:
+    return sum(map(len, tokens[start:])) + len(tokens) - start
+
+
+def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int,
+                lexicon: Lexicon | None = None) -> tuple[str, str]:
+    """A text whose index form passes `limit`: all stems (phrases need them), then each extra
+    token once, in order, as many as fit. Extra tokens of the remaining words are computed only
+    while there is room for them, so the work stays bounded by the limit."""
+    unique = dict.fromkeys(extra)
+    main_size = _joined_size(main, 0)
+    extra_size = _joined_size(list(unique), 0)
+    for word in rest:
+        if main_size + extra_size <= limit:
+            stems, tokens = word_tokens(word, lexicon)
+            for token in tokens:
+                if token not in unique:
+                    unique[token] = None
+                    extra_size += len(token) + 1
+        else:
+            stems = word_stems_only(word)
+        main += stems
+        main_size += _joined_size(list(stems), 0)
+    if main_size > limit:  # only a text of nothing but `ß`-words comes near: keep what fits
+        return " ".join(_clip(main, limit)), ""
+    return " ".join(main), " ".join(_clip(list(unique), limit - main_size - 1))
+
+
+def _stems_only(word: str) -> tuple[str, ...]:
+    return tuple(stem(fold(piece)) for piece in _pieces(word) if _indexed(piece))
+
+
+_cached_stems_only = lru_cache(maxsize=50_000)(_stems_only)
+
+
+def word_stems_only(word: str) -> tuple[str, ...]:
+    """The stems of a word without looking for compound parts (the same as `word_stems`, cheaper)."""
+    return _cached_stems_only(word) if len(word) <= CACHE_WORD_CHARS else _stems_only(word)

@@ -128,7 +128,7 @@ def register_output_renderer(datasette):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """A 4xx as a short plain page (Datasette's own handler can fail printing a traceback)."""
+    """A 4xx answer as a short plain page."""
     return readonly.client_error(exception)
 
 
