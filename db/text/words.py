@@ -61,8 +61,11 @@ _NOUN_SUFFIX = re.compile(r"(?<=[a-z]{3})(?:heit|keit|ung|schaft)(?=(?:en|s)?$)"
 _FOLDED_UMLAUT = re.compile(r"ae|oe|(?<!q)ue")
 
 
+_NOUN_ENDINGS = tuple(f"{suffix}{ending}" for suffix in ("heit", "keit", "ung", "schaft") for ending in ("", "en", "s"))
+
+
 def _stem(word: str) -> str:
-    suffix = _NOUN_SUFFIX.search(word)
+    suffix = _NOUN_SUFFIX.search(word) if word.endswith(_NOUN_ENDINGS) else None
     if suffix:  # the word up to its suffix, umlauts to their base vowel as Snowball gives them
         return _FOLDED_UMLAUT.sub(lambda m: m.group()[0], word[: suffix.end()]).translate(_STEM_FOLD)
     return _STEMMER.stemWord(word).translate(_STEM_FOLD)
