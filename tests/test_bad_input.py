@@ -23,7 +23,6 @@ from radar.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = bytes(range(256)) * 64 + b"\x00\xff\xfe"
-HUGE_LINE = b"Cybersicherheit " * (50 * 1024 * 1024 // 16)  # 50 MB, one line
 
 FILES: dict[str, bytes] = {
     "binary.bin": BINARY,
@@ -36,7 +35,6 @@ FILES: dict[str, bytes] = {
     "empty.toml": b"",
     "broken.toml": b"[sources\nname = ",
     "wrong-types.toml": b'[[source]]\nid = 5\nstart_urls = "x"\n',
-    "huge.toml": b"# " + b"x" * (20 * 1024 * 1024) + b"\n",
     "broken.json": b'[{"email": ',
     "email-number.json": b'[{"email": 5}]',
     "name-list.json": b'[{"email": "a@example.org", "name": ["x"]}]',
@@ -45,15 +43,19 @@ FILES: dict[str, bytes] = {
     "nested.json": b"[" * 100_000 + b"]" * 100_000,
     "email-number.jsonl": b'{"email": 5}\n',
     "list-line.jsonl": b"[1, 2]\n",
-    "huge-line.jsonl": b'{"email": "' + b"a" * (20 * 1024 * 1024) + b'@example.org"}\n',
     "bad-header.csv": b"mail;name\nx@example.org;X\n",
     "subscribers.txt": b"a@example.org\n",
     "broken.ini": b"[smtp\nhost = x\n",
     "tag-invalid.jsonl": b'{"title": "OZG"\n',
     "tag-numbers.jsonl": b'{"title": 5, "text": ["a"]}\n',
     "tag-list.jsonl": b"[1]\n",
-    "huge-line.txt": HUGE_LINE,
     "gold/bad.jsonl": b"{not json\n",
+}
+# Huge files, made when the tests run (not held in memory by every process that collects them).
+HUGE_FILES = {
+    "huge.toml": lambda: b"# " + b"x" * (20 * 1024 * 1024) + b"\n",
+    "huge-line.jsonl": lambda: b'{"email": "' + b"a" * (20 * 1024 * 1024) + b'@example.org"}\n',
+    "huge-line.txt": lambda: b"Cybersicherheit " * (50 * 1024 * 1024 // 16),  # 50 MB, one line
 }
 # Copies of the packaged taxonomy with one file broken.
 BROKEN_TAXONOMY = {"taxonomy-broken": b"topics: [\n  {id: ozg\n", "taxonomy-binary": BINARY}
@@ -219,6 +221,8 @@ def workdir(tmp_path_factory) -> Path:
     for name, content in FILES.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(content)
+    for name, make in HUGE_FILES.items():
+        (folder / name).write_bytes(make())
     for name, content in BROKEN_TAXONOMY.items():
         shutil.copytree(ROOT / "nlp" / "taxonomy", folder / name)
         (folder / name / "topics.yaml").write_bytes(content)

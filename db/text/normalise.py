@@ -36,31 +36,25 @@ def _tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...],
     pieces = _pieces(word)
     folded_pieces = [fold(piece) for piece in pieces]
     indexed = [folded for piece, folded in zip(pieces, folded_pieces, strict=True) if _indexed(piece)]
-    main = tuple(stem(folded) for folded in indexed)
-    seen = set(main)
-    extra: list[str] = []
-
-    def add(token: str) -> None:
-        if token not in seen:
-            seen.add(token)
-            extra.append(token)
-
+    main = tuple(map(stem, indexed))
+    candidates: list[str] = []  # to be stemmed: compound parts, runs of parts, the joined whole
     for folded in indexed:
         spans = compound_spans(folded, lexicon)
-        for part, _, _ in spans:
-            add(stem(part))
-        for sub in sub_compounds(folded, [(start, end) for _, start, end in spans]):
-            add(stem(sub))
+        if spans:
+            candidates += [part for part, _, _ in spans]
+            candidates += sub_compounds(folded, [(start, end) for _, start, end in spans])
     if len(pieces) > 1 and len(word) <= MAX_SPLIT_CHARS:  # `ozg-ozg-…` chains are not joined
         joined = "".join(folded_pieces)
-        add(stem(joined))
+        candidates.append(joined)
         bounds, pos = [], 0
         for folded in folded_pieces:
             bounds.append((pos, pos + len(folded)))
             pos += len(folded)
-        for sub in sub_compounds(joined, bounds):
-            add(stem(sub))
-    return main, tuple(extra)
+        candidates += sub_compounds(joined, bounds)
+    if not candidates:
+        return main, ()
+    seen = set(main)  # each extra token once, in order of first appearance, none a stem already
+    return main, tuple(token for token in dict.fromkeys(map(stem, candidates)) if token not in seen)
 
 
 _cached_tokens = lru_cache(maxsize=200_000)(_tokens)
