@@ -18,7 +18,8 @@ from parsel import Selector
 from crawler.extract.article import ArticleFields
 from crawler.extract.generic import generic_fields
 from crawler.extract.listing import fallback_links, guess_next, rule_teasers
-from crawler.extract.pages import extract_page, repair_html
+from crawler.extract.pages import extract_page
+from crawler.extract.parse import repair_html
 from crawler.extract.rules import rule_text
 from crawler.sources import Source, select
 
@@ -86,15 +87,6 @@ def probe_listing(source: Source, url: str, html: str, guess: bool) -> ListingRe
         report.next_url = guess_next(sel, url)
         report.next_how = "found by its markup" if report.next_url else ""
     return report
-
-
-def feed_or_sitemap_links(body: bytes, url: str) -> list[str]:
-    """The article links of a feed (RSS `item/link`, Atom `entry/link`) or sitemap (`url/loc`), in
-    order; a sitemap index gives its child sitemaps (the CLI follows the first)."""
-    sel = Selector(text=body.decode("utf-8", errors="replace"), type="xml")
-    sel.remove_namespaces()
-    links = sel.xpath("//item/link/text() | //entry/link[not(@rel) or @rel='alternate']/@href | //url/loc/text() | //sitemap/loc/text()").getall()
-    return [urljoin(url, link.strip()) for link in links if link.strip()]
 
 
 def probe_article(source: Source, url: str, html: str, listing_day: str | None = None) -> list[FieldReport]:

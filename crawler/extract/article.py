@@ -123,14 +123,16 @@ def split_caption(caption: str) -> tuple[str, str]:
 
 
 def extract_article(
-    html: str, url: str, now: datetime | None = None, fallback: Callable[..., ArticleFields] | None = None
+    html: str, url: str, now: datetime | None = None, fallback: Callable[..., ArticleFields] | None = None,
+    sel: Selector | None = None,
 ) -> ArticleFields:
-    """Extract a Kommune21-style article; missing parts stay empty rather than guessed.
+    """Extract a Kommune21-style article; missing parts stay empty rather than guessed. `sel` is
+    `html` already parsed (crawler/extract/parse.py), so it is not parsed again.
 
     A page without Kommune21's article markup (`div.body`) goes to `fallback(sel, html, url, now)`
     (the generic extractor) when one is given: `--start-url` may point at any news site.
     """
-    sel = Selector(text=html)
+    sel = sel if sel is not None else Selector(text=html)
     article = sel.css("div.article") or sel.css("#content") or sel.css("article") or sel.css("body")
     root = article[0] if article else sel
     if fallback is not None and not root.css("div.body"):

@@ -101,8 +101,8 @@ def trafilatura_body(html: str, url: str) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def extract_generic(html: str, url: str, now: datetime | None = None) -> ArticleFields:
-    return generic_fields(Selector(text=html), html, url, now)
+def extract_generic(html: str, url: str, now: datetime | None = None, sel: Selector | None = None) -> ArticleFields:
+    return generic_fields(sel if sel is not None else Selector(text=html), html, url, now)  # `sel`: already parsed
 
 
 def generic_fields(sel: Selector, html: str, url: str, now: datetime | None = None) -> ArticleFields:

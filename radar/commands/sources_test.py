@@ -21,6 +21,7 @@ from radar.options import FiniteRange, RunFailed
 # Bad input, as for click's usage errors.
 EXIT_BAD_INPUT = 2
 SHOWN = 110
+MAX_SITEMAP = 50 * 1024 * 1024  # inflated size of a gzipped sitemap, as the crawl's DOWNLOAD_MAXSIZE
 
 
 def bad_input(message: str) -> None:
@@ -30,53 +31,44 @@ def bad_input(message: str) -> None:
 
 def fetch(url: str, user_agent: str | None, timeout: float) -> tuple[str, str]:
     """(final URL, decoded text) of one page, decoded as the crawl decodes it."""
+    from w3lib.encoding import http_content_type_encoding
+
     from crawler.extract.encoding import decode_html
 
-    final, body, declared = fetch_bytes(url, user_agent, timeout)
-    return final, decode_html(body, declared)[0]
+    final, body, content_type = fetch_bytes(url, user_agent, timeout)
+    return final, decode_html(body, http_content_type_encoding(content_type or ""))[0]
 
 
 def fetch_bytes(url: str, user_agent: str | None, timeout: float) -> tuple[str, bytes, str | None]:
-    """(final URL, body, declared charset); gzipped sitemaps are inflated (at most 50 MB)."""
-    import gzip
-    import io
-
-    from w3lib.encoding import http_content_type_encoding
-
+    """(final URL, body, Content-Type) of one fetch."""
     request = urllib.request.Request(url, headers={"User-Agent": user_agent or "PolicyRadar/0.1 (sources test)"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-            declared = http_content_type_encoding(response.headers.get("Content-Type") or "")
-            final = response.geturl()
+            return response.geturl(), response.read(), response.headers.get("Content-Type")
     except urllib.error.HTTPError as exc:
         raise RunFailed(f"{url}: HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RunFailed(f"{url}: cannot fetch ({reason})") from None
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(50 * 1024 * 1024)
-        except (OSError, EOFError):
-            raise RunFailed(f"{url}: cannot gunzip") from None
-    return final, body, declared
+        raise RunFailed(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
 
 
 def first_feed_article(source, agent: str | None, timeout: float) -> str:
-    """The first article a feed or sitemap source lists (through a sitemap index if need be)."""
-    from crawler.probe import feed_or_sitemap_links
+    """The first article a feed or sitemap source lists (through a sitemap index if need be), read
+    as the crawl reads it (crawler/discovery.py)."""
+    from crawler.discovery import feed_links, sitemap_links
 
     url = source.start_urls[0]
     for _ in range(3):  # sitemap index → sitemap → article
-        final, body, _ = fetch_bytes(url, agent, timeout)
-        links = feed_or_sitemap_links(body, final)
-        click.echo(f"{source.type:<10} {final}: {len(links)} entries")
-        articles = [u for u in links if source.accepts(u)]
+        final, body, content_type = fetch_bytes(url, agent, timeout)
+        found = feed_links(body, final, content_type) if source.type == "feed" else sitemap_links(body, final, MAX_SITEMAP)
+        if found.problem:
+            raise RunFailed(f"{final}: {found.problem[0]}: {found.problem[1]}")
+        click.echo(f"{source.type:<10} {final}: {len(found.entries) or len(found.children)} entries")
+        articles = [u for u, _, _ in found.entries if source.accepts(u)]
         if articles:
             return articles[0]
-        if not links:
+        if not found.children:
             break
-        url = links[0]
+        url = found.children[0]
     raise RunFailed(f"{source.id}: no article link in {source.start_urls[0]} that matches article_urls")
 
 
