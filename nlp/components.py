@@ -124,6 +124,7 @@ class RadarMatcher:
             kinds={h: strings[k[0]] for h, k in self.keys.items()},
             ids={h: k[1] for h, k in self.keys.items()},
             flags={h: strings[k[2]] for h, k in self.keys.items()},
+            person_cues=taxonomy.person_cues,
         )
         self.weak = strings.add("weak")
 

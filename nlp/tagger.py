@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nlp.place_support import support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
 
 FIELDS = ("title", "teaser", "body")
@@ -112,6 +113,7 @@ class Tagger:
             else:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
+        support_places(aggs, self.taxonomy, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
         tags = []
         for (kind, id_), agg in aggs.items():

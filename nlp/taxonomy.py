@@ -36,6 +36,8 @@ STATE_IDS = ("DE-SH", "DE-HH", "DE-NI", "DE-HB", "DE-NW", "DE-HE", "DE-RP", "DE-
 STATE_AGS = dict(zip(STATE_IDS, ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12",
                                  "13", "14", "15", "16"), strict=True))
 MIN_STEM = 4
+#: A place id: 5-digit Kreis AGS, 8-digit Gemeinde AGS, or `KKKKK-name` for a Gemeindeverband.
+PLACE_ID = re.compile(r"\d{5}|\d{8}|\d{5}-[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Allowed fields per kind: (name, type). "list" fields are lists of non-empty strings.
 FIELDS: dict[str, dict[str, str]] = {
@@ -43,15 +45,16 @@ FIELDS: dict[str, dict[str, str]] = {
               "stems": "list", "kind": "str", "website": "str", "note": "str"},
     "state": {"id": "str", "name": "str", "genitive": "list", "forms": "list", "adjectives": "list",
               "city_adjectives": "list", "abbr": "list", "ags": "str", "municipality": "str", "note": "str"},
-    "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str",
-                     "names": "list", "adjectives": "list", "context": "list", "note": "str"},
+    "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str", "kreis": "str",
+                     "population": "int", "names": "list", "adjectives": "list", "context": "list",
+                     "list_names": "list", "word": "bool", "note": "str"},
     "topic": {"id": "str", "name": "str", "parent": "str", "keywords": "list", "exact": "list", "abbr": "list",
               "stems": "list", "lemmas": "list", "token_regex": "list", "weak_keywords": "list", "weak_stems": "list",
               "note": "str"},
 }
 REQUIRED = {"actor": ("id", "name", "kind"), "state": ("id", "name", "ags"),
             "municipality": ("id", "name", "land"), "topic": ("id", "name")}
-TOP_LEVEL = {"version", "block", "context_cues", "min_score", "attribution", "generated_by"}
+TOP_LEVEL = {"version", "block", "context_cues", "person_cues", "min_score", "attribution", "generated_by"}
 
 
 class TaxonomyError(ValueError):
@@ -99,6 +102,7 @@ class Taxonomy:
     entries: Mapping[tuple[str, str], Entry]
     blockers: tuple[str, ...]
     context_cues: frozenset[str]
+    person_cues: frozenset[str]
     min_score: Mapping[str, float]
     version: str
     file_versions: Mapping[str, str]
@@ -129,6 +133,16 @@ def _read_yaml(path: Path) -> Any:
         raise _err(path.name, None, f"YAML syntax error{where}: {problem}") from None
 
 
+def _entry_line(path: Path, list_key: str, index: int) -> int:
+    """The line where entry `index` of `list_key` starts (composed only on the error path: it is slow)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=loader)
+    for key, value in root.value:
+        if key.value == list_key and index < len(value.value):
+            return value.value[index].start_mark.line + 1
+    return 0
+
+
 def _check_entry(file: str, kind: str, index: int, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _err(file, f"#{index + 1}", "an entry must be a mapping (id: …, name: …)")
@@ -140,7 +154,13 @@ def _check_entry(file: str, kind: str, index: int, raw: Any) -> dict[str, Any]:
         kind_of = FIELDS[kind].get(key)
         if kind_of is None:
             raise _err(file, label, f"unknown field {key!r} (allowed: {', '.join(FIELDS[kind])})")
-        if kind_of == "str":
+        if kind_of == "int":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _err(file, label, f"{key!r} must be a whole number")
+        elif kind_of == "bool":
+            if not isinstance(value, bool):
+                raise _err(file, label, f"{key!r} must be true or false")
+        elif kind_of == "str":
             if not isinstance(value, (str, int)) or isinstance(value, bool):
                 raise _err(file, label, f"{key!r} must be a string")
             if not str(value).strip():
@@ -194,14 +214,18 @@ def _place(raw: dict[str, Any], file: str) -> Entry:
     if land not in STATE_IDS:
         raise _err(file, raw["id"], f"unknown Land {land!r}")
     ags = raw["id"]
-    if not re.fullmatch(r"\d{5}|\d{8}", ags):
-        raise _err(file, ags, "id must be a 5- or 8-digit AGS")
+    if not PLACE_ID.fullmatch(ags):
+        raise _err(file, ags, "id must be a 5- or 8-digit AGS, or KKKKK-name for a Gemeindeverband")
+    kreis = raw.get("kreis")
+    if kreis is not None and (not re.fullmatch(r"\d{5}", str(kreis)) or not ags.startswith(str(kreis))):
+        raise _err(file, ags, f"kreis {kreis!r} must be the first five digits of the id")
     if not ags.startswith(STATE_AGS[land]):
         raise _err(file, ags, f"AGS does not lie in {land} (expected prefix {STATE_AGS[land]})")
-    names = raw.get("names") or [raw["name"]]
+    names = raw["names"] if "names" in raw else [raw["name"]]  # generated: `names: []` = no strong form
     forms = [Form(n, case=True) for n in names]
     forms += [Form(a, case=True, inflect=False, flag="noun") for a in raw.get("adjectives", [])]
     forms += [Form(c, case=True, flag="context") for c in raw.get("context", [])]
+    forms += [Form(c, case=True, flag="list") for c in raw.get("list_names", [])]
     return Entry("municipality", ags, raw["name"], tuple(forms), parent=land, data=raw)
 
 
@@ -264,6 +288,7 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
     entries: dict[tuple[str, str], Entry] = {}
     blockers: list[str] = []
     cues: set[str] = set()
+    person_cues: set[str] = set()
     min_score: dict[str, float] = {}
     file_versions: dict[str, str] = {}
     settings: dict[str, Any] = {}
@@ -283,26 +308,29 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
         items = doc.get(LIST_KEYS[kind])
         if not isinstance(items, list) or not items:
             raise _err(file, None, f"missing list {LIST_KEYS[kind]!r}")
-        for key, target in (("block", blockers), ("context_cues", None)):
+        for key, target in (("block", blockers), ("context_cues", cues), ("person_cues", person_cues)):
             value = doc.get(key, [])
             if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
                 raise _err(file, None, f"{key!r} must be a list of non-empty strings")
-            if target is not None:
+            if isinstance(target, list):
                 target.extend(value)
             else:
-                cues.update(v.lower() for v in value)
+                target.update(v.lower() for v in value)
         if "min_score" in doc:
             value = doc["min_score"]
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise _err(file, None, "'min_score' must be a number between 0 and 1")
             min_score[kind] = float(value)
-        settings[file] = {k: doc.get(k) for k in ("block", "context_cues", "min_score")}
+        settings[file] = {k: doc.get(k) for k in ("block", "context_cues", "person_cues", "min_score")}
         for index, raw in enumerate(items):
-            checked = _check_entry(file, kind, index, raw)
-            entry = BUILDERS[kind](checked, file)
-            key = (kind, entry.id)
-            if key in entries:
-                raise _err(file, entry.id, "duplicate id")
+            try:
+                checked = _check_entry(file, kind, index, raw)
+                entry = BUILDERS[kind](checked, file)
+                key = (kind, entry.id)
+                if key in entries:
+                    raise _err(file, entry.id, "duplicate id")
+            except TaxonomyError as exc:
+                raise TaxonomyError(f"{exc} (line {_entry_line(path, LIST_KEYS[kind], index)})") from None
             entries[key] = Entry(**{**entry.__dict__, "fingerprint": _fingerprint(checked)})
     _check_parents(entries)
     for (kind, id_), entry in entries.items():
@@ -313,6 +341,7 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
         entries=entries,
         blockers=tuple(blockers),
         context_cues=frozenset(cues),
+        person_cues=frozenset(person_cues),
         min_score=min_score,
         version=digest.hexdigest()[:12],
         file_versions=file_versions,
