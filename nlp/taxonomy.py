@@ -282,8 +282,25 @@ def _check_parents(entries: dict[tuple[str, str], Entry]) -> None:
 
 
 def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
-    """Read, validate and normalise the four taxonomy files of `directory` (default: the packaged one)."""
+    """Read, validate and normalise the four taxonomy files of `directory` (default: the packaged one).
+
+    The result is cached on disk under a hash of the files and this code (nlp/cache.py): parsing the
+    generated places.yaml alone takes over a second."""
+    from dataclasses import replace
+
+    from nlp.cache import cached, key_of
+
     directory = Path(directory) if directory is not None else DEFAULT_DIR
+    parts: list[bytes] = [Path(__file__).read_bytes(), MATCHER_VERSION.encode()]
+    for file in FILES.values():
+        if not (directory / file).is_file():
+            raise _err(file, None, "file not found")
+        parts.append((directory / file).read_bytes())
+    taxonomy = cached("taxonomy", key_of(*parts), lambda: _build_taxonomy(directory))
+    return replace(taxonomy, directory=directory)
+
+
+def _build_taxonomy(directory: Path) -> Taxonomy:
     digest = hashlib.sha1(MATCHER_VERSION.encode())
     entries: dict[tuple[str, str], Entry] = {}
     blockers: list[str] = []
