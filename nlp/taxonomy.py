@@ -28,7 +28,7 @@ FILES = {"actor": "actors.yaml", "state": "states.yaml", "municipality": "places
 LIST_KEYS = {"actor": "actors", "state": "states", "municipality": "places", "topic": "topics"}
 ACTOR_KINDS = frozenset(
     {"association", "ministry", "agency", "body", "company", "provider", "research", "civil-society", "eu",
-     "security", "parliament"}
+     "security", "parliament", "government", "media"}
 )
 STATE_IDS = ("DE-SH", "DE-HH", "DE-NI", "DE-HB", "DE-NW", "DE-HE", "DE-RP", "DE-BW", "DE-BY", "DE-SL",
              "DE-BE", "DE-BB", "DE-MV", "DE-SN", "DE-ST", "DE-TH")
@@ -42,7 +42,8 @@ PLACE_ID = re.compile(r"\d{5}|\d{8}|\d{5}-[a-z0-9]+(?:-[a-z0-9]+)*")
 # Allowed fields per kind: (name, type). "list" fields are lists of non-empty strings.
 FIELDS: dict[str, dict[str, str]] = {
     "actor": {"id": "str", "name": "str", "abbr": "list", "aliases": "list", "exact": "list", "lemmas": "list",
-              "stems": "list", "kind": "str", "website": "str", "note": "str"},
+              "stems": "list", "kind": "str", "website": "str", "since": "int", "until": "int", "successor": "list",
+              "note": "str"},
     "state": {"id": "str", "name": "str", "genitive": "list", "forms": "list", "adjectives": "list",
               "city_adjectives": "list", "abbr": "list", "ags": "str", "municipality": "str", "note": "str"},
     "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str", "kreis": "str",
@@ -351,6 +352,9 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
             entries[key] = Entry(**{**entry.__dict__, "fingerprint": _fingerprint(checked)})
     _check_parents(entries)
     for (kind, id_), entry in entries.items():
+        for successor in entry.data.get("successor", []) if kind == "actor" else ():
+            if ("actor", successor) not in entries:
+                raise _err(FILES["actor"], id_, f"unknown successor {successor!r}")
         if kind == "state" and entry.data.get("municipality") and ("municipality", entry.data["municipality"]) not in entries:
             raise _err(FILES["state"], id_, f"unknown municipality {entry.data['municipality']!r}")
     return Taxonomy(
