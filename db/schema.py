@@ -148,9 +148,13 @@ def ensure_schema(db: Database) -> None:
         db["articles"].enable_fts(
             FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2"
         )
+    from db.actor_store import (
+        ensure_actor_schema,  # discovered actors (tags.discovered, actor_candidates)
+    )
     from db.crawl_schema import ensure_crawler_schema  # the crawler's additive tables and columns
 
     ensure_crawler_schema(db)
+    ensure_actor_schema(db)
     from db.search import ensure_search_index  # German search: normalised index (docs/search.md)
     from db.views import ensure_views  # the views researchers and the published archive use
 

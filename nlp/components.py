@@ -154,6 +154,8 @@ class RadarMatcher:
             person_cues=taxonomy.person_cues,
         )
         self.weak = strings.add("weak")
+        self.actor_kind = strings.add("actor")
+        self.geo_kinds = frozenset({strings.add("state"), strings.add("municipality")})
 
     def _register(self, strings, key: str) -> int:
         h = strings.add(key)
@@ -221,6 +223,11 @@ class RadarMatcher:
             doc.spans[CANDIDATES] = [Span(doc, s, e, label=keys[h][0], kb_id=keys[h][1], span_id=keys[h][2])
                                      for h, s, e in found]
         mentions = self.resolver.resolve(doc, found)
+        kind_of = {h: self.keys[h][0] for h, _, _, _ in mentions}
+        actor, geo = self.actor_kind, self.geo_kinds
+        # token extents for the organisation recogniser (nlp/orgs.py): registered actors and places
+        doc.user_data["radar_actor_tokens"] = [(s, e) for h, s, e, _ in mentions if kind_of[h] == actor]
+        doc.user_data["radar_geo"] = {s: e for h, s, e, _ in mentions if kind_of[h] in geo}
         # compact copy for the Tagger: (kind hash, id hash, start char, end char, weak)
         idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
         doc.user_data[RESOLVED] = [(keys[h][0], keys[h][1], idx[s], idx[e - 1] + length[e - 1], weak)

@@ -55,7 +55,8 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 REQUIRED = {"actor": ("id", "name", "kind"), "state": ("id", "name", "ags"),
             "municipality": ("id", "name", "land"), "topic": ("id", "name")}
-TOP_LEVEL = {"version", "block", "context_cues", "person_cues", "min_score", "attribution", "generated_by"}
+TOP_LEVEL = {"version", "block", "context_cues", "person_cues", "min_score", "attribution", "generated_by",
+             "ignore_discovered"}
 
 
 class TaxonomyError(ValueError):
@@ -104,6 +105,7 @@ class Taxonomy:
     blockers: tuple[str, ...]
     context_cues: frozenset[str]
     person_cues: frozenset[str]
+    ignored: frozenset[str]  # slugs of discovered organisations kept out for good (`radar actors ignore`)
     min_score: Mapping[str, float]
     version: str
     file_versions: Mapping[str, str]
@@ -307,6 +309,7 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
     blockers: list[str] = []
     cues: set[str] = set()
     person_cues: set[str] = set()
+    ignored: set[str] = set()
     min_score: dict[str, float] = {}
     file_versions: dict[str, str] = {}
     settings: dict[str, Any] = {}
@@ -326,7 +329,8 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
         items = doc.get(LIST_KEYS[kind])
         if not isinstance(items, list) or not items:
             raise _err(file, None, f"missing list {LIST_KEYS[kind]!r}")
-        for key, target in (("block", blockers), ("context_cues", cues), ("person_cues", person_cues)):
+        for key, target in (("block", blockers), ("context_cues", cues), ("person_cues", person_cues),
+                            ("ignore_discovered", ignored)):
             value = doc.get(key, [])
             if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
                 raise _err(file, None, f"{key!r} must be a list of non-empty strings")
@@ -363,6 +367,7 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
         blockers=tuple(blockers),
         context_cues=frozenset(cues),
         person_cues=frozenset(person_cues),
+        ignored=frozenset(ignored),
         min_score=min_score,
         version=digest.hexdigest()[:12],
         file_versions=file_versions,

@@ -231,7 +231,8 @@ def test_tag_fields_offsets_and_scores(tagger):
     tags = tagger.tag(title, teaser, body)
     fields = {"title": title, "teaser": teaser, "body": body}
     for tag in tags:
-        assert set(asdict(tag)) == {"kind", "id", "label", "mentions", "evidence", "offset", "field", "score", "derived"}
+        assert set(asdict(tag)) == {"kind", "id", "label", "mentions", "evidence", "offset", "field", "score", "derived",
+                                    "discovered"}
         if not tag.derived:
             assert fields[tag.field][tag.offset:tag.offset + len(tag.evidence)] == tag.evidence
         assert 0 < tag.score <= 1

@@ -1,0 +1,236 @@
+"""`radar_orgs`: a rule-based recogniser for organisations the register does not know.
+
+German organisation names are built from a small set of heads and legal forms:
+- a head with a complement: `Ministerium für Inneres, Digitalisierung und Kommunen`, `Landesamt für
+  Statistik`, `Institut für …`, `Senatsverwaltung für …`, `Stiftung für …` (+ a place: `… Niedersachsen`);
+- a head with a place or a proper name: `Universität Potsdam`, `Handwerkskammer Hamburg`,
+  `Stadtwerke Gifhorn`, `Zweckverband Breitband Altmark`, `Landesrechnungshof Mecklenburg-Vorpommern`;
+- hyphenated names on a head: `Hasso-Plattner-Institut`, `Max-Planck-Institut für …`;
+- a legal form after capitalised words: `Xyz Software GmbH`, `Bürgernetz e.V.`, `Kommunalservice AöR`.
+Each span gets a canonical form with inflection removed (`des Landesrechnungshofs Mecklenburg-
+Vorpommern` → `Landesrechnungshof Mecklenburg-Vorpommern`, `der Technischen Universität Dresden` →
+`Technische Universität Dresden`). Spans that overlap a registered actor are left to the register.
+
+Token classes are decided once per distinct token string and cached, like the stem rules, so the cost
+per document is a set intersection plus work at the few head tokens.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.attrs import IDX, LENGTH, ORTH
+from spacy.lang.de.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+ORGS = "radar_orgs"
+#: Compound endings of organisation heads, with their grammatical gender (n/f/m): the gender gives the
+#: nominative ending of a leading adjective (`Statistisches Landesamt`, `Technische Universität`).
+HEADS = {
+    "ministerium": "n", "staatsministerium": "n", "amt": "n", "institut": "n", "zentrum": "n", "rechenzentrum": "n",
+    "kompetenzzentrum": "n", "forschungszentrum": "n", "präsidium": "n", "polizeipräsidium": "n", "klinikum": "n",
+    "netzwerk": "n", "bündnis": "n", "forum": "n", "kollegium": "n", "gericht": "n",
+    "agentur": "f", "stiftung": "f", "gesellschaft": "f", "akademie": "f", "hochschule": "f", "universität": "f",
+    "behörde": "f", "kommission": "f", "senatsverwaltung": "f", "kammer": "f", "kanzlei": "f", "anstalt": "f",
+    "initiative": "f", "vereinigung": "f", "genossenschaft": "f", "sparkasse": "f", "bank": "f", "landesstelle": "f",
+    "verwaltungsgemeinschaft": "f", "allianz": "f", "arbeitsgemeinschaft": "f", "stadtwerke": "p",
+    "verband": "m", "zweckverband": "m", "rechnungshof": "m", "landesbetrieb": "m", "eigenbetrieb": "m",
+    "betrieb": "m", "verein": "m", "beirat": "m", "verbund": "m", "bund": "m",
+}
+#: Compounds that end in a head but are no organisation's head (`Datenbank für …`, `Regelbetrieb`).
+NOT_HEADS = frozenset({"datenbank", "werkbank", "sitzbank", "hauptamt", "nebenamt", "ehrenamt", "geschäftsbetrieb",
+                       "regelbetrieb", "probebetrieb", "testbetrieb", "pilotbetrieb", "echtbetrieb", "dauerbetrieb",
+                       "schichtbetrieb", "verständnis", "stadtzentrum", "ortszentrum", "innenstadtzentrum",
+                       "wahlamt", "bürgerforum", "onlineforum"})
+#: Chamber abbreviations that head a name like a compound does (`IHK Berlin`).
+ABBR_HEADS = {"IHK": ("kammer", "ihk"), "HWK": ("kammer", "hwk")}
+#: Heads that may take one bare proper name that is no known place (`Universität Hohenheim`,
+#: `Polizeipräsidium Mittelhessen`, `Zweckverband Breitband Altmark`).
+PROPER_OK = frozenset({"universität", "hochschule", "präsidium", "polizeipräsidium", "zweckverband", "stadtwerke",
+                       "sparkasse", "klinikum", "landesbetrieb", "eigenbetrieb", "kammer", "ihk", "hwk"})
+HEAD_RE = re.compile(r"^(?:[a-zäöüß]*?)(" + "|".join(sorted(HEADS, key=len, reverse=True)) + r")(?:e?s|en|n)?$")
+LEGAL = frozenset({"GmbH", "gGmbH", "AG", "SE", "eG", "e.V.", "e. V.", "AöR", "KG", "KGaA", "mbH", "UG", "Ltd.",
+                   "Inc.", "GbR", "OHG"})
+LINKS = frozenset({"für", "des", "der", "zur", "zum"})
+GLUE = frozenset({"und", ",", "-", "&"})
+#: Words that end a complement (`… für Digitales in Berlin`, `… für Bildung sagte`).
+STOP = frozenset(w for w in STOP_WORDS if w not in {"und", "der", "des"}) | {"in", "im", "am", "mit", "bei"}
+ARTICLES = frozenset({"der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem"})
+_ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]*(?:isch|lich|ig|al|ell|iv|eutsch|ntral|eie?|ier|mmunal))(e|en|er|es|em)$")
+ADJ_ENDING = {"n": "es", "f": "e", "m": "er", "p": "e"}
+MAX_COMPLEMENT = 10
+
+
+def _head(text: str) -> tuple[str, str] | None:
+    """(head suffix, full lower-case stem) of a token that can head an organisation name."""
+    if text in ABBR_HEADS:
+        return ABBR_HEADS[text]
+    if not text[:1].isupper():
+        return None
+    low = text.lower()
+    m = HEAD_RE.match(low)
+    if m is None:
+        return None
+    stem = low[: m.end(1)]
+    return m.group(1), stem
+
+
+def _uninflect(text: str, suffix: str) -> str:
+    """`Landesrechnungshofs` → Landesrechnungshof, `Ministeriums` → Ministerium, `Verbandes` → Verband."""
+    low = text.lower()
+    cut = low.rfind(suffix) + len(suffix)
+    return text[:cut]
+
+
+class OrgRecognizer:
+    """Find organisation spans (see module docstring) that the register does not cover."""
+
+    def __init__(self, nlp: Language, name: str, write_spans: bool = True):
+        self.name = name
+        self.write_spans = write_spans
+        self.strings = nlp.vocab.strings
+        self.seen: set[int] = set()
+        self.heads: dict[int, tuple[str, str]] = {}
+        self.legal = frozenset(self.strings.add(f) for f in LEGAL)
+
+    def _classify(self, orths: set[int]) -> None:
+        for orth in orths - self.seen:
+            self.seen.add(orth)
+            head = _head(self.strings[orth])
+            if head is not None:
+                self.heads[orth] = head
+
+    def __call__(self, doc: Doc) -> Doc:
+        arr = doc.to_array([ORTH, IDX, LENGTH])
+        orths = arr[:, 0].tolist()
+        present = set(orths)
+        self._classify(present)
+        spans: list[tuple[int, int, str]] = []
+        if present & self.heads.keys() or present & self.legal:
+            taken = _registered(doc)
+            for i, orth in enumerate(orths):
+                found = None
+                if orth in self.heads:
+                    found = self._from_head(doc, i, self.heads[orth])
+                elif orth in self.legal:
+                    found = _from_legal(doc, i)
+                if found is None:
+                    continue
+                start, end, canonical = found
+                if any(start < e and s < end for s, e in taken) or any(start < e and s < end for s, e, _ in spans):
+                    continue
+                spans.append(found)
+        idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+        doc.user_data[ORGS] = [(idx[s], idx[e - 1] + length[e - 1], name) for s, e, name in spans]
+        if self.write_spans:
+            doc.spans[ORGS] = [Span(doc, s, e, label="org", kb_id=name) for s, e, name in spans]
+        return doc
+
+    def _from_head(self, doc: Doc, i: int, head: tuple[str, str]) -> tuple[int, int, str] | None:
+        """A head with a complement, a place, a hyphenated name or (for some heads) a proper name."""
+        suffix, stem = head
+        geo = doc.user_data.get("radar_geo", {})
+        if stem in NOT_HEADS:
+            return None
+        if any(s <= i < e for s, e in geo.items()):
+            return None  # `Amt Kropp-Stapelholm`, `Landkreis …`: a place
+        start = i
+        words = [_uninflect(doc[i].text, suffix)]
+        while start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+                and doc[start - 2].text[:1].isupper() and not doc[start - 2].whitespace_:
+            words[0:0] = [doc[start - 2].text, "-"]  # `Hasso-Plattner-Institut`, `Max-Planck-Institut`
+            start -= 2
+        named = start < i
+        while start > 0 and _ADJ.match(doc[start - 1].text) and doc[start - 1].lower_ not in STOP:
+            m = _ADJ.match(doc[start - 1].text)  # `Statistisches Landesamt`, `der Technischen Universität`
+            words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])
+            start -= 1
+        end = i + 1
+        if end < len(doc) and doc[end].lower_ in LINKS:
+            comp_end = _complement(doc, end + 1)
+            if comp_end > end + 1:
+                words += [t.text for t in doc[end:comp_end]]
+                end, named = comp_end, True
+        name_end = _place_after(doc, end, geo)
+        if name_end == end and not named and (stem in PROPER_OK or suffix in PROPER_OK):
+            name_end = _bare_proper(doc, end)
+        if name_end > end:
+            words += [t.text for t in doc[end:name_end]]
+            end, named = name_end, True
+        return (start, end, _join(words)) if named else None
+
+
+def _complement(doc: Doc, j: int) -> int:
+    """End of `Inneres, Digitalisierung und Kommunen` / `angewandte Informatik` / `Finanzen`."""
+    end = j
+    k = j
+    while k < len(doc) and k - j < MAX_COMPLEMENT:
+        tok = doc[k]
+        if tok.text[:1].isupper() and tok.is_alpha and tok.lower_ not in STOP:
+            k += 1
+            end = k
+        elif tok.text in GLUE and k + 1 < len(doc) and (doc[k + 1].text[:1].isupper() or _adj_lower(doc[k + 1].text)):
+            k += 1
+        elif _adj_lower(tok.text) and k + 1 < len(doc) and doc[k + 1].text[:1].isupper():
+            k += 1
+        elif tok.lower_ in ("der", "des", "und") and k + 1 < len(doc) and doc[k + 1].text[:1].isupper() and k > j:
+            k += 1
+        else:
+            break
+    return end
+
+
+def _adj_lower(text: str) -> bool:
+    return text.islower() and text.isalpha() and text.endswith(("e", "en", "er", "es", "em")) and text not in STOP
+
+
+def _place_after(doc: Doc, j: int, geo: dict[int, int]) -> int:
+    """A place right after the head: `Universität Potsdam`, `Humboldt-Universität zu Berlin`."""
+    k = j + 1 if j < len(doc) and doc[j].lower_ == "zu" else j
+    return geo.get(k, j)
+
+
+def _bare_proper(doc: Doc, j: int) -> int:
+    """One or two capitalised words that end the noun phrase: `Universität Hohenheim hat …`."""
+    k = j
+    while k < len(doc) and k - j < 2 and doc[k].text[:1].isupper() and doc[k].is_alpha and doc[k].lower_ not in STOP:
+        k += 1
+    if k == j or (k < len(doc) and doc[k].text[:1].isupper()):
+        return j
+    return k
+
+
+def _from_legal(doc: Doc, i: int) -> tuple[int, int, str] | None:
+    """`Xyz Software GmbH`: capitalised words (or `&`, `-`) before a legal form, at most five."""
+    start = i
+    while start > 0 and i - start < 5:
+        tok = doc[start - 1]
+        if tok.text in ("&", "-", "+") or (tok.text[:1].isupper() or any(c.isupper() for c in tok.text[1:])) \
+                and tok.lower_ not in STOP and tok.lower_ not in ARTICLES and not tok.is_punct:
+            start -= 1
+        else:
+            break
+    while start < i and doc[start].text in ("&", "-", "+"):
+        start += 1
+    if start == i:
+        return None
+    end = i + 1
+    return start, end, _join([t.text for t in doc[start:end]], doc[start:end])
+
+
+def _join(words: list[str], span=None) -> str:
+    if span is not None:
+        return span.text
+    text = " ".join(words)
+    return re.sub(r"\s*-\s*", "-", text).replace(" ,", ",")
+
+
+def _registered(doc: Doc) -> list[tuple[int, int]]:
+    """Token extents of registered actors (written by radar_matcher)."""
+    return doc.user_data.get("radar_actor_tokens", [])
+
+
+@Language.factory(ORGS, default_config={"write_spans": True})
+def make_org_recognizer(nlp: Language, name: str, write_spans: bool) -> OrgRecognizer:
+    return OrgRecognizer(nlp, name, write_spans)
