@@ -194,10 +194,8 @@ class RadarMatcher:
         if starts:
             n = len(orths)
             seq = self.seq
-            for i, orth in enumerate(orths):
-                if orth not in starts:
-                    continue
-                singles, longer = seq[orth]
+            for i in [i for i, orth in enumerate(orths) if orth in starts]:
+                singles, longer = seq[orths[i]]
                 for h in singles:
                     found.append((h, i, i + 1))
                 if i + 1 < n and longer:
@@ -210,10 +208,8 @@ class RadarMatcher:
         hit = present & self.hit_orths
         if hit:
             cache = self.cache
-            for i, orth in enumerate(orths):
-                if orth not in hit:
-                    continue
-                for h, before, anywhere in cache[orth]:
+            for i in [i for i, orth in enumerate(orths) if orth in hit]:
+                for h, before, anywhere in cache[orths[i]]:
                     start = i - len(before)
                     if before and not self._preceded_by(doc, start, before, anywhere):
                         continue
@@ -230,6 +226,7 @@ class RadarMatcher:
         doc.user_data["radar_geo"] = {s: e for h, s, e, _ in mentions if kind_of[h] in geo}
         # compact copy for the Tagger: (kind hash, id hash, start char, end char, weak)
         idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+        doc.user_data["radar_tokens"] = (orths, idx, length)  # shared with radar_orgs
         doc.user_data[RESOLVED] = [(keys[h][0], keys[h][1], idx[s], idx[e - 1] + length[e - 1], weak)
                                    for h, s, e, weak in mentions]
         if self.write_spans:

@@ -93,6 +93,7 @@ class OrgRecognizer:
         self.seen: set[int] = set()
         self.heads: dict[int, tuple[str, str]] = {}
         self.legal = frozenset(self.strings.add(f) for f in LEGAL)
+        self.interesting: set[int] = set(self.legal)  # orths of heads and legal forms
 
     def _classify(self, orths: set[int]) -> None:
         for orth in orths - self.seen:
@@ -100,20 +101,27 @@ class OrgRecognizer:
             head = _head(self.strings[orth])
             if head is not None:
                 self.heads[orth] = head
+                self.interesting.add(orth)
 
     def __call__(self, doc: Doc) -> Doc:
-        arr = doc.to_array([ORTH, IDX, LENGTH])
-        orths = arr[:, 0].tolist()
+        shared = doc.user_data.get("radar_tokens")  # (orths, char starts, lengths) from radar_matcher
+        if shared is None:
+            arr = doc.to_array([ORTH, IDX, LENGTH])
+            shared = (arr[:, 0].tolist(), arr[:, 1].tolist(), arr[:, 2].tolist())
+        orths, idx, length = shared
         present = set(orths)
         self._classify(present)
         spans: list[tuple[int, int, str]] = []
-        if present & self.heads.keys() or present & self.legal:
+        hits = present & self.interesting
+        if hits:
             taken = _registered(doc)
-            for i, orth in enumerate(orths):
+            heads = self.heads
+            for i in [i for i, orth in enumerate(orths) if orth in hits]:
+                orth = orths[i]
                 found = None
-                if orth in self.heads:
-                    found = self._from_head(doc, i, self.heads[orth])
-                elif orth in self.legal:
+                if orth in heads:
+                    found = self._from_head(doc, i, heads[orth])
+                else:
                     found = _from_legal(doc, i)
                 if found is None:
                     continue
@@ -121,7 +129,6 @@ class OrgRecognizer:
                 if any(start < e and s < end for s, e in taken) or any(start < e and s < end for s, e, _ in spans):
                     continue
                 spans.append(found)
-        idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
         doc.user_data[ORGS] = [(idx[s], idx[e - 1] + length[e - 1], name) for s, e, name in spans]
         if self.write_spans:
             doc.spans[ORGS] = [Span(doc, s, e, label="org", kb_id=name) for s, e, name in spans]
@@ -131,7 +138,13 @@ class OrgRecognizer:
         """A head with a complement, a place, a hyphenated name or (for some heads) a proper name."""
         suffix, stem = head
         geo = doc.user_data.get("radar_geo", {})
-        if stem in NOT_HEADS:
+        n = len(doc)
+        nxt = doc[i + 1] if i + 1 < n else None
+        # cheap exit for the many heads that name nothing (`das neue Verwaltungszentrum und …`)
+        if stem in NOT_HEADS or not (
+            (nxt is not None and (nxt.lower_ in LINKS or nxt.lower_ == "zu" or i + 1 in geo
+                                  or (nxt.text[:1].isupper() and (stem in PROPER_OK or suffix in PROPER_OK))))
+            or (i >= 4 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_)):
             return None
         if any(s <= i < e for s, e in geo.items()):
             return None  # `Amt Kropp-Stapelholm`, `Landkreis …`: a place
@@ -141,7 +154,7 @@ class OrgRecognizer:
                 and doc[start - 2].text[:1].isupper() and not doc[start - 2].whitespace_:
             words[0:0] = [doc[start - 2].text, "-"]  # `Hasso-Plattner-Institut`, `Max-Planck-Institut`
             start -= 2
-        named = start < i
+        named = start < i - 2  # `Hasso-Plattner-Institut`; a lone `Fraunhofer-Institut` is a generic mention
         while start > 0 and _ADJ.match(doc[start - 1].text) and doc[start - 1].lower_ not in STOP:
             m = _ADJ.match(doc[start - 1].text)  # `Statistisches Landesamt`, `der Technischen Universität`
             words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])

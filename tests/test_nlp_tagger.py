@@ -272,7 +272,7 @@ def test_the_pipeline_is_a_blank_german_pipeline_with_registered_components():
     from nlp.pipeline import build_pipeline
 
     nlp = build_pipeline(keep_candidates=True)
-    assert nlp.lang == "de" and nlp.pipe_names == ["radar_matcher"]
+    assert nlp.lang == "de" and nlp.pipe_names == ["radar_matcher", "radar_orgs"]
     assert nlp.config["nlp"]["tokenizer"]["@tokenizers"] == "radar.tokenizer.v1"
     doc = nlp("Sachsen-Anhalt und Sachsen")
     assert [(s.text, s.label_, s.kb_id_) for s in doc.spans["radar"]] == [
