@@ -39,7 +39,7 @@ from nlp.gazetteer import (
     read_kreise,
     short_name,
 )
-from nlp.taxonomy import DEFAULT_DIR, TaxonomyError
+from nlp.taxonomy import DEFAULT_DIR, TaxonomyError, _read_yaml
 
 ATTRIBUTION = (
     "Municipality data: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys, "
@@ -173,7 +173,7 @@ def verbande(gemeinden: list[Gemeinde]) -> dict[str, Place]:
 
 def state_names(taxonomy_dir: Path) -> dict[str, str | None]:
     """Forms of the Länder (a place may not use them, except a city state's own city)."""
-    doc = yaml.safe_load((taxonomy_dir / "states.yaml").read_text(encoding="utf-8"))
+    doc = _read_yaml(taxonomy_dir / "states.yaml")
     out: dict[str, str | None] = {}
     for state in doc["states"]:
         for form in [state["name"], *state.get("forms", [])]:
@@ -183,7 +183,13 @@ def state_names(taxonomy_dir: Path) -> dict[str, str | None]:
 
 def build(taxonomy_dir: Path = DEFAULT_DIR) -> str:
     data = taxonomy_dir / "data"
-    extra = yaml.safe_load((data / "places_extra.yaml").read_text(encoding="utf-8"))
+    extra = _read_yaml(data / "places_extra.yaml")
+    if not isinstance(extra, dict) or not extra.get("version"):
+        raise TaxonomyError("places_extra.yaml: top level must be a mapping with 'version'")
+    for key, kind in (("overrides", dict), ("owners", dict), ("deny_bare", list), ("deny_adjectives", list),
+                      ("person_names", list), ("person_cues", list), ("context_cues", list), ("block", list)):
+        if not isinstance(extra.get(key, kind()), kind):
+            raise TaxonomyError(f"places_extra.yaml: {key!r} must be a {'mapping' if kind is dict else 'list'}")
     kreise = read_kreise(data / "kreise.csv")
     gemeinden = read_gemeinden(data / "gemeinden.csv")
     places: dict[str, Place] = {k.ags: from_kreis(k) for k in kreise}

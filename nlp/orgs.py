@@ -41,7 +41,7 @@ HEADS = {
 #: Compounds that end in a head but are no organisation's head (`Datenbank für …`, `Regelbetrieb`).
 NOT_HEADS = frozenset({"datenbank", "werkbank", "sitzbank", "hauptamt", "nebenamt", "ehrenamt", "geschäftsbetrieb",
                        "regelbetrieb", "probebetrieb", "testbetrieb", "pilotbetrieb", "echtbetrieb", "dauerbetrieb",
-                       "schichtbetrieb", "verständnis", "stadtzentrum", "ortszentrum", "innenstadtzentrum",
+                       "schichtbetrieb", "betrieb", "verständnis", "stadtzentrum", "ortszentrum", "innenstadtzentrum",
                        "wahlamt", "bürgerforum", "onlineforum"})
 #: Chamber abbreviations that head a name like a compound does (`IHK Berlin`).
 ABBR_HEADS = {"IHK": ("kammer", "ihk"), "HWK": ("kammer", "hwk")}
@@ -160,7 +160,8 @@ class OrgRecognizer:
             words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])
             start -= 1
         end = i + 1
-        if end < len(doc) and doc[end].lower_ in LINKS:
+        if end < len(doc) and doc[end].lower_ in LINKS and (doc[end].lower_ in ("für", "zur", "zum")
+                                                             or doc[end + 1:end + 2].text[:1].isupper()):
             comp_end = _complement(doc, end + 1)
             if comp_end > end + 1:
                 words += [t.text for t in doc[end:comp_end]]

@@ -147,6 +147,14 @@ def test_a_broken_gemeinden_csv_names_file_line_and_field(data_copy, capsys, old
     assert capsys.readouterr().err.startswith(message)
 
 
+def test_a_broken_places_extra_is_one_line(data_copy, capsys):
+    path = data_copy / "data" / "places_extra.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nowners:", "\nowners: {", 1), encoding="utf-8")
+    assert build_places.main(["--taxonomy", str(data_copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("places_extra.yaml: YAML syntax error at line") and "\n" not in err
+
+
 def test_a_broken_place_entry_names_its_line(data_copy):
     from nlp.taxonomy import load_taxonomy
 
