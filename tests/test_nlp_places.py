@@ -46,9 +46,12 @@ def test_every_gemeinde_verband_and_kreis_is_a_place(tagger):
         # … or a Land adjective with the noun, or its Kreis in the article
         ("Die saarländische Gemeinde Nalbach wird gelobt.", {"10044113"}),
         ("Nalbach und Saarwellingen im Landkreis Saarlouis teilen ein Rechenzentrum.", {"10044", "10044113", "10044116"}),
+        ("Das saarländische Nalbach setzt auf die E-Akte.", {"10044113"}),
+        ("Die Kommunen Wedel, Pinneberg und Elmshorn im Kreis Pinneberg.", {"01056", "01056015", "01056039", "01056050"}),
         # Ämter, Verbandsgemeinden, Samtgemeinden are places of their own kind
         ("Das Amt Kropp-Stapelholm digitalisiert.", {"01059-kropp-stapelholm"}),
         ("Die Verbandsgemeinde Montabaur und die Samtgemeinde Lathen", {"07143-montabaur", "03454-lathen"}),
+        ("Die VG Montabaur stellt um.", {"07143-montabaur"}),
     ],
 )
 def test_gemeinden_and_verbande(tagger, text, expected):
@@ -60,6 +63,8 @@ def test_gemeinden_and_verbande(tagger, text, expected):
     [
         # shared by several Gemeinden: the Kreis or Land in the article picks one, else none
         ("In Neuenkirchen wird gewählt.", set()),
+        ("In Neustadt wird gewählt.", set()),
+        ("Neustadt an der Weinstraße digitalisiert; in Neustadt freut man sich.", {"07316"}),
         ("Der Kreis Steinfurt hilft: In Neuenkirchen wird gewählt.", {"05566", "05566060"}),
         ("Bürgermeister von Linden ist ein Informatiker.", set()),
         ("Bürgermeister von Linden im Landkreis Gießen ist ein Informatiker.", {"06531", "06531012"}),
