@@ -21,17 +21,14 @@ taxonomy_dir_option = click.option(
 
 
 def _archive(db_path: str, write: bool = False):
-    """The archive; schema brought up to date only by the commands that write."""
-    from sqlite_utils import Database
+    """The archive read-only, or for the commands that write, migrated (db/connect.py); a missing or
+    foreign file is one line (ArchiveError, exit status 2)."""
+    from db.connect import check_existing_archive, connect_reader, connect_writer
 
-    from db.schema import ensure_schema
-
-    if not Path(db_path).is_file():
-        raise BadInput(f"no archive at {db_path}")
-    db = Database(db_path)
-    if write:
-        ensure_schema(db)
-    return db
+    if not write:
+        return connect_reader(db_path)
+    check_existing_archive(db_path)
+    return connect_writer(db_path)
 
 
 def _candidate(db, slug: str) -> dict:
