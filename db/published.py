@@ -14,7 +14,7 @@ from db.views import VIEWS
 TABLES = frozenset({
     "sources", "articles", "article_versions", "raw_pages", "tags", "links", "crawl_runs", "quarantine",
     "url_aliases", "article_minhash", "article_bands", "taxonomy_versions", "articles_search_queue",
-    "articles_search_state",
+    "articles_search_state", "actor_candidates",
 })
 FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
