@@ -35,6 +35,7 @@ HEADS = {
     "behörde": "f", "kommission": "f", "senatsverwaltung": "f", "kammer": "f", "kanzlei": "f", "anstalt": "f",
     "initiative": "f", "vereinigung": "f", "genossenschaft": "f", "sparkasse": "f", "bank": "f", "landesstelle": "f",
     "verwaltungsgemeinschaft": "f", "allianz": "f", "arbeitsgemeinschaft": "f", "stadtwerke": "p",
+    "regierung": "f", "gewerkschaft": "f", "fraktion": "f", "zentralstelle": "f", "verkehrsbetriebe": "p",
     "verband": "m", "zweckverband": "m", "rechnungshof": "m", "landesbetrieb": "m", "eigenbetrieb": "m",
     "betrieb": "m", "verein": "m", "beirat": "m", "verbund": "m", "bund": "m",
 }
@@ -48,11 +49,21 @@ ABBR_HEADS = {"IHK": ("kammer", "ihk"), "HWK": ("kammer", "hwk")}
 #: Heads that may take one bare proper name that is no known place (`Universität Hohenheim`,
 #: `Polizeipräsidium Mittelhessen`, `Zweckverband Breitband Altmark`).
 PROPER_OK = frozenset({"universität", "hochschule", "präsidium", "polizeipräsidium", "zweckverband", "stadtwerke",
-                       "sparkasse", "klinikum", "landesbetrieb", "eigenbetrieb", "kammer", "ihk", "hwk"})
+                       "sparkasse", "klinikum", "landesbetrieb", "eigenbetrieb", "kammer", "ihk", "hwk",
+                       "zentralstelle", "verkehrsbetriebe"})
 HEAD_RE = re.compile(r"^(?:[a-zäöüß]*?)(" + "|".join(sorted(HEADS, key=len, reverse=True)) + r")(?:e?s|en|n)?$")
 LEGAL = frozenset({"GmbH", "gGmbH", "AG", "SE", "eG", "e.V.", "e. V.", "AöR", "KG", "KGaA", "mbH", "UG", "Ltd.",
                    "Inc.", "GbR", "OHG"})
 LINKS = frozenset({"für", "des", "der", "zur", "zum"})
+#: Links that start a complement even before a lower-case word (`für angewandte Informatik`).
+OPEN_LINKS = frozenset({"für", "zur", "zum"})
+#: More links for some heads: `Regierung von Niederbayern`, `CDU-Fraktion im Landtag`.
+EXTRA_LINKS = {"regierung": frozenset({"von"}), "fraktion": frozenset({"im", "in"})}
+#: Heads a single hyphenated name makes specific (`CDU-Fraktion`, `SPD-Landtagsfraktion`).
+PARTY_HEADS = frozenset({"fraktion"})
+#: Words before `<Name> <head>` that show the name belongs to the head (`an der Leuphana Universität`).
+NAME_BEFORE = frozenset({"der", "die", "das", "des", "dem", "den", "an", "von", "vom", "bei", "beim", "zur",
+                         "zum", "mit", "für", "am", "im"})
 GLUE = frozenset({"und", ",", "-", "&"})
 #: Words that end a complement (`… für Digitales in Berlin`, `… für Bildung sagte`).
 STOP = frozenset(w for w in STOP_WORDS if w not in {"und", "der", "des"}) | {"in", "im", "am", "mit", "bei"}
@@ -60,6 +71,10 @@ ARTICLES = frozenset({"der", "die", "das", "des", "dem", "den", "ein", "eine", "
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]*(?:isch|lich|ig|al|ell|iv|eutsch|ntral|eie?|ier|mmunal))(e|en|er|es|em)$")
 ADJ_ENDING = {"n": "es", "f": "e", "m": "er", "p": "e"}
 MAX_COMPLEMENT = 10
+#: Nouns that introduce a company's bare name (`die Firma Kommunalsoft`, `der Anbieter More! Software`).
+CUE_NOUNS = frozenset({"firma", "anbieter", "softwareanbieter", "softwarehersteller", "hersteller", "softwarehaus",
+                       "dienstleister", "it-dienstleister", "start-up", "startup", "konzern", "beratungsunternehmen",
+                       "meinungsforschungsinstitut", "marktforschungsinstitut", "spezialist", "softwarefirma"})
 
 
 def _head(text: str) -> tuple[str, str] | None:
@@ -93,14 +108,19 @@ class OrgRecognizer:
         self.seen: set[int] = set()
         self.heads: dict[int, tuple[str, str]] = {}
         self.legal = frozenset(self.strings.add(f) for f in LEGAL)
-        self.interesting: set[int] = set(self.legal)  # orths of heads and legal forms
+        self.interesting: set[int] = set(self.legal)  # orths of heads, legal forms and cue nouns
+        self.cues: set[int] = set()
 
     def _classify(self, orths: set[int]) -> None:
         for orth in orths - self.seen:
             self.seen.add(orth)
-            head = _head(self.strings[orth])
+            text = self.strings[orth]
+            head = _head(text)
             if head is not None:
                 self.heads[orth] = head
+                self.interesting.add(orth)
+            elif text.lower() in CUE_NOUNS:
+                self.cues.add(orth)
                 self.interesting.add(orth)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -121,12 +141,15 @@ class OrgRecognizer:
                 found = None
                 if orth in heads:
                     found = self._from_head(doc, i, heads[orth])
+                elif orth in self.cues:
+                    found = _from_cue(doc, i)
                 else:
                     found = _from_legal(doc, i)
                 if found is None:
                     continue
                 start, end, canonical = found
-                if any(start < e and s < end for s, e in taken) or any(start < e and s < end for s, e, _ in spans):
+                core = i + 1 if orth in heads else end  # a registered body inside the complement may stay
+                if any(start < e and s < core for s, e in taken) or any(start < e and s < end for s, e, _ in spans):
                     continue
                 spans.append(found)
         doc.user_data[ORGS] = [(idx[s], idx[e - 1] + length[e - 1], name) for s, e, name in spans]
@@ -135,16 +158,19 @@ class OrgRecognizer:
         return doc
 
     def _from_head(self, doc: Doc, i: int, head: tuple[str, str]) -> tuple[int, int, str] | None:
-        """A head with a complement, a place, a hyphenated name or (for some heads) a proper name."""
+        """A head with a complement, a place, a hyphenated name, a Land adjective or (for some heads)
+        a proper name."""
         suffix, stem = head
         geo = doc.user_data.get("radar_geo", {})
         n = len(doc)
         nxt = doc[i + 1] if i + 1 < n else None
+        links = LINKS | EXTRA_LINKS.get(suffix, frozenset())
         # cheap exit for the many heads that name nothing (`das neue Verwaltungszentrum und …`)
         if stem in NOT_HEADS or not (
-            (nxt is not None and (nxt.lower_ in LINKS or nxt.lower_ == "zu" or i + 1 in geo
+            (nxt is not None and (nxt.lower_ in links or nxt.lower_ == "zu" or i + 1 in geo
                                   or (nxt.text[:1].isupper() and (stem in PROPER_OK or suffix in PROPER_OK))))
-            or (i >= 4 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_)):
+            or (i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_)
+            or (i >= 1 and (i - 1) in geo)):
             return None
         if any(s <= i < e for s, e in geo.items()):
             return None  # `Amt Kropp-Stapelholm`, `Landkreis …`: a place
@@ -154,14 +180,28 @@ class OrgRecognizer:
                 and doc[start - 2].text[:1].isupper() and not doc[start - 2].whitespace_:
             words[0:0] = [doc[start - 2].text, "-"]  # `Hasso-Plattner-Institut`, `Max-Planck-Institut`
             start -= 2
-        named = start < i - 2  # `Hasso-Plattner-Institut`; a lone `Fraunhofer-Institut` is a generic mention
-        while start > 0 and _ADJ.match(doc[start - 1].text) and doc[start - 1].lower_ not in STOP:
-            m = _ADJ.match(doc[start - 1].text)  # `Statistisches Landesamt`, `der Technischen Universität`
-            words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])
+        # `Hasso-Plattner-Institut`, `CDU-Fraktion`; a lone `Fraunhofer-Institut` is a generic mention
+        named = start < i - 2 or (start < i and suffix in PARTY_HEADS)
+        if start >= 2 and doc[start - 1].lower_ in ("und", "oder") and doc[start - 2].text.endswith("-"):
+            words[0:0] = [doc[start - 2].text, doc[start - 1].text]  # `Industrie- und Handelskammer`
+            start -= 2
+        while start > 0:
+            prev = doc[start - 1]
+            m = _ADJ.match(prev.text[:1].upper() + prev.text[1:]) if (start - 1) in geo else _ADJ.match(prev.text)
+            if m is None or prev.lower_ in STOP:
+                break
+            named = named or (start - 1) in geo  # `das saarländische Bildungsministerium`
+            words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])  # `der Technischen Universität`
+            start -= 1
+        if start == i and (i - 1) in geo and geo[i - 1] == i and doc[i - 1].text.endswith("er"):
+            words.insert(0, doc[i - 1].text)  # `Dresdner Verkehrsbetriebe`: a city adjective
+            start, named = i - 1, True
+        if start == i and start >= 2 and _is_name(doc[start - 1]) and doc[start - 2].lower_ in NAME_BEFORE:
+            words.insert(0, doc[start - 1].text)  # `an der Leuphana Universität Lüneburg`
             start -= 1
         end = i + 1
-        if end < len(doc) and doc[end].lower_ in LINKS and (doc[end].lower_ in ("für", "zur", "zum")
-                                                             or doc[end + 1:end + 2].text[:1].isupper()):
+        if end < n and doc[end].lower_ in links and (doc[end].lower_ in OPEN_LINKS
+                                                     or doc[end + 1:end + 2].text[:1].isupper()):
             comp_end = _complement(doc, end + 1)
             if comp_end > end + 1:
                 words += [t.text for t in doc[end:comp_end]]
@@ -169,10 +209,18 @@ class OrgRecognizer:
         name_end = _place_after(doc, end, geo)
         if name_end == end and not named and (stem in PROPER_OK or suffix in PROPER_OK):
             name_end = _bare_proper(doc, end)
+        while name_end > end and name_end + 1 < n and doc[name_end].text == "-" \
+                and not doc[name_end - 1].whitespace_ and not doc[name_end].whitespace_ \
+                and doc[name_end + 1].text[:1].isupper():
+            name_end += 2  # `Hochschule Magdeburg-Stendal`
         if name_end > end:
             words += [t.text for t in doc[end:name_end]]
             end, named = name_end, True
         return (start, end, _join(words)) if named else None
+
+
+def _is_name(tok) -> bool:
+    return tok.text[:1].isupper() and tok.is_alpha and tok.lower_ not in STOP and not _ADJ.match(tok.text)
 
 
 def _complement(doc: Doc, j: int) -> int:
@@ -215,13 +263,34 @@ def _bare_proper(doc: Doc, j: int) -> int:
     return k
 
 
+def _from_cue(doc: Doc, i: int) -> tuple[int, int, str] | None:
+    """The name after `Firma`, `Anbieter`, …: up to three capitalised words (`More! Software`)."""
+    geo = doc.user_data.get("radar_geo", {})
+    j = i + 1
+    while j < len(doc) and j - i <= 3:
+        tok = doc[j]
+        if tok.text == "!" and j > i + 1 and not doc[j - 1].whitespace_ and j + 1 < len(doc) \
+                and doc[j + 1].text[:1].isupper():
+            j += 1
+            continue
+        if not (tok.text[:1].isupper() or any(c.isupper() for c in tok.text[1:])) or j in geo \
+                or tok.is_punct or (tok.lower_ in STOP and not tok.text.isupper()) or tok.lower_ in ARTICLES:
+            break
+        j += 1
+    if j == i + 1:
+        return None
+    legal = j < len(doc) and doc[j].text in LEGAL
+    end = j + 1 if legal else j
+    return i + 1, end, doc[i + 1:end].text
+
+
 def _from_legal(doc: Doc, i: int) -> tuple[int, int, str] | None:
     """`Xyz Software GmbH`: capitalised words (or `&`, `-`) before a legal form, at most five."""
     start = i
     while start > 0 and i - start < 5:
         tok = doc[start - 1]
         if tok.text in ("&", "-", "+") or (tok.text[:1].isupper() or any(c.isupper() for c in tok.text[1:])) \
-                and tok.lower_ not in STOP and tok.lower_ not in ARTICLES and not tok.is_punct:
+                and (tok.text.isupper() or tok.lower_ not in STOP) and tok.lower_ not in ARTICLES and not tok.is_punct:
             start -= 1
         else:
             break
@@ -237,7 +306,7 @@ def _join(words: list[str], span=None) -> str:
     if span is not None:
         return span.text
     text = " ".join(words)
-    return re.sub(r"\s*-\s*", "-", text).replace(" ,", ",")
+    return re.sub(r"\s+-\s+", "-", text).replace(" ,", ",")
 
 
 def _registered(doc: Doc) -> list[tuple[int, int]]:

@@ -49,7 +49,7 @@ class Resolver:
             if kind == BLOCK:
                 blocks.append((start, end))
                 continue
-            weak = flag == "weak"
+            weak = flag == "weak" or flag == "generic"  # `die Landesregierung`: its Land decides (actor_support)
             if kind in GEO:
                 if flag == "noun" and not _before_noun(doc, end):
                     continue

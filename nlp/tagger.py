@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nlp.actor_support import support_generic
 from nlp.orgs import ORGS
 from nlp.place_support import support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
@@ -119,6 +120,7 @@ class Tagger:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
         support_places(aggs, self.taxonomy, _Agg)
+        support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
         tags = []
         for (kind, id_), agg in aggs.items():

@@ -43,7 +43,7 @@ PLACE_ID = re.compile(r"\d{5}|\d{8}|\d{5}-[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELDS: dict[str, dict[str, str]] = {
     "actor": {"id": "str", "name": "str", "abbr": "list", "aliases": "list", "exact": "list", "lemmas": "list",
               "stems": "list", "kind": "str", "website": "str", "since": "int", "until": "int", "successor": "list",
-              "note": "str"},
+              "land": "str", "generic": "list", "note": "str"},
     "state": {"id": "str", "name": "str", "genitive": "list", "forms": "list", "adjectives": "list",
               "city_adjectives": "list", "abbr": "list", "ags": "str", "municipality": "str", "note": "str"},
     "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str", "kreis": "str",
@@ -192,6 +192,11 @@ def _actor(raw: dict[str, Any], file: str) -> Entry:
     forms += [Form(a) for a in raw.get("aliases", [])]
     forms += [Form(a, case=True) for a in raw.get("abbr", [])]
     forms += [Form(a, case=True) for a in raw.get("exact", [])]
+    if raw.get("land") is not None and raw["land"] not in STATE_IDS:
+        raise _err(file, raw["id"], f"unknown Land {raw['land']!r}")
+    if raw.get("generic") and not raw.get("land"):
+        raise _err(file, raw["id"], "'generic' needs the 'land' it stands for")
+    forms += [Form(g, case=True, flag="generic") for g in raw.get("generic", [])]
     _check_stems(file, raw)
     return Entry("actor", raw["id"], raw["name"], tuple(forms), stems=tuple(s.lower() for s in raw.get("stems", [])),
                  lemmas=tuple(raw.get("lemmas", [])), data=raw)
