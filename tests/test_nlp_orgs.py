@@ -39,9 +39,18 @@ def orgs(nlp, text: str) -> list[str]:
         # hyphenated names on a head
         ("Das Hasso-Plattner-Institut in Potsdam bildet aus.", ["Hasso-Plattner-Institut"]),
         ("Das Max-Planck-Institut für Innovation und Wettbewerb rechnet.", ["Max-Planck-Institut für Innovation und Wettbewerb"]),
-        # legal forms
+        # legal forms, and names after `Firma` / `Anbieter`
         ("Die Kommunalsoft Nord GmbH liefert an die Stadtwerke Gifhorn.", ["Kommunalsoft Nord GmbH", "Stadtwerke Gifhorn"]),
         ("Der Bürgerverein Musterdorf e.V. klagt.", ["Bürgerverein Musterdorf e.V."]),
+        ("Den Auftrag erhielt die NORD TEL GmbH aus Emden.", ["NORD TEL GmbH"]),
+        ("Die Software stammt von der Firma Gemeindesoft.", ["Gemeindesoft"]),
+        # more heads and shapes
+        ("Die Regierung von Oberfranken prüft.", ["Regierung von Oberfranken"]),
+        ("Die SPD-Fraktion im Landtag stimmte dagegen.", ["SPD-Fraktion im Landtag"]),
+        ("Die Industrie- und Handelskammer Cottbus warnt.", ["Industrie- und Handelskammer Cottbus"]),
+        ("Die Hochschule Harz-Wernigerode forscht.", ["Hochschule Harz-Wernigerode"]),
+        ("Studierende an der Musterstein Universität Kassel testen.", ["Musterstein Universität Kassel"]),
+        ("Das brandenburgische Bildungsministerium teilte mit.", ["Brandenburgisches Bildungsministerium"]),
     ],
 )
 def test_recognised_organisations_and_their_canonical_names(nlp, text, expected):
@@ -83,3 +92,21 @@ def test_a_genitive_and_a_nominative_mention_are_one_discovered_actor(tagger):
 def test_slugs():
     assert slugify("Landesrechnungshof Mecklenburg-Vorpommern") == "landesrechnungshof-mecklenburg-vorpommern"
     assert slugify("Bürgerverein Musterdorf e.V.") == "buergerverein-musterdorf-e-v"
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Hessens Digitalministerin zieht Bilanz.", "hmdi"),
+        ("In Mecklenburg-Vorpommern läuft ein Pilot. Das Innenministerium will ihn ausweiten.", "mibd-mv"),
+        ("Die niedersächsische Landesregierung plant ein Gesetz.", "landesregierung-ni"),
+        ("In Berlin zählen Sensoren Besucher. Nach Angaben des Senats bleiben die Daten anonym.", "landesregierung-be"),
+    ],
+)
+def test_generic_land_bodies_take_the_articles_land(tagger, text, actor):
+    assert actor in {t.id for t in tagger.tag("", "", text) if t.kind == "actor"}
+
+
+def test_a_generic_land_body_without_one_land_is_nobody(tagger):
+    tags = tagger.tag("", "", "Die Landesregierung in Hessen und Bayern streiten über das Innenministerium.")
+    assert [t.id for t in tags if t.kind == "actor"] == []
