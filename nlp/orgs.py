@@ -203,9 +203,12 @@ class OrgRecognizer:
         if end < n and doc[end].lower_ in links and (doc[end].lower_ in OPEN_LINKS
                                                      or doc[end + 1:end + 2].text[:1].isupper()):
             comp_end = _complement(doc, end + 1)
+            owned = any(s <= end + 1 and comp_end <= e for s, e in _registered(doc))
             if comp_end > end + 1:
+                # `das Rechenzentrum der Kommunalen Datenverarbeitung Oldenburg` is a facility of a
+                # registered body, not a body of its own: such a complement names nothing new
                 words += [t.text for t in doc[end:comp_end]]
-                end, named = comp_end, True
+                end, named = comp_end, named or not owned
         name_end = _place_after(doc, end, geo)
         if name_end == end and not named and (stem in PROPER_OK or suffix in PROPER_OK):
             name_end = _bare_proper(doc, end)
