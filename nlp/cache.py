@@ -31,10 +31,11 @@ def cache_dir() -> Path:
 
 
 def key_of(*parts: bytes | str) -> str:
-    import spacy
-    import yaml
+    """A hash of `parts` and the versions of the libraries that shape the cached objects (read from
+    package metadata: importing spaCy just for its version would cost a second)."""
+    from importlib.metadata import version
 
-    digest = hashlib.sha1(f"{FORMAT}|{spacy.__version__}|{yaml.__version__}".encode())
+    digest = hashlib.sha1(f"{FORMAT}|{version('spacy')}|{version('pyyaml')}".encode())
     for part in parts:
         digest.update(part if isinstance(part, bytes) else part.encode())
         digest.update(b"\0")
