@@ -71,6 +71,9 @@ ARTICLES = frozenset({"der", "die", "das", "des", "dem", "den", "ein", "eine", "
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]*(?:isch|lich|ig|al|ell|iv|eutsch|ntral|eie?|ier|mmunal))(e|en|er|es|em)$")
 ADJ_ENDING = {"n": "es", "f": "e", "m": "er", "p": "e"}
 MAX_COMPLEMENT = 10
+#: Singular articles before a cue noun (`der Anbieter`, `die Firma`, `dem IT-Dienstleister`).
+CUE_BEFORE = frozenset({"der", "die", "das", "dem", "den", "des", "vom", "beim", "zum", "zur", "ein", "eine",
+                        "einem", "einen", "einer"})
 #: Nouns that introduce a company's bare name (`die Firma Kommunalsoft`, `der Anbieter More! Software`).
 CUE_NOUNS = frozenset({"firma", "anbieter", "softwareanbieter", "softwarehersteller", "hersteller", "softwarehaus",
                        "dienstleister", "it-dienstleister", "start-up", "startup", "konzern", "beratungsunternehmen",
@@ -190,7 +193,8 @@ class OrgRecognizer:
             m = _ADJ.match(prev.text[:1].upper() + prev.text[1:]) if (start - 1) in geo else _ADJ.match(prev.text)
             if m is None or prev.lower_ in STOP:
                 break
-            named = named or (start - 1) in geo  # `das saarländische Bildungsministerium`
+            # `das saarländische Bildungsministerium` names one body; `die sächsischen Behörden` none
+            named = named or ((start - 1) in geo and stem != suffix and not doc[i].text.endswith("en"))
             words.insert(0, m.group(1) + ADJ_ENDING[HEADS[suffix]])  # `der Technischen Universität`
             start -= 1
         if start == i and (i - 1) in geo and geo[i - 1] == i and doc[i - 1].text.endswith("er"):
@@ -267,7 +271,12 @@ def _bare_proper(doc: Doc, j: int) -> int:
 
 
 def _from_cue(doc: Doc, i: int) -> tuple[int, int, str] | None:
-    """The name after `Firma`, `Anbieter`, …: up to three capitalised words (`More! Software`)."""
+    """The name after `Firma`, `Anbieter`, …: up to three capitalised words (`More! Software`), when a
+    singular article or adjective introduces the cue (`der Anbieter X`, `die regionale Firma X`; not
+    `beider Anbieter Zugriff`)."""
+    if i == 0 or doc[i - 1].lower_ not in CUE_BEFORE and not (doc[i - 1].is_lower and i > 1
+                                                               and doc[i - 2].lower_ in CUE_BEFORE):
+        return None
     geo = doc.user_data.get("radar_geo", {})
     j = i + 1
     while j < len(doc) and j - i <= 3:

@@ -67,6 +67,8 @@ def test_recognised_organisations_and_their_canonical_names(nlp, text, expected)
         "Die Verbandsgemeinde Montabaur und das Amt Kropp-Stapelholm.",  # places, not organisations
         "Das Bundesamt für Sicherheit in der Informationstechnik warnt.",  # registered: the register wins
         "Der Landesrechnungshof Mecklenburg-Vorpommern prüft.",
+        "Im vergangenen Jahr registrierten die sächsischen Behörden mehr Fälle.",  # Land adjective + plain head
+        "Kunden beider Anbieter erhalten Zugriff auf mehr Dienste.",  # a cue noun without its article
     ],
 )
 def test_no_organisation_or_a_registered_one(nlp, text):
