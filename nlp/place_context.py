@@ -63,7 +63,7 @@ def not_a_place(doc: Doc, start: int, end: int, person_cues: frozenset[str]) -> 
     (pass empty `person_cues` for Länder: `Ministerpräsidentin Sachsens` is the Land)."""
     if end < len(doc):
         nxt = doc[end].lower_
-        if nxt in STREET_WORDS or nxt in LEGAL_FORMS:
+        if nxt in STREET_WORDS or (nxt in LEGAL_FORMS and person_cues):  # `Schleswig-Holstein e.V.` keeps its Land
             return True
         if nxt == "-" and end + 1 < len(doc) and doc[end + 1].lower_ in STREET_WORDS:
             return True

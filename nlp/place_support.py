@@ -23,6 +23,26 @@ def kreis_of(id_: str) -> str:
     return id_[:5]
 
 
+def drop_places_in_names(aggs: MutableMapping[tuple[str, str], object], names: list[tuple[int, int]],
+                         make: Callable[[list[Mention]], object]) -> None:
+    """A place inside an organisation's name is part of the name, not a mention of the place
+    (`Universität Potsdam`, `Kommunale Datenverarbeitung Oldenburg`, `IHK Potsdam`); a city state's
+    name keeps its city, as it keeps its Land (`Polizei Hamburg`)."""
+    if not names:
+        return
+    lands = {(s, e) for key, agg in aggs.items() if key[0] == "state" for s, e, _ in agg.mentions}  # type: ignore[attr-defined]
+    for key, agg in list(aggs.items()):
+        if key[0] != "municipality":
+            continue
+        kept = [m for m in agg.mentions  # type: ignore[attr-defined]
+                if (m[0], m[1]) in lands or not any(s <= m[0] and m[1] <= e and (s, e) != (m[0], m[1]) for s, e in names)]
+        if len(kept) != len(agg.mentions):  # type: ignore[attr-defined]
+            if kept:
+                aggs[key] = make(kept)
+            else:
+                del aggs[key]
+
+
 def support_places(aggs: MutableMapping[tuple[str, str], object], taxonomy: Taxonomy,
                    make: Callable[[list[Mention]], object]) -> None:
     """Rewrite the municipality aggregates of one article in place (`make` builds a new aggregate)."""

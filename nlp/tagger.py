@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nlp.actor_support import support_generic
 from nlp.orgs import ORGS
-from nlp.place_support import support_places
+from nlp.place_support import drop_places_in_names, support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
 
 FIELDS = ("title", "teaser", "body")
@@ -119,6 +119,9 @@ class Tagger:
             else:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
+        names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
+        names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
+        drop_places_in_names(aggs, names, _Agg)
         support_places(aggs, self.taxonomy, _Agg)
         support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)

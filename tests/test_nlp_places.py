@@ -108,10 +108,17 @@ def test_coordinated_lists_inherit_their_head(tagger, text, expected):
         "Herr Weil und Frau Roth sprachen zuerst.",
         "Die Montabaur GmbH liefert Software.",
         "Die Sparkasse Gifhorn schließt Filialen.",
+        "Die Universität Potsdam und die Industrie- und Handelskammer Cottbus forschen.",  # part of a name
+        "Die Kommunale Datenverarbeitung Oldenburg baut aus.",  # part of a registered actor's name
     ],
 )
 def test_streets_companies_and_people_are_no_places(tagger, text):
     assert places(tagger, text) == set()
+
+
+def test_a_city_state_in_a_name_keeps_land_and_city(tagger):
+    tags = {(t.kind, t.id) for t in tagger.tag("", "", "Die Polizei Hamburg ermittelt.")}
+    assert {("state", "DE-HH"), ("municipality", "02000"), ("actor", "polizei-hh")} <= tags
 
 
 def test_a_gemeinde_implies_its_land(tagger):
