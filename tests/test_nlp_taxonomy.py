@@ -104,6 +104,8 @@ def _edit(directory: Path, file: str, old: str, new: str) -> None:
         ("states.yaml", "  - id: DE-HE\n    name: Hessen", "  - id: DE-HE\n    name Hessen",
          "states.yaml: YAML syntax error at line"),
         ("states.yaml", "version: 2025-11-25.1\n", "", "states.yaml: missing 'version'"),
+        ("topics.yaml", "    abbr: [OZG, EfA]\n", "    abbr: [OZG, EfA]\n    abbr: [OZG]\n",
+         "topics.yaml: YAML syntax error at line"),
     ],
 )
 def test_a_broken_taxonomy_names_file_entry_and_problem(tax_copy, file, old, new, message):
