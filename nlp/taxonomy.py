@@ -140,7 +140,10 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise _err(path.name, None, "file not found")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _err(path.name, None, "not UTF-8 text (a binary file?)") from None
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
