@@ -18,6 +18,9 @@ from typing import Any
 
 import yaml
 
+from nlp.yaml_io import Loader as _Loader
+from nlp.yaml_io import entry_line as _entry_line
+
 DEFAULT_DIR = Path(__file__).resolve().parent / "taxonomy"
 
 #: Bump when the matching rules change, so stored tags made by older rules count as outdated.
@@ -123,20 +126,6 @@ def _err(file: str, entry: str | None, problem: str) -> TaxonomyError:
     return TaxonomyError(where + " ".join(problem.split()))
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last silently:
-    a second `keywords:` line would drop the first list)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise _err(path.name, None, "file not found")
@@ -151,16 +140,6 @@ def _read_yaml(path: Path) -> Any:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _err(path.name, None, f"YAML syntax error{where}: {problem}") from None
-
-
-def _entry_line(path: Path, list_key: str, index: int) -> int:
-    """The line where entry `index` of `list_key` starts (composed only on the error path: it is slow)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=loader)
-    for key, value in root.value:
-        if key.value == list_key and index < len(value.value):
-            return value.value[index].start_mark.line + 1
-    return 0
 
 
 def _check_entry(file: str, kind: str, index: int, raw: Any) -> dict[str, Any]:
