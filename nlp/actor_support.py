@@ -23,7 +23,7 @@ def support_generic(aggs: MutableMapping[tuple[str, str], object], taxonomy: Tax
     """Rewrite the actor aggregates of one article in place."""
     generic: dict[tuple[int, int], list[str]] = {}
     for (kind, id_), agg in aggs.items():
-        if kind != "actor":
+        if kind != "actor" or all(not m[2] for m in agg.mentions):  # type: ignore[attr-defined]
             continue
         entry = taxonomy.get("actor", id_)
         if entry is None or not entry.data.get("land"):

@@ -119,9 +119,10 @@ class Tagger:
             else:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
-        names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
-        names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
-        drop_places_in_names(aggs, names, _Agg)
+        if any(kind == "municipality" for kind, _ in aggs):
+            names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
+            names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
+            drop_places_in_names(aggs, names, _Agg)
         support_places(aggs, self.taxonomy, _Agg)
         support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
