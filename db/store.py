@@ -23,7 +23,7 @@ from typing import Any, Literal
 from sqlite_utils import Database
 
 from db.connect import connect_writer
-from db.duplicates import fingerprint
+from db.duplicates import Boilerplate, fingerprint
 from db.reader import ArchiveReader, tag_keys
 from db.records import VERSIONED_FIELDS, compress, content_hash, decompress, month_and_week, utcnow
 from db.runs import RunBookkeeping
@@ -54,6 +54,7 @@ class ArchiveWriter(RunBookkeeping):
         self.db = connect_writer(db) if isinstance(db, (str, Path)) else db
         self._sources: set[str] = set()
         self._source_rank: dict[str, int] = {}
+        self._boilerplate = Boilerplate(self.db.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -257,7 +258,7 @@ class ArchiveWriter(RunBookkeeping):
                 [(url, link, now) for link in dict.fromkeys(links)],
             )
         self._aliases(url, item.get("aliases"), now)
-        duplicates = fingerprint(conn, article_id, source_id, row["body"], published, self._rank)
+        duplicates = fingerprint(conn, article_id, source_id, row["body"], published, self._rank, self._boilerplate)
         return outcome, duplicates
 
     def _update(self, table: str, pk: int, values: Mapping[str, Any]) -> None:
