@@ -160,8 +160,8 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     """Write a synthetic archive of `articles` articles with the real schema to `path`."""
     from db.connect import connect_writer
     from db.records import month_and_week
-    from db.search import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
     from db.search_index import create_queue_and_triggers
+    from db.search_rank import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
 
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -276,7 +276,8 @@ def percentile(values: list[float], share: float) -> float:
 def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",)) -> dict:
     import httpx
 
-    from db.search import parse_query, ranked_search
+    from db.search import parse_query
+    from db.search_rank import ranked_search
 
     port = free_port()
     server = subprocess.Popen(

@@ -24,8 +24,10 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 import db.search as rules
+import db.search_rank as ranking
 from db.records import utcnow
-from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS, normalise_text
+from db.search import normalise_text
+from db.search_rank import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
 
 logger = logging.getLogger(__name__)
 SYNC_BATCH = 500
@@ -158,7 +160,7 @@ def convert_old_layout(db: Database) -> bool:
 def _recent_cutoff(conn: sqlite3.Connection) -> int:
     """Articles with an id above this are in the recent slice."""
     newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    return max(0, newest - rules.RECENT_SIZE)  # read at call time (tests shrink it)
+    return max(0, newest - ranking.RECENT_SIZE)  # read at call time (tests shrink it)
 
 
 def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc: BaseException) -> None:

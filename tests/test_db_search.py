@@ -202,7 +202,7 @@ def test_existing_archive_without_the_index_is_migrated(tmp_path):
 def test_recent_slice_ranks_new_articles_and_falls_back_to_all(tmp_path, monkeypatch):
     """The newest RECENT_SIZE articles have an index of their own (cheap bm25); a search with too
     few matches there ranks the whole archive."""
-    import db.search as search
+    import db.search_rank as search
 
     monkeypatch.setattr(search, "RECENT_SIZE", 3)
     monkeypatch.setattr(search, "MIN_RECENT_MATCHES", 1)
