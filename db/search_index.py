@@ -173,7 +173,7 @@ def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc:
 def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url: str | None) -> tuple | None:
     try:
         return search_columns(*values)
-    except (RecursionError, MemoryError, ValueError, TypeError, RuntimeError) as exc:
+    except Exception as exc:  # any failure of one text (RecursionError included) costs only that article
         _quarantine(conn, url, article_id, exc)
         return None
 

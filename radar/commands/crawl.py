@@ -122,6 +122,11 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
 
+    if not redis_url and Path(db_path).exists():  # a broken or foreign archive: one line, nothing fetched
+        from db.connect import check_existing_archive
+
+        check_existing_archive(db_path)
+
     hosts = {}
     for url in start_urls:
         parsed = urlparse(url)
@@ -136,6 +141,11 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         raise click.ClickException(problems[0] if len(problems) == 1 else "; ".join(problems))
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
+
+    if not redis_url:  # a corrupt, foreign or read-only archive: one line before anything is fetched
+        from db.connect import connect_writer
+
+        connect_writer(db_path).close()  # also brings its schema up to date
 
     user_agent = loaded.user_agent_string() if loaded else None
     settings = project_settings(
