@@ -122,7 +122,8 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
 
-    if not redis_url and Path(db_path).exists():  # a broken or foreign archive: one line, nothing fetched
+    # A broken or foreign archive: one line, nothing fetched (an empty file becomes a new archive).
+    if not redis_url and Path(db_path).exists() and not (Path(db_path).is_file() and Path(db_path).stat().st_size == 0):
         from db.connect import check_existing_archive
 
         check_existing_archive(db_path)
