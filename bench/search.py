@@ -110,7 +110,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """~60,000 words with Zipf weights: stop words take the top ranks, then general words
     (made-up German-like words and compounds of known parts) with the domain terms, actors and
     places scattered between ranks 40 and 4,000, so a term is in 0.3-30 % of the articles."""
-    from db.search import _PARTS
+    from db.text.compounds import _PARTS
 
     parts = _PARTS.split()
     filler: set[str] = set()
@@ -134,7 +134,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
 
 def sentence_pool(rng: random.Random, size: int, words: list[str], weights: list[float], length: tuple[int, int]):
     """(text, normalised main tokens, normalised extra tokens) of `size` random sentences."""
-    from db.search import word_tokens
+    from db.text.normalise import word_tokens
 
     cum = []
     total = 0.0
@@ -160,8 +160,8 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     """Write a synthetic archive of `articles` articles with the real schema to `path`."""
     from db.connect import connect_writer
     from db.records import month_and_week
+    from db.search import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
     from db.search_index import create_queue_and_triggers
-    from db.search_rank import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
 
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -276,8 +276,8 @@ def percentile(values: list[float], share: float) -> float:
 def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",)) -> dict:
     import httpx
 
-    from db.search import parse_query
-    from db.search_rank import ranked_search
+    from db.search import ranked_search
+    from db.text.query import parse_query
 
     port = free_port()
     server = subprocess.Popen(

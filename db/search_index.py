@@ -23,11 +23,11 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-import db.search as rules
-import db.search_rank as ranking
+import db.search as ranking
+import db.text.normalise as rules
 from db.records import utcnow
-from db.search import normalise_text
-from db.search_rank import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
+from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
+from db.text.normalise import normalise_text
 
 logger = logging.getLogger(__name__)
 SYNC_BATCH = 500
