@@ -194,7 +194,7 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     tag_sql = "insert or ignore into tags (article_id, kind, value, label, mentions, score, derived) values (?, ?, ?, ?, 1, ?, 0)"
     search_sql = f"insert into {SEARCH_TABLE} (rowid, title, teaser, body) values (?, ?, ?, ?)"
     recent_sql = f"insert into {RECENT_TABLE} (rowid, title, teaser, body) values (?, ?, ?, ?)"
-    recent_from = articles - RECENT_SIZE
+    recent_from = articles - RECENT_SIZE if articles > RECENT_SIZE else articles  # no slice below that size
     chunk = 5_000
     with conn:
         for start in range(1, articles + 1, chunk):
