@@ -39,3 +39,9 @@ def check_reachable(url: str, timeout: float = 10.0) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise click.ClickException(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
+
+
+class InputError(click.ClickException):
+    """Bad input on the command line: one line on stderr (`Error: …`), exit status 2, no usage text."""
+
+    exit_code = 2

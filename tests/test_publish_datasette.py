@@ -357,9 +357,9 @@ def test_export_csv_and_json(archive, tmp_path):
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--topic", "cybersecurity",
                                  "--since", "2025-09-01", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert {int(row["id"]) for row in rows} == {1, 5}
-    assert rows[0]["body"] and json.loads(rows[0]["topics"])
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
+    assert {int(row["ID"]) for row in rows} == {1, 5}
+    assert rows[0]["Text"] and rows[0]["Themen"] == "Cybersicherheit"
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "json", "--search", "Staedte", "--no-body"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -367,5 +367,5 @@ def test_export_csv_and_json(archive, tmp_path):
     assert isinstance(data[0]["topics"], list)
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "json", "--table", "tag_counts"])
     assert {(r["kind"], r["value"]) for r in json.loads(result.stdout)} >= {("topic", "ozg"), ("state", "DE-BY")}
-    result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--table", "sources", "--topic", "x"])
-    assert result.exit_code != 0 and "filters apply" in result.output
+    result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--table", "sources", "--topic", "ozg"])
+    assert result.exit_code == 2 and "filters apply" in result.output
