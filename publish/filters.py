@@ -15,7 +15,7 @@ from db.search import normalise_query
 from nlp.vocabulary import FILTER_KINDS, labels, unknown
 
 TAG_FILTERS = tuple(FILTER_KINDS)  # topic, actor, state, place
-KNOWN_IDS_SQL = "SELECT DISTINCT value FROM tags WHERE kind = ?"  # from the (kind, value) index
+TAG_EXISTS_SQL = "SELECT 1 FROM tags WHERE kind = ? AND value = ? LIMIT 1"  # one (kind, value) index probe
 
 
 class FilterError(ValueError):
@@ -62,10 +62,14 @@ def where_sql(filters: dict[str, Any], id_column: str = "a.id") -> tuple[str, li
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def known_ids(conn, name: str) -> set[str]:
-    """The ids a tag filter may take: the taxonomy's and every id the archive's tags use."""
+def unknown_id(conn, name: str, value: str) -> str | None:
+    """None for an id the taxonomy or the archive's tags know, else the error with a hint
+    (`unknown topic 'OZG' (did you mean ozg?)`). Cheap at any size: one index probe."""
     kind = FILTER_KINDS[name]
-    return set(labels(kind)) | {row[0] for row in conn.execute(KNOWN_IDS_SQL, [kind])}
+    known = labels(kind)
+    if value in known or conn.execute(TAG_EXISTS_SQL, [kind, value]).fetchone():
+        return None
+    return unknown(name, value, known)
 
 
 def check(conn, filters: dict[str, Any], names: Iterable[str] = TAG_FILTERS) -> dict[str, Any]:
@@ -73,10 +77,7 @@ def check(conn, filters: dict[str, Any], names: Iterable[str] = TAG_FILTERS) -> 
     problems: list[str] = []
     checked = dict(filters)
     for name in names:
-        values = _values(filters.get(name))
-        if values:
-            known = known_ids(conn, name)
-            problems += [p for p in (unknown(name, v, known) for v in values) if p]
+        problems += [p for p in (unknown_id(conn, name, v) for v in _values(filters.get(name))) if p]
     for name, parse in (("since", parse_since), ("until", parse_until)):
         if filters.get(name):
             try:

@@ -168,7 +168,7 @@ def test_fts_syntax_errors_give_a_friendly_message(ds, q):
 def test_unclosed_quote_still_searches(ds):
     data = get(ds, '/radar/-/search.json?q=%22OZG').json()
     assert [row["id"] for row in data["rows"]] == [2]
-    assert "quotation mark" in data["notes"][0]
+    assert "Anführungszeichen" in data["notes"][0]
 
 
 def test_search_filters_and_facets(ds):
@@ -180,7 +180,7 @@ def test_search_filters_and_facets(ds):
     assert {item["value"] for item in facets["topic"]} >= {"ozg", "surveys", "cybersecurity"}
     assert {item["value"]: item["count"] for item in facets["source"]} == {"kommune21": 2, "egovernment": 1}
     bad = get(ds, "/radar/-/search.json?q=Verwaltung&since=gestern").json()
-    assert any("not a date" in note for note in bad["notes"])
+    assert any("ist kein Datum" in note for note in bad["notes"])
 
 
 def test_datasette_search_box_is_german_too(ds):

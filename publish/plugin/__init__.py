@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
+from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
-from publish import facets, pages, search_page
+from publish import downloads, facets, pages, search_page
 from publish.archive import archive_metadata, archive_names
+from publish.wording import number_de
 
 # The archive is published read-only: whatever a plugin or a future Datasette offers for writing
 # is refused (immutable files cannot be written anyway; SQL that writes is refused by Datasette).
@@ -36,8 +38,18 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes():
-    """The ranked search page of an archive, HTML and JSON."""
-    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page)]
+    """The search desk of an archive (HTML, JSON) and its downloads (CSV for Excel, XLSX)."""
+    return [
+        (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
+        (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
+    ]
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """`|datum` (TT.MM.JJJJ) and `|zahl` (1.234) for every template."""
+    env.filters["datum"] = format_date_de
+    env.filters["zahl"] = number_de
 
 
 @hookimpl
@@ -78,9 +90,9 @@ def permission_allowed(action):
 
 @hookimpl
 def menu_links(datasette):
-    """Search and dashboards in the menu of every page."""
-    links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Search articles ({name})"} for name in archive_names(datasette)]
-    links.append({"href": datasette.urls.path("/-/dashboards/overview"), "label": "Charts: overview dashboard"})
+    """The search desk and the trends in the menu of every page."""
+    links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Meldungen suchen ({name})"} for name in archive_names(datasette)]
+    links.append({"href": datasette.urls.path("/-/dashboards/overview"), "label": "Übersicht in Diagrammen"})
     return links
 
 
