@@ -314,14 +314,18 @@ def test_serving_brings_the_search_index_up_to_date(tmp_path):
 def test_article_page_shows_the_article_and_links_its_tags(ds):
     page = get(ds, "/radar/articles/1").text
     assert "<h1>DStGB fordert kommunale Cybersicherheitsstrategie</h1>" in page
-    assert "2025-09-29" in page and ITEMS[0]["url"] in page
+    assert "29.09.2025" in page and ITEMS[0]["url"] in page
     assert "Städte und Gemeinden brauchen Unterstützung" in page
     assert "Nach einer Serie von Angriffen" in page
     assert "(Bildquelle: DStGB)" in page
-    assert 'href="/radar/articles?_topic=cybersecurity"' in page
-    assert 'href="/radar/articles?_actor=dstgb"' in page
-    assert 'href="/radar/articles?_state=DE-HE"' in page
-    assert 'href="/radar/articles?_place=06414"' in page
+    # every tag opens the search desk with that filter
+    assert 'href="/radar/-/search?topic=cybersecurity"' in page
+    assert 'href="/radar/-/search?actor=dstgb"' in page
+    assert 'href="/radar/-/search?state=DE-HE"' in page
+    assert 'href="/radar/-/search?place=06414"' in page
+    # articles sharing tags and title words, best first (article 5 shares Cybersicherheit + „Sicherheit…“)
+    similar = page.split("Ähnliche Meldungen</h2>")[1].split("</section>")[0]
+    assert 'href="/radar/articles/5"' in similar and 'href="/radar/articles/4"' not in similar
 
 
 def test_scraped_markup_is_shown_as_text(ds):
