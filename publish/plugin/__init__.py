@@ -11,7 +11,7 @@ from datasette import hookimpl
 
 from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
-from publish import downloads, facets, pages, search_page
+from publish import downloads, facets, pages, search_page, trends_page
 from publish.archive import archive_metadata, archive_names
 from publish.wording import number_de
 
@@ -42,6 +42,7 @@ def register_routes():
     return [
         (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
         (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
+        (r"^/(?P<database>[^/]+)/-/trends(\.(?P<format>csv|json))?$", trends_page.trends_page),
     ]
 
 
@@ -92,6 +93,7 @@ def permission_allowed(action):
 def menu_links(datasette):
     """The search desk and the trends in the menu of every page."""
     links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Meldungen suchen ({name})"} for name in archive_names(datasette)]
+    links += [{"href": datasette.urls.path(f"/{name}/-/trends"), "label": f"Trends ({name})"} for name in archive_names(datasette)]
     links.append({"href": datasette.urls.path("/-/dashboards/overview"), "label": "Übersicht in Diagrammen"})
     return links
 
