@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
 from datasette.utils import sqlite_timelimit
+from markupsafe import Markup
 
 from nlp.vocabulary import KIND_NAMES, label
+from publish import table_de
 from publish.archive import ARTICLE_LISTS, is_archive
 from publish.facets import KINDS
 from publish.similar import similar_articles
@@ -30,6 +32,22 @@ WHERE id = (SELECT duplicate_of FROM articles WHERE id = :id)"""
 LIST_TAGS_SQL = """SELECT article_id, kind, value, label FROM tags
 WHERE article_id IN (SELECT value FROM json_each(:ids)) AND kind IN ('topic', 'actor', 'state')
 ORDER BY article_id, kind DESC, score DESC"""
+
+
+def filter_value_label(name: str, value: str) -> str:
+    """A filter value as people read it (dashboard dropdowns): the tag's label, else the value."""
+    return label(name, value) if name in KINDS else value
+
+
+def tag_count_cell(value, column, table, database, datasette, row):
+    """In `tag_counts`, the label and id cells link to the search desk filtered by that tag."""
+    if table != "tag_counts" or column not in ("label", "value") or not is_archive(datasette, database):
+        return None
+    kind, tag = row["kind"], row["value"]
+    if kind not in KINDS.values() or not tag:
+        return None
+    text = label(kind, tag, row["label"]) if column == "label" else tag
+    return Markup('<a href="{}">{}</a>').format(tag_list_url(datasette, database, kind, tag), text)
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -138,10 +156,11 @@ async def template_vars(template, database, table, view_name, request, datasette
         from publish.archive import archive_names
 
         return {"radar_archives": archive_names(datasette)}
+    german = await table_de.template_vars(view_name, request, datasette, database, template)
     if not is_archive(datasette, database):
-        return {}
+        return german
     if view_name == "row" and table == "articles":
-        return await article_vars(datasette, database, request)
+        return {**german, **await article_vars(datasette, database, request)}
     if view_name == "table" and table in ARTICLE_LISTS:
-        return list_vars(datasette, database, table)
-    return {}
+        return {**german, **list_vars(datasette, database, table)}
+    return german

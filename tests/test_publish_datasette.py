@@ -188,8 +188,9 @@ def test_datasette_search_box_is_german_too(ds):
     assert {row["id"] for row in rows} == {1, 3, 5, 6}
     rows = get(ds, "/radar/articles.json?_search=Staedte&_shape=array").json()
     assert {row["id"] for row in rows} == {1, 3}
-    # datasette-search-all lists the articles table and searches it through the same path
-    assert "/radar/articles" in get(ds, "/-/search?q=sicherheit").text
+    # one search entry: the menu links the search desk, not a second "search all tables"
+    home = get(ds, "/").text
+    assert "/radar/-/search" in home and "Search all tables" not in home
 
 
 def test_canned_search_query_uses_the_normalised_index(ds):
@@ -256,6 +257,26 @@ def test_views_answer_the_common_questions(ds):
 def test_canned_queries_with_named_parameters(ds, query, args, expected):
     rows = get(ds, f"/radar/{query}.json?{args}&_shape=array").json()
     assert {row["id"] for row in rows} == expected
+
+
+def test_canned_queries_take_german_dates_and_name_unknown_ids(ds):
+    rows = get(ds, "/radar/topic_in_state.json?topic=ozg&state=DE-HE&since=01.06.2025&_shape=array").json()
+    assert [row["id"] for row in rows] == [2]
+    assert get(ds, "/radar/topic_in_state.json?topic=ozg&state=DE-HE&since=KW+30/2025&_shape=array").json() == []
+    page = get(ds, "/radar/topic_in_state?topic=OZG&state=Hessen&since=2025-13-45").text
+    assert "„OZG“ ist kein bekannter Wert für Thema. Meinten Sie „ozg“?" in page
+    assert "„Hessen“ ist kein bekannter Wert für Land. Meinten Sie „DE-HE“?" in page
+    assert "„2025-13-45“ ist kein Datum" in page
+    assert "Thema (ID, z. B. ozg)" in page and "Run SQL" not in page
+
+
+def test_internal_tables_are_hidden_and_the_sql_editor_opens_on_articles(ds):
+    page = get(ds, "/radar").text
+    listed = page.split('<h2 id="tables">')[1].split("<h2")[0]
+    for internal in ("raw_pages", "article_lsh", "article_minhash", "links", "quarantine", "_radar_meta"):
+        assert f'/radar/{internal}"' not in listed, internal
+    assert "from articles" in page.split('id="sql-editor"')[1].split("</textarea>")[0]
+    assert "interne Tabellen" in page
 
 
 def test_count_canned_queries(ds):

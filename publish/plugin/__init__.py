@@ -11,7 +11,7 @@ from datasette import hookimpl
 
 from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
-from publish import downloads, facets, pages, search_page, trends_page
+from publish import downloads, facets, menus, pages, search_page, table_de, trends_page
 from publish.archive import archive_metadata, archive_names
 from publish.wording import number_de
 
@@ -34,6 +34,7 @@ def prepare_connection(conn):
     """SQL functions for researchers and canned queries: the German search in plain SQL."""
     conn.create_function("radar_query", 1, lambda text: normalise_query(text) or '""', deterministic=True)
     conn.create_function("radar_normalise", 1, normalise_text, deterministic=True)
+    conn.create_function("radar_date", 1, table_de.radar_date, deterministic=True)
 
 
 @hookimpl
@@ -51,6 +52,7 @@ def prepare_jinja2_environment(env, datasette):
     """`|datum` (TT.MM.JJJJ) and `|zahl` (1.234) for every template."""
     env.filters["datum"] = format_date_de
     env.filters["zahl"] = number_de
+    env.globals["radar_label"] = pages.filter_value_label
 
 
 @hookimpl
@@ -82,6 +84,12 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 
 @hookimpl
+def render_cell(value, column, table, database, datasette, row):
+    """Tag counts link into the search desk: every tag name opens the search with that filter."""
+    return pages.tag_count_cell(value, column, table, database, datasette, row)
+
+
+@hookimpl
 def permission_allowed(action):
     """No write permission of any kind."""
     if action in WRITE_ACTIONS:
@@ -94,8 +102,15 @@ def menu_links(datasette):
     """The search desk and the trends in the menu of every page."""
     links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Meldungen suchen ({name})"} for name in archive_names(datasette)]
     links += [{"href": datasette.urls.path(f"/{name}/-/trends"), "label": f"Trends ({name})"} for name in archive_names(datasette)]
-    links.append({"href": datasette.urls.path("/-/dashboards/overview"), "label": "Übersicht in Diagrammen"})
     return links
+
+
+@hookimpl(specname="menu_links", hookwrapper=True)
+def german_menu(datasette, actor, request):
+    """Other plugins' menu entries in German; datasette-search-all's second search (raw rows,
+    bodies included) is left out: the search desk is the one search."""
+    outcome = yield
+    outcome.force_result(menus.german_menu_links(outcome.get_result()))
 
 
 @hookimpl
