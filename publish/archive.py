@@ -91,7 +91,7 @@ def archive_metadata(datasette) -> dict[str, Any]:
 
 def _build(names: tuple[str, ...]) -> dict[str, Any]:
     source = _source()
-    metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins")}
+    metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins") and not key.startswith("x-")}
     block = source["databases"][CANONICAL]
     metadata["databases"] = {name: _copy(block) for name in names}
     if names:

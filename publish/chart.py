@@ -14,7 +14,7 @@ from publish.wording import number_de
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
            "#ff9da7", "#333333")
 WIDTH, HEIGHT = 900, 340
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 14, 48
+LEFT, RIGHT, TOP, BOTTOM = 56, 32, 14, 48
 
 
 def colour(index: int) -> str:

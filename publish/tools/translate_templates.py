@@ -16,6 +16,8 @@ import datasette_dashboards
 SOURCE = Path(datasette.__file__).parent / "templates"
 DASHBOARDS = Path(datasette_dashboards.__file__).parent / "templates"
 TARGET = Path(__file__).resolve().parent.parent / "plugin" / "templates"
+JS_HEADER = ("/* German translation of Datasette's static/table.js (Apache-2.0, https://github.com/simonw/datasette), "
+             "built by publish/tools/translate_templates.py. */\n")
 HEADER = ("{# German translation of Datasette's %s (Apache-2.0, https://github.com/simonw/datasette), "
           "built by publish/tools/translate_templates.py: edit that script, not this file. #}\n")
 
@@ -51,6 +53,8 @@ TEMPLATES: dict[str, list[tuple[str, str]]] = {
         ('{% block title %}{{ database }}: {{ table }}: {% if filtered_table_rows_count or filtered_table_rows_count == 0 %}{{ "{:,}".format(filtered_table_rows_count) }} row{% if filtered_table_rows_count == 1 %}{% else %}s{% endif %}{% endif %}{% if human_description_en %} {{ human_description_en }}{% endif %}{% endblock %}',
          '{% block title %}{{ metadata.title or table }}: {% if filtered_table_rows_count or filtered_table_rows_count == 0 %}{{ filtered_table_rows_count|zahl }} Zeile{% if filtered_table_rows_count != 1 %}n{% endif %}{% endif %}{% if radar_description %} {{ radar_description }}{% endif %}{% endblock %}'),
         ("{% if is_view %} (view){% endif %}", ""),
+        ("<script src=\"{{ urls.static('table.js') }}\" defer></script>",
+         "<script src=\"{{ urls.static_plugins('policy-radar', 'table_de.js') }}\" defer></script>"),
         ('<title id="actions-menu-links-title">Table actions</title>', '<title id="actions-menu-links-title">Aktionen</title>'),
         ('<h3>{% if filtered_table_rows_count or filtered_table_rows_count == 0 %}{{ "{:,}".format(filtered_table_rows_count) }} row{% if filtered_table_rows_count == 1 %}{% else %}s{% endif %}{% endif %}\n        {% if human_description_en %}{{ human_description_en }}{% endif %}',
          '<h3>{% if filtered_table_rows_count or filtered_table_rows_count == 0 %}{{ filtered_table_rows_count|zahl }} Zeile{% if filtered_table_rows_count != 1 %}n{% endif %}{% endif %}\n        {% if radar_description %}{{ radar_description }}{% endif %}'),
@@ -93,6 +97,8 @@ TEMPLATES: dict[str, list[tuple[str, str]]] = {
         ("from {{ other.other_column }} in {{ other.other_table }}", "über {{ other.other_column }} in {{ other.other_table }}"),
     ],
     "query.html": [
+        ("{% block title %}{{ database }}{% if query and query.sql %}: {{ query.sql }}{% endif %}{% endblock %}",
+         "{% block title %}{% if metadata.title %}{{ metadata.title }}{% else %}{{ database }}: SQL{% endif %}{% endblock %}"),
         ("This query cannot be executed because the database is immutable.", "Diese Abfrage kann nicht ausgeführt werden: die Datenbank ist schreibgeschützt."),
         ('<h3>Custom SQL query{% if display_rows %} returning {% if truncated %}more than {% endif %}{{ "{:,}".format(display_rows|length) }} row{% if display_rows|length == 1 %}{% else %}s{% endif %}{% endif %}',
          '<h3>{% if canned_query %}Abfrage{% else %}Eigene SQL-Abfrage{% endif %}{% if display_rows %} mit {% if truncated %}mehr als {% endif %}{{ display_rows|length|zahl }} Zeile{% if display_rows|length != 1 %}n{% endif %}{% endif %}'),
@@ -170,6 +176,18 @@ DASHBOARD_TEMPLATES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# Datasette's column menu (static/table.js) → publish/plugin/static/table_de.js, loaded by table.html.
+TABLE_JS = [
+    ('href="#">Sort ascending</a>', 'href="#">Aufsteigend sortieren</a>'),
+    ('href="#">Sort descending</a>', 'href="#">Absteigend sortieren</a>'),
+    ('href="#">Facet by this</a>', 'href="#">Als Facette zeigen</a>'),
+    ('href="#">Hide this column</a>', 'href="#">Spalte ausblenden</a>'),
+    ('href="#">Show all columns</a>', 'href="#">Alle Spalten zeigen</a>'),
+    ('href="#">Show not-blank rows</a>', 'href="#">Nur Zeilen mit Wert zeigen</a>'),
+    ("columnTypeP.innerText = `Type: ${", "columnTypeP.innerText = `Typ: ${"),
+    ('a.setAttribute("aria-label", "Remove this filter");', 'a.setAttribute("aria-label", "Filter entfernen");'),
+]
+
 # Templates the plugin extends with its own page (row.html: the article page) get another name.
 RENAMED = {"row.html": "row_de.html"}
 
@@ -179,6 +197,9 @@ def main() -> None:
         target = TARGET / RENAMED.get(name, name)
         target.write_text(translate(name, replacements), encoding="utf-8")
         print("wrote", target)
+    static = TARGET.parent / "static" / "table_de.js"
+    static.write_text(translate("table.js", TABLE_JS, SOURCE.parent / "static").replace(HEADER % "table.js", JS_HEADER), encoding="utf-8")
+    print("wrote", static)
     for name, replacements in DASHBOARD_TEMPLATES.items():
         target = TARGET / name
         target.write_text(translate(name, replacements, DASHBOARDS), encoding="utf-8")
