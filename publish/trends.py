@@ -18,8 +18,10 @@ MAX_SERIES = 8
 RECENT_WEEKS = 4
 BEFORE_WEEKS = 12
 
+# From the articles of the period (published index) into tags through its primary key: CROSS JOIN
+# keeps that order (driven from the tags' kind index, SQLite would read every tag of the kind).
 COUNTS_SQL = """SELECT a.week, t.value, max(t.label) AS label, count(*) AS n
-FROM articles a JOIN tags t ON t.article_id = a.id AND t.kind = :kind
+FROM articles a CROSS JOIN tags t ON t.article_id = a.id AND t.kind = :kind
 WHERE a.published >= :since AND a.published < date(:until, '+1 day') AND a.week IS NOT NULL
 GROUP BY a.week, t.value"""
 LATEST_SQL = "SELECT max(published) FROM articles WHERE published IS NOT NULL"
