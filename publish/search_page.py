@@ -163,8 +163,8 @@ async def search_page(request, datasette):
         "all_scope_url": url({**args, "scope": "all"}) if found.ranked and found.scope == "recent" else None,
         "offset": offset, "limit": limit,
         "next_url": url({**args, "_offset": str(offset + limit)}, ".json" if as_json else "") if more else None,
-        "feed_url": datasette.urls.table(database, "articles_feed", format="atom") + "?" + urlencode(
-            {**feed_args, "_feed_title": feed_title(q, filters)}),
+        "feed_url": url({k: v for k, v in args.items() if k not in ("sort", "scope")}, ".atom"),
+        "table_url": datasette.urls.table(database, "articles") + "?" + urlencode(feed_args),
         "feed_title": feed_title(q, filters),
     }
     if as_json:

@@ -100,6 +100,28 @@ def test_download_for_german_excel_in_the_order_shown(ds):
 def test_the_feed_of_a_search_has_a_german_title(ds):
     data = search(ds, "q=OZG&topic=ozg&since=01.06.2025")
     assert data["feed_title"] == "Policy Radar: „OZG“ · Thema Onlinezugangsgesetz (OZG) · ab 01.06.2025"
+    assert data["feed_url"].startswith("/radar/-/search.atom?")
     feed = get(ds, data["feed_url"])
-    assert feed.status_code == 200 and "<title>Policy Radar: „OZG“ · Thema Onlinezugangsgesetz (OZG)" in feed.text
-    assert "/radar/articles/2" in feed.text or "ozg-hessen" in feed.text
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring(feed.content)
+    assert root.find(atom + "title").text == "Policy Radar: „OZG“ · Thema Onlinezugangsgesetz (OZG) · ab 01.06.2025"
+    entries = root.findall(atom + "entry")
+    assert len(entries) == 1
+    links = {link.get("rel"): link.get("href") for link in entries[0].findall(atom + "link")}
+    assert links["alternate"] == "http://localhost/radar/articles/2"  # the archive page
+    assert links["related"].startswith("https://kommune21.example/")
+    assert {c.get("label") for c in entries[0].findall(atom + "category")} == {"Onlinezugangsgesetz (OZG)", "Hessen"}
+
+
+def test_the_feed_is_newest_first_and_empty_searches_give_an_empty_feed(ds):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring(get(ds, "/radar/-/search.atom?q=sicherheit").content)
+    ids = [e.find(atom + "id").text.rsplit("/", 1)[1] for e in root.findall(atom + "entry")]
+    assert ids == ["5", "1", "3", "6"]
+    empty = get(ds, "/radar/-/search.atom?q=Zeppelin")
+    assert empty.status_code == 200 and ET.fromstring(empty.content).findall(atom + "entry") == []

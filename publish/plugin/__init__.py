@@ -11,7 +11,7 @@ from datasette import hookimpl
 
 from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
-from publish import downloads, facets, menus, pages, search_page, table_de, trends_page
+from publish import downloads, facets, feeds, menus, pages, search_page, table_de, trends_page
 from publish.archive import archive_metadata, archive_names
 from publish.wording import number_de
 
@@ -43,6 +43,7 @@ def register_routes():
     return [
         (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
         (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
+        (r"^/(?P<database>[^/]+)/-/search\.atom$", feeds.search_feed),
         (r"^/(?P<database>[^/]+)/-/trends(\.(?P<format>csv|json))?$", trends_page.trends_page),
     ]
 
