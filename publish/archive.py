@@ -97,3 +97,9 @@ def _build(names: tuple[str, ...]) -> dict[str, Any]:
     if names:
         metadata["plugins"] = _point_at(source.get("plugins") or {}, names[0])
     return metadata
+
+
+def table_title(name: str) -> str:
+    """The German title metadata.yaml gives a table or view (`articles` → `Meldungen`), else the name."""
+    tables = _source()["databases"][CANONICAL].get("tables", {})
+    return (tables.get(name) or {}).get("title") or name

@@ -115,7 +115,7 @@ ENGLISH = re.compile(
     re.IGNORECASE)
 ALLOWED = ("Policy Radar", "Datasette", "Open Data", "Open Source", "Smart City", "Deutschland-Stack", "CC BY")
 DATA_REGIONS = ("script, style, code, pre, textarea, select, svg, table.rows-and-columns, .column-descriptions dt, "
-                ".radar-columns dt, .facet-info ul, .crumbs, .db-table h3 a, .db-table em, ul.bullets a, a.not-underlined")
+                ".radar-columns dt, .facet-info ul, .db-table em, a.not-underlined")
 VISIBLE_TEXT_JS = """(exclude) => {
   const parts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -140,6 +140,7 @@ def english_ui(page) -> list[str]:
     for text in page.evaluate(VISIBLE_TEXT_JS, DATA_REGIONS):
         for allowed in ALLOWED:
             text = text.replace(allowed, "")
+        text = re.sub(r"\bDE-[A-Z]{2}\b", "", text)  # Land codes (DE-BY)
         if ENGLISH.search(text):
             found.append(text)
     return found

@@ -12,7 +12,7 @@ from datasette import hookimpl
 from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
 from publish import downloads, facets, feeds, menus, pages, search_page, table_de, trends_page
-from publish.archive import archive_metadata, archive_names
+from publish.archive import archive_metadata, archive_names, table_title
 from publish.wording import number_de
 
 # The archive is published read-only: whatever a plugin or a future Datasette offers for writing
@@ -54,6 +54,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["datum"] = format_date_de
     env.filters["zahl"] = number_de
     env.globals["radar_label"] = pages.filter_value_label
+    env.globals["radar_table_title"] = table_title
 
 
 @hookimpl

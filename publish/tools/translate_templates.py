@@ -36,7 +36,7 @@ TEMPLATES: dict[str, list[tuple[str, str]]] = {
     ],
     "_footer.html": FOOTER,
     "_crumbs.html": [('<a href="{{ item.href }}">{{ item.label }}</a>',
-                      '<a href="{{ item.href }}">{{ "Start" if item.label == "home" else item.label }}</a>')],
+                      '<a href="{{ item.href }}">{{ "Start" if item.label == "home" else radar_table_title(item.label) }}</a>')],
     "_description_source_license.html": [
         ("%}Data license:", "%}Lizenz der Daten:"),
         ("Data source: {%", "Datenquelle: {%"),
@@ -129,6 +129,8 @@ TEMPLATES: dict[str, list[tuple[str, str]]] = {
         ('<h2 id="queries">Queries</h2>', '<h2 id="queries">Fertige Abfragen</h2>'),
         ('<h2 id="tables">Tables</h2>', '<h2 id="tables">Tabellen</h2>'),
         ("{% if table.hidden %}<em> (hidden)</em>{% endif %}", "{% if table.hidden %}<em> (intern)</em>{% endif %}"),
+        ('">{{ table.name }}</a>', '">{{ radar_table_title(table.name) }}</a> <code>{{ table.name }}</code>'),
+        ('">{{ view.name }}</a>', '">{{ radar_table_title(view.name) }}</a> <code>{{ view.name }}</code>'),
         ('{% if table.count is none %}Many rows{% else %}{{ "{:,}".format(table.count) }} row{% if table.count == 1 %}{% else %}s{% endif %}{% endif %}',
          '{% if table.count is none %}Viele Zeilen{% else %}{{ table.count|zahl }} Zeile{% if table.count != 1 %}n{% endif %}{% endif %}'),
         ('<p>... and <a href="{{ urls.database(database) }}?_show_hidden=1">{{ "{:,}".format(hidden_count) }} hidden table{% if hidden_count == 1 %}{% else %}s{% endif %}</a></p>',
