@@ -125,3 +125,24 @@ def test_the_feed_is_newest_first_and_empty_searches_give_an_empty_feed(ds):
     assert ids == ["5", "1", "3", "6"]
     empty = get(ds, "/radar/-/search.atom?q=Zeppelin")
     assert empty.status_code == 200 and ET.fromstring(empty.content).findall(atom + "entry") == []
+
+
+@pytest.mark.parametrize("path", [
+    "/radar/-/search?q=OZG&sort=%27;drop",
+    "/radar/-/search?topic=ozg&_size=-5&_offset=abc",
+    "/radar/-/search?since=99.99.9999&until=KW+99",
+    "/radar/-/search?month=2025-13&place=%00",
+    "/radar/-/search.csv?q=%22",
+    "/radar/-/search.xlsx?since=gestern",
+    "/radar/-/search.atom?q=AND+AND",
+    "/radar/-/trends?kind=%3Cscript%3Ealert(1)%3C/script%3E&weeks=abc",
+    "/radar/-/search?q=%3Cscript%3Ealert(1)%3C/script%3E&until=%3Cscript%3Ealert(1)%3C/script%3E",
+    "/radar/-/trends?since=2025-13-45&until=KW+99",
+    "/radar/-/trends.json?since=1900-01-01&until=2100-01-01",
+    "/radar/-/trends.csv?value=%27&value=ozg",
+    "/radar/topic_in_state?topic=&state=&since=kaputt",
+])
+def test_bad_input_never_breaks_a_page(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 200, (path, response.text[:300])
+    assert "Traceback" not in response.text and "<script>alert(1)" not in response.text
