@@ -78,13 +78,14 @@ def read_filters(args, conn=None) -> tuple[dict[str, str], list[str]]:
 
 
 def find(conn, match: str | None, filters: dict[str, str], sort: str, scope: str = "auto",
-         window: int = RANK_WINDOW) -> Found:
-    """The window of matching article ids, in the order the page shows them."""
+         window: int = RANK_WINDOW, browse: bool = False) -> Found:
+    """The window of matching article ids, in the order the page shows them. Without words or
+    filters nothing is listed, unless `browse` (the newest articles of the whole archive)."""
     if match:
         ranked = ranked_search(conn, match, filters, limit=0, offset=0, scope=scope, window=window)
         ids = [hit[0] for hit in ranked.hits]
         found = Found(ids, True, ranked.scope if ranked.older_articles else "all", dict(ranked.hits))
-    elif filters:
+    elif filters or browse:
         where, params = where_sql(filters, "a.id")
         sql = f"SELECT a.id FROM articles a{where} ORDER BY a.published DESC, a.id DESC LIMIT {int(window)}"
         return Found([row[0] for row in conn.execute(sql, params)], False)

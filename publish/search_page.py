@@ -99,9 +99,11 @@ async def find_for_request(request, datasette, database: str, window: int = RANK
     scope = "all" if request.args.get("scope") == "all" else "auto"
     limit_ms = datasette.setting("sql_time_limit_ms")
 
+    browse = request.args.get("sort") == "neueste"
+
     def run(conn):
         with sqlite_timelimit(conn, limit_ms):
-            return desk.find(conn, query.match, filters, sort, scope, window)
+            return desk.find(conn, query.match, filters, sort, scope, window, browse)
 
     found = desk.Found([], False)
     timed_out = False
@@ -113,7 +115,7 @@ async def find_for_request(request, datasette, database: str, window: int = RANK
         timed_out = True
         notes.append("Die Suche hat zu lange gedauert; ein weiteres Wort oder ein Filter grenzt sie ein.")
     return {"q": q, "query": query, "notes": notes, "filters": filters, "sort": sort, "scope": scope, "found": found,
-            "timed_out": timed_out}
+            "timed_out": timed_out, "browse": browse}
 
 
 async def search_page(request, datasette):
@@ -146,7 +148,7 @@ async def search_page(request, datasette):
             "tags": row["tags"],
         })
     facets = await _facets(db, found.ids, filters) if want_facets and found.ids else {}
-    args = {"q": q, **filters, **({"sort": sort} if q and sort != "relevanz" else {}),
+    args = {"q": q, **filters, **({"sort": sort} if (q or search["browse"]) and sort != "relevanz" else {}),
             **({"scope": "all"} if search["scope"] == "all" else {})}
     args = {k: v for k, v in args.items() if v}
     base = datasette.urls.path(f"/{database}/-/search")
@@ -210,7 +212,7 @@ async def search_page(request, datasette):
         "json_url": url({**args, "_offset": str(offset) if offset else ""}, ".json"),
         "download_urls": {fmt: url(args, "." + fmt) for fmt in ("csv", "xlsx")} if found.ids else {},
         "suggestion": suggestion,
-        "searched": bool(q or filters),
+        "searched": bool(q or filters or search["browse"]),
     }
     return Response.html(await datasette.render_template("radar_search.html", context, request=request))
 

@@ -63,6 +63,13 @@ def test_a_filter_alone_lists_the_newest_articles(ds):
     assert page.count('class="radar-result"') == 2
 
 
+def test_all_articles_newest_first_without_words_or_filters(ds):
+    assert ids(ds, "sort=neueste") == [5, 4, 1, 3, 2, 6]
+    assert search(ds, "")["rows"] == []
+    page = get(ds, "/radar/-/search?sort=neueste&topic=ozg").text
+    assert page.count('class="radar-result"') == 1 and "sort=neueste" in page.split('class="radar-chip"')[1]
+
+
 def test_results_show_tags_as_chips_that_add_a_filter(ds):
     page = get(ds, "/radar/-/search?q=sicherheit").text
     chip = page.split('data-filter="place" data-value="06414"')[0].rsplit("<a href=", 1)[1]
