@@ -211,6 +211,8 @@ async def search_page(request, datasette):
         "until_text": desk.filter_label("until", filters["until"]) if "until" in filters else (request.args.get("until") or ""),
         "json_url": url({**args, "_offset": str(offset) if offset else ""}, ".json"),
         "download_urls": {fmt: url(args, "." + fmt) for fmt in ("csv", "xlsx")} if found.ids else {},
+        "alert_url": datasette.urls.path(f"/{database}/-/abonnieren") + "?" + urlencode(
+            {k: v for k, v in args.items() if k not in ("sort", "scope")}),
         "suggestion": suggestion,
         "searched": bool(q or filters or search["browse"]),
     }

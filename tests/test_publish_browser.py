@@ -19,7 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_publish_alerts import stored_subscriber
 from test_publish_datasette import ITEMS, build_archive
+
+from digest.testing import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "publish"
@@ -37,14 +40,28 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[str]:
-    """`radar serve` for real, as a user starts it."""
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) for the confirmation mails of alerts."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def private_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("private") / "subscribers.db"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, smtp, private_file) -> Iterator[str]:
+    """`radar serve` for real, as a user starts it (with mail settings for alerts)."""
     path = build_archive(tmp_path_factory.mktemp("served") / "radar.db")
     port = free_port()
     log = (tmp_path_factory.getbasetemp() / f"serve-{port}.log").open("w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **smtp.env(), "RADAR_SECRET": "browser-test-secret",
+           "RADAR_SUBSCRIBERS_DB": str(private_file), "RADAR_DIGEST_FROM": "Policy Radar <radar@example.org>"}
     server = subprocess.Popen(
         [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -302,6 +319,31 @@ def test_trend_chart_draws_zero_weeks(page, served):
     assert len(result_titles(page)) == 3  # the chart's period: the last 12 weeks
 
 
+def test_subscribe_to_a_search_with_double_opt_in(page, served, smtp, private_file):
+    page.goto(served + "/radar/-/search?q=sicherheit&topic=cybersecurity")
+    page.click("a.radar-alert-link")
+    page.wait_for_selector("#radar-alert-email")
+    assert "Cybersicherheit" in page.locator(".radar-alert-filters").inner_text()
+    page.fill("#radar-alert-email", "frieda@example.org")
+    page.click("input[type=submit][value='Bestätigungs-E-Mail senden']")
+    page.wait_for_selector(".radar-alert-sent")
+    shot(page, "24-alert-mail-sent")
+    deadline = time.monotonic() + 10
+    while not smtp.handler.received and time.monotonic() < deadline:
+        time.sleep(0.1)
+    mail = smtp.handler.received[-1].message
+    assert mail["To"] == "frieda@example.org"
+    link = re.search(r"http://\S+/-/abonnieren/bestaetigen\?\S+", mail.get_content()).group(0)
+    assert stored_subscriber(private_file, "frieda@example.org") is None
+    page.goto(link)
+    page.click("input[type=submit][value='Abonnement bestätigen']")
+    page.wait_for_selector(".radar-alert-done")
+    shot(page, "25-alert-confirmed")
+    assert english_ui(page) == []
+    row = stored_subscriber(private_file, "frieda@example.org")
+    assert row["topics"] == ["cybersecurity"] and row["search"] == "sicherheit"
+
+
 GERMAN_PAGES = [
     ("/", "13-de-home"),
     ("/radar/-/search?q=sicherheit", "14-de-search"),
@@ -314,6 +356,7 @@ GERMAN_PAGES = [
     ("/radar/topic_in_state?topic=OZG&state=DE-HE&since=01.06.2025", "21-de-canned-query"),
     ("/radar/sources", "22-de-table"),
     ("/-/dashboards/overview", "23-de-dashboard"),
+    ("/radar/-/abonnieren?q=OZG&state=DE-HE&since=01.06.2025", "26-de-alert-form"),
 ]
 
 

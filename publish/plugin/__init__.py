@@ -11,7 +11,17 @@ from datasette import hookimpl
 
 from db.dates import format_date_de
 from db.search import normalise_query, normalise_text
-from publish import downloads, facets, feeds, menus, pages, search_page, table_de, trends_page
+from publish import (
+    alerts,
+    downloads,
+    facets,
+    feeds,
+    menus,
+    pages,
+    search_page,
+    table_de,
+    trends_page,
+)
 from publish.archive import archive_metadata, archive_names, table_title
 from publish.wording import number_de
 
@@ -44,6 +54,8 @@ def register_routes():
         (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
         (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
         (r"^/(?P<database>[^/]+)/-/search\.atom$", feeds.search_feed),
+        (r"^/(?P<database>[^/]+)/-/abonnieren$", alerts.subscribe_page),
+        (r"^/(?P<database>[^/]+)/-/abonnieren/bestaetigen$", alerts.confirm_page),
         (r"^/(?P<database>[^/]+)/-/trends(\.(?P<format>csv|json))?$", trends_page.trends_page),
     ]
 
