@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+from collections import deque
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
@@ -24,6 +26,26 @@ PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
 FIELDS = {"q": "search", "topic": "topics", "actor": "actors", "state": "states", "source": "sources"}
 NOT_IN_MAIL = {"place": "Ort", "month": "Monat", "since": "von", "until": "bis"}
 PREVIEW_ADDRESS = "vorschau@example.org"
+# The form must not become a way to flood someone's mailbox: one confirmation mail per address
+# per RESEND_SECONDS, and at most MAILS_PER_MINUTE in all (per server process).
+RESEND_SECONDS = 600
+MAILS_PER_MINUTE = 20
+_last_mail: dict[str, float] = {}
+_recent_mails: deque[float] = deque()
+
+
+def mail_allowed(email: str, now: float | None = None) -> str:
+    """'send', 'again' (this address had its mail a moment ago) or 'busy' (too many mails now)."""
+    now = time.monotonic() if now is None else now
+    while _recent_mails and now - _recent_mails[0] > 60:
+        _recent_mails.popleft()
+    if now - _last_mail.get(email, -RESEND_SECONDS) < RESEND_SECONDS:
+        return "again"
+    if len(_recent_mails) >= MAILS_PER_MINUTE:
+        return "busy"
+    _last_mail[email] = now
+    _recent_mails.append(now)
+    return "send"
 
 
 def filters_from_args(args) -> tuple[dict, list[str]]:
@@ -124,6 +146,12 @@ async def subscribe_page(request, datasette):
     payload, token = sign(config.secret, subscriber.email, filters, date.today())
     confirm = datasette.absolute_url(request, datasette.urls.path(f"/{database}/-/abonnieren/bestaetigen")
                                      + "?" + urlencode({"d": payload, "t": token}))
+    allowed = mail_allowed(subscriber.email)
+    if allowed == "busy":
+        return await _page(datasette, request, database, 429, state="mail-failed", description=preview, **common)
+    if allowed == "again":  # the same answer as for a sent mail: nothing to learn about the address
+        return await _page(datasette, request, database, state="sent", description=preview, email=subscriber.email,
+                           **common)
     message = confirmation_mail(config, subscriber.email, preview, confirm)
     try:
         await asyncio.to_thread(_send, config, message, subscriber.email)

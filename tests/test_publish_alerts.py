@@ -38,6 +38,10 @@ def stored_subscriber(private, email: str | None = None) -> dict | None:
 
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
+    from publish import alerts
+
+    alerts._last_mail.clear()  # the flood limits are per process: each test starts afresh
+    alerts._recent_mails.clear()
     archive = build_archive(tmp_path / "radar.db")
     private = tmp_path / "subscribers.db"
     with SmtpServer() as smtp:
@@ -120,3 +124,24 @@ def test_without_a_secret_or_private_file_the_page_says_so(tmp_path, monkeypatch
     ds = make_ds(build_archive(tmp_path / "radar.db"))
     page = call(ds, "get", "/radar/-/abonnieren?topic=ozg")
     assert page.status_code == 503 and "nicht eingerichtet" in page.text
+
+
+def test_the_form_cannot_flood_a_mailbox(setup):
+    ds, smtp, _private, _archive = setup
+    for _ in range(3):
+        page = post_form(ds, "/radar/-/abonnieren?topic=ozg", {"email": "dora@example.org"})
+        assert page.status_code == 200 and "Wir haben eine E-Mail" in page.text
+    assert [m.message["To"] for m in smtp.handler.received] == ["dora@example.org"]
+
+
+def test_mail_allowed_limits_per_address_and_in_all():
+    from publish import alerts
+
+    alerts._last_mail.clear()
+    alerts._recent_mails.clear()
+    assert alerts.mail_allowed("x@example.org", now=1000.0) == "send"
+    assert alerts.mail_allowed("x@example.org", now=1100.0) == "again"
+    assert alerts.mail_allowed("x@example.org", now=1000.0 + alerts.RESEND_SECONDS + 1) == "send"
+    answers = [alerts.mail_allowed(f"n{i}@example.org", now=5000.0) for i in range(alerts.MAILS_PER_MINUTE + 1)]
+    assert answers.count("send") == alerts.MAILS_PER_MINUTE and answers[-1] == "busy"
+    assert alerts.mail_allowed("late@example.org", now=5061.0) == "send"
