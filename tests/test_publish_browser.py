@@ -100,7 +100,7 @@ def browser():
 @pytest.fixture
 def page(browser, served, request):
     """A fresh page that records dialogs (alert/confirm would mean injected script ran)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
