@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from db.dates import format_date_de
-from nlp.vocabulary import label
+from nlp.vocabulary import KIND_NAMES, label
 from publish.filters import FilterError, where_sql
 
 EXPORTS = (
@@ -92,6 +92,8 @@ def staff_value(column: str, value: Any) -> Any:
         return ""
     if column in ARRAY_KINDS:
         return _tag_labels(ARRAY_KINDS[column], value)
+    if column == "kind" and value in KIND_NAMES:  # tags, tag_counts: Thema, Akteur, Land, Ort
+        return KIND_NAMES[value][0]
     if column in DATE_COLUMNS and isinstance(value, str):
         day = format_date_de(value)
         if day and len(value) > 10 and value[10] in "T ":

@@ -83,3 +83,12 @@ def test_since_in_every_form(archive, since):
     import json
 
     assert {row["id"] for row in json.loads(done.stdout)} == {2, 6}
+
+
+def test_tag_tables_name_kinds_in_german(archive, tmp_path):
+    out = tmp_path / "tags.csv"
+    done = radar_export(archive, "--format", "csv", "--table", "tag_counts", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline=""), delimiter=";"))
+    assert {row["Art"] for row in rows} == {"Thema", "Akteur", "Land", "Ort"}
+    assert "Neueste Meldung" in rows[0] and rows[0]["Neueste Meldung"].count(".") == 2
