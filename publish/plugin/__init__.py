@@ -1,8 +1,10 @@
 """Datasette plugin hooks for Policy Radar (registered via the `datasette` entry point).
 
 Each hook is a one-liner into a module with one job: archive.py (which databases are archives,
-their metadata), facets.py (tag facets, tag filters, German `?_search=`), search_page.py (the
-ranked search), pages.py (article page and lists). Templates live in publish/templates/.
+their metadata), facets.py (tag facets, tag filters, German `?_search=`), search_page.py + desk.py
+(the search desk), downloads.py and feeds.py (the search as CSV/XLSX and Atom), trends_page.py
+(Trends), alerts.py (subscribing to a search), pages.py (article page and lists), table_de.py and
+menus.py (Datasette's own pages in German). Templates live in publish/plugin/templates/ (docs/desk.md).
 """
 
 from __future__ import annotations
