@@ -22,7 +22,6 @@ from datasette.utils.asgi import NotFound, Response
 
 from publish.archive import is_archive
 
-PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
 FIELDS = {"q": "search", "topic": "topics", "actor": "actors", "state": "states", "source": "sources"}
 NOT_IN_MAIL = {"place": "Ort", "month": "Monat", "since": "von", "until": "bis"}
 PREVIEW_ADDRESS = "vorschau@example.org"
@@ -80,7 +79,9 @@ def _config():
         config, _warnings = digest_config.load()
     except digest_config.ConfigError:
         return None
-    return config if config.has_secret and os.environ.get(PRIVATE_DB_ENV) else None
+    from db.private import ENV
+
+    return config if config.has_secret and os.environ.get(ENV) else None
 
 
 def _send(config, message, email: str) -> None:
@@ -92,18 +93,15 @@ def _send(config, message, email: str) -> None:
 
 def _store(subscriber) -> bool:
     """Write the subscriber into the private file; True when the address was already there."""
-    from sqlite_utils import Database
-
     from db.digest_store import DigestStore
+    from db.private import ENV
 
-    # The private file holds only subscribers and the digest log (with the archive's migrations:
-    # db.private.open_private); DigestStore creates those two tables if they are missing.
-    store = DigestStore(Database(os.environ[PRIVATE_DB_ENV]))
+    store = DigestStore(os.environ[ENV])  # the private file (db/private.py), never the archive
     try:
         existed = store.subscriber_exists(subscriber.email)
         store.upsert_subscribers([subscriber.to_row()])
     finally:
-        store.db.conn.close()
+        store.db.close()
     return existed
 
 

@@ -14,8 +14,19 @@ db_option = click.option(
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # db/ checks it: a folder or a stranger's file is refused in one line
     help="SQLite archive file.",
+)
+
+
+subscribers_db_option = click.option(
+    "--subscribers-db",
+    "subscribers_db",
+    envvar="RADAR_SUBSCRIBERS_DB",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Private SQLite file of subscribers and the digest log (never published). "
+    "Default: subscribers.db beside the archive.",
 )
 
 

@@ -20,19 +20,13 @@ from publish import (
     feeds,
     menus,
     pages,
+    readonly,
     search_page,
     table_de,
     trends_page,
 )
 from publish.archive import archive_metadata, archive_names, table_title
 from publish.wording import number_de
-
-# The archive is published read-only: whatever a plugin or a future Datasette offers for writing
-# is refused (immutable files cannot be written anyway; SQL that writes is refused by Datasette).
-WRITE_ACTIONS = {
-    "insert-row", "delete-row", "update-row", "upsert-row", "create-table", "alter-table",
-    "drop-table", "execute-write", "write", "edit-schema", "edit-row",
-}
 
 
 @hookimpl
@@ -51,7 +45,8 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes():
-    """The search desk of an archive (HTML, JSON) and its downloads (CSV for Excel, XLSX)."""
+    """The search desk of an archive (HTML, JSON), its downloads (CSV for Excel, XLSX), feed and
+    alerts, the trends, and 403 for every write path of Datasette's API."""
     return [
         (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
         (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
@@ -59,6 +54,7 @@ def register_routes():
         (r"^/(?P<database>[^/]+)/-/abonnieren$", alerts.subscribe_page),
         (r"^/(?P<database>[^/]+)/-/abonnieren/bestaetigen$", alerts.confirm_page),
         (r"^/(?P<database>[^/]+)/-/trends(\.(?P<format>csv|json))?$", trends_page.trends_page),
+        (readonly.WRITE_ROUTE, readonly.refuse_write),
     ]
 
 
@@ -107,10 +103,8 @@ def render_cell(value, column, table, database, datasette, row):
 
 @hookimpl
 def permission_allowed(action):
-    """No write permission of any kind."""
-    if action in WRITE_ACTIONS:
-        return False
-    return None
+    """No write permission of any kind (publish/readonly.py)."""
+    return False if readonly.is_write(action) else None
 
 
 @hookimpl
@@ -132,7 +126,7 @@ def german_menu(datasette, actor, request):
 @hookimpl
 def handle_exception(datasette, request, exception):
     """datasette-atom 0.9 fails with a 500 on a list without rows: answer with an empty feed."""
-    return pages.empty_atom_feed(request, exception)
+    return pages.empty_atom_feed(request, exception) or readonly.client_error(exception)
 
 
 @hookimpl

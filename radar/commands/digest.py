@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import db_option
+from radar.options import db_option, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -32,6 +32,7 @@ def _today() -> date:
 
 @click.command()
 @db_option
+@subscribers_db_option
 @click.option("--week", callback=_week, default=None,
               help="Calendar week, e.g. 2025-W39, KW39/2025 or KW 39: every subscriber, whatever their weekday. "
                    "Default: the last complete week, for subscribers whose weekday has come.")
@@ -43,7 +44,7 @@ def _today() -> date:
 @click.option("--subscriber", "only", multiple=True, help="Only this subscriber (repeatable).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Pretend today is this date (which week is last, who is due).")
-def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: bool, config_file: str | None,
+def digest_command(db_path: str, subscribers_db: str | None, week: str | None, out_dir: Path | None, send: bool, config_file: str | None,
                    only: tuple[str, ...], today: datetime | None) -> None:
     """Build each due subscriber's weekly digest (German, HTML + plain text) and send it once.
 
@@ -54,7 +55,9 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
     Example: radar digest --week 2025-W39 --out digests/    (dry run)
     Example: RADAR_SMTP_HOST=mail.example.org radar digest --send
     """
+    from db.connect import connect_reader
     from db.digest_store import DigestStore
+    from db.private import private_path
     from digest import config as settings
     from digest.lock import Locked, send_lock
     from digest.run import DigestBuilder, Report, select_due, send_all, write_all
@@ -76,17 +79,18 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` first")
+    archive = connect_reader(db_path)  # the digest only reads the archive
+    private = private_path(Path(db_path), subscribers_db)
 
     day = today.date() if today else _today()
     due_by = None if week else day
     week = week or last_complete_week(day)
-    store = DigestStore(db_path)
+    store = DigestStore(private, readonly=not send)  # a dry run writes nothing, anywhere
     with contextlib.ExitStack() as stack:
+        stack.callback(archive.close)
         if send:  # before reading digest_log: a run that just finished must not be repeated
             try:
-                stack.enter_context(send_lock(db_path))
+                stack.enter_context(send_lock(str(private)))
             except Locked as exc:
                 raise click.ClickException(str(exc)) from None
         subscribers = [Subscriber.from_row(row) for row in store.list_subscribers()]
@@ -105,7 +109,7 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
             click.echo(report.line())
             return
 
-        builder = DigestBuilder(store.db, week, config)
+        builder = DigestBuilder(archive, week, config)
         with _progress(len(todo)) as bar:
             if out_dir:
                 write_all(builder, todo, out_dir, report, progress=bar)

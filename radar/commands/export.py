@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -36,17 +35,15 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
 
     Example: radar export --db data/radar.db --format csv --topic ozg --state DE-HE --since 01.06.2025 -o ozg-hessen.csv
     """
-    from db.schema import open_db
+    from db.connect import connect_reader
     from publish.export import ExportError, export, export_sql
     from publish.filters import FilterError, check
 
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` or `radar demo` first")
     if fmt == "xlsx" and output == "-":
         raise InputError("--format xlsx writes a file: give one with -o, e.g. -o export.xlsx")
     filters = {"topic": topic, "actor": actor, "state": state, "place": place, "since": since, "until": until,
                "search": search}
-    db = open_db(db_path)  # brings the search index up to date
+    db = connect_reader(db_path)  # read-only: an export never changes the archive
     try:
         try:
             filters = check(db.conn, filters)
