@@ -52,7 +52,7 @@ def check_reachable(url: str, timeout: float = 10.0) -> None:
         raise click.ClickException(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
 
 
-class InputError(click.ClickException):
-    """Bad input on the command line: one line on stderr (`Error: …`), exit status 2, no usage text."""
+class BadInput(click.ClickException):
+    """A bad setting or argument found by our own checks: one line (no usage text), exit 2."""
 
     exit_code = 2
