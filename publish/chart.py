@@ -53,20 +53,22 @@ def line_chart(x_labels: Sequence[str], x_titles: Sequence[str], lines: Sequence
                      f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="12" fill="#555">{number_de(v)}</text>')
     every = max(1, math.ceil(count / 13))
     for i, text in enumerate(x_labels):
-        if i % every == 0 or i == count - 1:
+        # every `every`-th week, and the last one when it does not crowd the tick before it
+        if i % every == 0 or (i == count - 1 and i % every >= every / 2):
             parts.append(f'<text class="x-tick" x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" font-size="12" '
                          f'fill="#555">{escape(text)}</text>')
     parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#888"/>')
     parts.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle" font-size="13" fill="#333">{escape(x_title)}</text>')
     parts.append(f'<text x="14" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" font-size="13" fill="#333" '
                  f'transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">{escape(y_title)}</text>')
+    radius = 3 if count <= 26 else 2 if count <= 60 else 1.2  # long periods: points must not hide the lines
     for index, (name, values) in enumerate(lines):
         stroke = colour(index)
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<g class="series" data-series="{escape(name)}"><polyline fill="none" stroke="{stroke}" '
                      f'stroke-width="2.2" points="{points}"/>')
         for i, v in enumerate(values):
-            parts.append(f'<circle class="point" data-value="{v}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{stroke}">'
+            parts.append(f'<circle class="point" data-value="{v}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{radius}" fill="{stroke}">'
                          f'<title>{escape(name)}, {escape(x_titles[i])}: {number_de(v)} Meldung{"" if v == 1 else "en"}</title></circle>')
         parts.append("</g>")
     parts.append("</svg>")

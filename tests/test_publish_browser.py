@@ -51,17 +51,13 @@ def private_file(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("private") / "subscribers.db"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, smtp, private_file) -> Iterator[str]:
-    """`radar serve` for real, as a user starts it (with mail settings for alerts)."""
-    path = build_archive(tmp_path_factory.mktemp("served") / "radar.db")
+def serve(path: Path, tmp_path_factory, env: dict[str, str]) -> Iterator[str]:
+    """`radar serve --db path` on a free port until the caller is done."""
     port = free_port()
     log = (tmp_path_factory.getbasetemp() / f"serve-{port}.log").open("w")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **smtp.env(), "RADAR_SECRET": "browser-test-secret",
-           "RADAR_SUBSCRIBERS_DB": str(private_file), "RADAR_DIGEST_FROM": "Policy Radar <radar@example.org>"}
     server = subprocess.Popen(
         [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -85,6 +81,21 @@ def served(tmp_path_factory, smtp, private_file) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, smtp, private_file) -> Iterator[str]:
+    """`radar serve` for real, as a user starts it (with mail settings for alerts)."""
+    path = build_archive(tmp_path_factory.mktemp("served") / "radar.db")
+    yield from serve(path, tmp_path_factory, {
+        **smtp.env(), "RADAR_SECRET": "browser-test-secret", "RADAR_SUBSCRIBERS_DB": str(private_file),
+        "RADAR_DIGEST_FROM": "Policy Radar <radar@example.org>"})
+
+
+@pytest.fixture(scope="module")
+def served_sample(all_sources_db, tmp_path_factory) -> Iterator[str]:
+    """`radar serve` over the real crawl of all three sample sources (real tagger, real sources)."""
+    yield from serve(all_sources_db, tmp_path_factory, {})
 
 
 @pytest.fixture(scope="module")
@@ -369,4 +380,26 @@ def test_every_page_speaks_german(page, served):
         english = english_ui(page)
         if english:
             failures[path] = english[:5]
+    assert failures == {}, "\n".join(f"{path}: {texts}" for path, texts in failures.items())
+
+
+def test_the_real_sample_crawl_speaks_german_too(browser, served_sample):
+    """The same check on a real crawl: source names, tags from the tagger, dates, notes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = context.new_page()
+    failures = {}
+    try:
+        for path, name in [("/radar/-/search?q=Verwaltung", "27-sample-search"),
+                           ("/radar/-/search?q=Landkreistag+Zeppelin", "28-sample-no-hits"),
+                           ("/radar/-/trends?kind=actor&weeks=104", "29-sample-trends-actors"),
+                           ("/radar/-/search?sort=neueste", "30-sample-all-newest"),
+                           ("/radar/articles/1", "31-sample-article")]:
+            page.goto(served_sample + path)
+            shot(page, name)
+            english = english_ui(page)
+            if english:
+                failures[path] = english[:5]
+        assert page.locator(".radar-similar li").count() >= 1  # the article page (last) found similar ones
+    finally:
+        context.close()
     assert failures == {}, "\n".join(f"{path}: {texts}" for path, texts in failures.items())
