@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from db.dates import DateError, format_date_de, parse_since, parse_until
-from db.search import FILTERS, OPERATORS, PAGE_SQL, RANK_WINDOW, normalise_query, ranked_search
+from db.search import FILTERS, PAGE_SQL, RANK_WINDOW, ranked_search
+from db.text.query import OPERATORS, normalise_query
 from nlp.vocabulary import FILTER_KINDS, KIND_NAMES, label
 from publish.filters import unknown_id, where_sql
 from publish.wording import month_de, number_de

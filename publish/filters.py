@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from db.dates import DateError, parse_since, parse_until
-from db.search import normalise_query
+from db.text.query import normalise_query
 from nlp.vocabulary import FILTER_KINDS, labels, unknown
 
 TAG_FILTERS = tuple(FILTER_KINDS)  # topic, actor, state, place

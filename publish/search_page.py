@@ -19,11 +19,14 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import RANK_WINDOW, RECENT_SIZE, parse_query, segments_to_text, snippet
-from db.search import highlight as highlight_segments
+from db.search import RANK_WINDOW, RECENT_SIZE
+from db.text.highlight import highlight as highlight_segments
+from db.text.highlight import segments_to_text, snippet
+from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
 from nlp.vocabulary import KIND_NAMES, label
 from publish import desk
 from publish.archive import is_archive
+from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
 from publish.wording import month_de, note_de
 
 PAGE_SIZE = 20
@@ -89,7 +92,14 @@ async def find_for_request(request, datasette, database: str, window: int = RANK
     """Parse the request and run the search: shared by the page and its downloads."""
     db = datasette.get_database(database)
     q = (request.args.get("q") or "").strip()
-    query = parse_query(q)
+    try:  # parsing is bounded and runs off the event loop (publish/bounded.py)
+        query = await off_loop(parse_query, q)
+    except TooSlow as exc:
+        log_rejected(request, str(exc))
+        query = SearchQuery(text=q[:MAX_QUERY_CHARS], match=None, notes=[TOO_SLOW_NOTE], limited=True)
+    if query.limited:
+        log_rejected(request, "query shortened: " + " ".join(query.notes[:2]))
+    q = query.text
     notes = [note_de(note) for note in query.notes]
     filters, filter_notes = await db.execute_fn(lambda conn: desk.read_filters(request.args, conn))
     notes += filter_notes
@@ -135,15 +145,22 @@ async def search_page(request, datasette):
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
     page_ids = found.ids[offset: offset + limit]
     raw_rows = await db.execute_fn(lambda conn: desk.page_rows(conn, page_ids)) if page_ids else []
+    plain = [([(row["title"] or "", False)], [(row["teaser"] or "", False)]) for row in raw_rows]
+    marked = plain
+    if query.match and raw_rows:
+        try:  # highlighting and snippets: bounded, off the event loop
+            marked = await off_loop(_marked, raw_rows, query)
+        except TooSlow as exc:
+            log_rejected(request, str(exc))
+            notes.append("Die Hervorhebung der Treffer dauerte zu lange; sie werden ohne Auszug gezeigt.")
     rows = []
-    for row in raw_rows:
-        text_segments = snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query) if query.match else [(row["teaser"] or "", False)]
+    for row, (title_segments, text_segments) in zip(raw_rows, marked, strict=True):
         rows.append({
             "id": row["id"], "title": row["title"], "kicker": row["kicker"], "published": row["published"],
             "source_id": row["source_id"], "source_name": row["source_name"], "url": row["url"],
             "article_url": datasette.urls.row(database, "articles", str(row["id"])),
             "score": round(found.scores[row["id"]], 3) if row["id"] in found.scores else None,
-            "title_html": _html(highlight_segments(row["title"], query)) if query.match else escape(row["title"] or ""),
+            "title_html": _html(title_segments),
             "snippet_html": _html(text_segments), "snippet": segments_to_text(text_segments, ("", "")),
             "tags": row["tags"],
         })
@@ -217,6 +234,15 @@ async def search_page(request, datasette):
         "searched": bool(q or filters or search["browse"]),
     }
     return Response.html(await datasette.render_template("radar_search.html", context, request=request))
+
+
+def _marked(rows: list[dict], query) -> list[tuple[list, list]]:
+    """(highlighted title, snippet) segments of each row: the page's text work, done off the loop."""
+    return [
+        (highlight_segments(row["title"], query),
+         snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query))
+        for row in rows
+    ]
 
 
 async def _word_counts(db, q: str, filters: dict[str, str]) -> list[tuple[str, int]]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from db.search import SEARCH_TABLE, iter_words, normalise_query
+from db.search import SEARCH_TABLE
+from db.text.query import normalise_query
+from db.text.words import iter_words
 
 CANDIDATES = 200
 LIMIT = 5

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from radar.options import RunFailed
+
 
 @click.command()
 @click.option("--db", "db_path", default="data/demo.db", show_default=True, type=click.Path(dir_okay=False))
@@ -35,7 +37,7 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
             check=False,
         )
         if crawl.returncode != 0:
-            raise click.ClickException("the demo crawl failed (see above)")
+            raise RunFailed("the demo crawl failed (see above)")
         if no_serve:
             return
         click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/-/search?q=OZG)")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from radar.options import BadInput, db_option
+from radar.options import db_option
 
 
 @click.command()
@@ -39,8 +39,9 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
     from publish.export import ExportError, export, export_sql
     from publish.filters import FilterError, check
 
+    # Bad input is a one-line ClickException: radar/cli.py makes it exit 2.
     if fmt == "xlsx" and output == "-":
-        raise BadInput("--format xlsx writes a file: give one with -o, e.g. -o export.xlsx")
+        raise click.ClickException("--format xlsx writes a file: give one with -o, e.g. -o export.xlsx")
     filters = {"topic": topic, "actor": actor, "state": state, "place": place, "since": since, "until": until,
                "search": search}
     db = connect_reader(db_path)  # read-only: an export never changes the archive
@@ -48,13 +49,13 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
         try:
             filters = check(db.conn, filters)
         except FilterError as exc:
-            raise BadInput(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
         if filters.get("since") and filters.get("until") and filters["since"] > filters["until"]:
-            raise BadInput(f"--since {since} is after --until {until}")
+            raise click.ClickException(f"--since {since} is after --until {until}")
         try:
             export_sql(what, filters, not no_body)  # refuse before a file is created
         except ExportError as exc:
-            raise BadInput(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
         if output == "-":
             out = sys.stdout.buffer if fmt == "xlsx" else sys.stdout
         else:
@@ -62,7 +63,7 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
         try:
             count = export(db.conn, out, fmt, what, filters, body=not no_body)
         except ExportError as exc:
-            raise BadInput(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
         finally:
             if out not in (sys.stdout, sys.stdout.buffer):
                 out.close()
