@@ -44,18 +44,18 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
         raise click.ClickException("--format xlsx writes a file: give one with -o, e.g. -o export.xlsx")
     filters = {"topic": topic, "actor": actor, "state": state, "place": place, "since": since, "until": until,
                "search": search}
+    try:  # the request is checked before the archive is opened or the output file created
+        export_sql(what, filters, body=not no_body)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
     db = connect_reader(db_path)  # read-only: an export never changes the archive
     try:
-        try:
+        try:  # ids the archive and the taxonomy know, dates in any typed form
             filters = check(db.conn, filters)
         except FilterError as exc:
             raise click.ClickException(str(exc)) from None
         if filters.get("since") and filters.get("until") and filters["since"] > filters["until"]:
             raise click.ClickException(f"--since {since} is after --until {until}")
-        try:
-            export_sql(what, filters, not no_body)  # refuse before a file is created
-        except ExportError as exc:
-            raise click.ClickException(str(exc)) from None
         if output == "-":
             out = sys.stdout.buffer if fmt == "xlsx" else sys.stdout
         else:
