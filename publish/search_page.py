@@ -19,7 +19,7 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import RANK_WINDOW, RECENT_SIZE
+from db.search import RANK_WINDOW, RECENT_SIZE, parse_archive_query
 from db.text.highlight import highlight as highlight_segments
 from db.text.highlight import segments_to_text, snippet
 from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
@@ -113,12 +113,14 @@ async def find_for_request(request, datasette, database: str, window: int = RANK
 
     def run(conn):
         with sqlite_timelimit(conn, limit_ms):
-            return desk.find(conn, query.match, filters, sort, scope, window, browse)
+            # the archive's lexicon also splits a typed compound into halves written apart
+            archive_query = parse_archive_query(conn, q) if query.match else query
+            return archive_query, desk.find(conn, archive_query.match, filters, sort, scope, window, browse)
 
     found = desk.Found([], False)
     timed_out = False
     try:
-        found = await db.execute_fn(run)
+        query, found = await db.execute_fn(run)
     except sqlite3.OperationalError as exc:
         if "interrupt" not in str(exc):
             raise
