@@ -20,7 +20,7 @@ LOOKUPS = {
 }
 FACET_TITLES = {"topic": "Thema", "actor": "Akteur", "state": "Land", "place": "Ort", "source_id": "Quelle",
                 "month": "Monat", "kind": "Art", "value": "ID", "status": "Status", "spider": "Spider",
-                "article_id": "Meldung"}
+                "article_id": "Meldung", "new_actor": "Neue Akteure"}
 PARAM_TITLES = {
     "q": "Suchbegriffe", "topic": "Thema (ID, z. B. ozg)", "actor": "Akteur (ID, z. B. dstgb)",
     "state": "Land (z. B. DE-HE)", "since": "seit (TT.MM.JJJJ, JJJJ-MM-TT oder KW 39/2025)",
