@@ -141,7 +141,8 @@ ENGLISH = re.compile(
     r"powered|license|source|about|articles?|topics|actors|municipalities|week|month|charts?|dashboards?|"
     r"download|edit|run|format|hidden|best|first|newest|date|page|more|fullscreen|advanced|descending)\b",
     re.IGNORECASE)
-ALLOWED = ("Policy Radar", "Datasette", "Open Data", "Open Source", "Smart City", "Deutschland-Stack", "CC BY")
+ALLOWED = ("Policy Radar", "Datasette", "Open Data", "Open Source", "Smart City", "Deutschland-Stack", "CC BY",
+           "dl-de/by-2-0")  # names and licence identifiers
 DATA_REGIONS = ("script, style, code, pre, textarea, select, svg, table.rows-and-columns, .column-descriptions dt, "
                 ".radar-columns dt, .facet-info ul, .db-table em, a.not-underlined")
 VISIBLE_TEXT_JS = """(exclude) => {
