@@ -42,6 +42,6 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
             return
         click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/-/search?q=OZG)")
         try:
-            subprocess.run(datasette_command(db_path, host, port), check=False)
+            subprocess.run(datasette_command(db_path, host, port, immutable=False), check=False)  # read-only connections
         except KeyboardInterrupt:
             pass
