@@ -36,3 +36,8 @@ def unsubscribe_urls(secret: str, email: str, base_url: str, mailbox: str) -> tu
     web = f"{base_url}/-/unsubscribe?{urlencode({'email': email, 'token': token})}"
     mailto = f"mailto:{mailbox}?subject={quote(f'unsubscribe {email} {token}')}"
     return web, mailto
+
+
+def subscribe_token(secret: str, payload: str) -> str:
+    """Signs a confirmation link's payload (address and filters; digest/confirm.py)."""
+    return _mac(secret, "subscribe", payload)[:32]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -70,12 +69,16 @@ def _check_setting(name: str, value: object) -> object:
 
 
 def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Any typed date (01.06.2025, 2025-06-01, KW 23/2025; db/dates.py) → ISO."""
+    from db.dates import DateError
+    from db.dates import parse_since as first_day
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-06-01") from None
+        return first_day(value).isoformat()
+    except DateError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

@@ -14,15 +14,14 @@ from radar.options import RunFailed, db_option, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from digest.weeks import parse_week
+    from db.dates import DateError, iso_week
 
     if value is None:
         return None
     try:
-        parse_week(value)
-    except ValueError as exc:
+        return iso_week(value)
+    except DateError as exc:
         raise click.BadParameter(str(exc)) from None
-    return value
 
 
 def _today() -> date:
@@ -35,7 +34,7 @@ def _today() -> date:
 @db_option
 @subscribers_db_option
 @click.option("--week", callback=_week, default=None,
-              help="ISO week, e.g. 2025-W39: every subscriber, whatever their weekday. "
+              help="Calendar week, e.g. 2025-W39, KW39/2025 or KW 39: every subscriber, whatever their weekday. "
                    "Default: the last complete week, for subscribers whose weekday has come.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dry run: write one .eml file per mail into this folder; send and record nothing.")
