@@ -72,6 +72,8 @@ class ExtractPipeline:
         stats = self.crawler.stats
         for kind, count in result.errors.items():
             stats.inc_value(f"radar/errors/{kind}", count)
+        for kind, count in result.notes.items():
+            stats.inc_value(f"radar/{kind}", count)
         if result.skipped:
             stats.inc_value("radar/skipped", result.skipped)
             raise DropItem(f"published before --since: {page.get('url')}", log_level="DEBUG")
@@ -293,6 +295,8 @@ class StorePipeline:
             stats.set_value(f"radar/{name}", count)
         for kind, count in (result.get("errors") or {}).items():
             stats.inc_value(f"radar/errors/{kind}", count)
+        for kind, count in (result.get("notes") or {}).items():
+            stats.inc_value(f"radar/{kind}", count)
         if result.get("skipped"):
             stats.inc_value("radar/skipped", result["skipped"])
 

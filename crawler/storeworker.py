@@ -47,6 +47,7 @@ class RecordProcessor:
         self.writer = ArchiveWriter(db_path)
         self.run_id = run_id
         self.sources = dict(sources or {})
+        self.notes: Counter[str] = Counter()
         self.since = date.fromisoformat(since) if since else None
         self.tagger = None
         self.tag_problem: str | None = None
@@ -63,7 +64,8 @@ class RecordProcessor:
                 logger.error("tagging is off for this crawl: %s", self.tag_problem)
 
     def extract(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Counter[str], int]:
-        """Pages → article (or quarantine) records; other records pass through."""
+        """Pages → article (or quarantine) records; other records pass through. Notes (`undated`)
+        are kept in `self.notes` until `process` reports them."""
         from crawler.extract.pages import page_records
 
         out: list[dict[str, Any]] = []
@@ -77,6 +79,7 @@ class RecordProcessor:
             result = page_records(record, spec.get("extractor", "generic"), spec.get("article"), self.since)
             out.extend(result.records)
             errors.update(result.errors)
+            self.notes.update(result.notes)
             skipped += result.skipped
         return out, errors, skipped
 
@@ -92,7 +95,8 @@ class RecordProcessor:
             errors["store_error"] += len(result.failures)
             for record, reason in result.failures:
                 logger.warning("store_error: %s (%s)", record.get("url"), reason)
-        return {"outcomes": result.outcomes, "errors": errors, "skipped": skipped}
+        notes, self.notes = self.notes, Counter()
+        return {"outcomes": result.outcomes, "errors": errors, "notes": notes, "skipped": skipped}
 
     def _tag(self, articles: list[dict[str, Any]]) -> Counter[str]:
         errors: Counter[str] = Counter()

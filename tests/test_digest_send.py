@@ -338,7 +338,7 @@ def test_usage_errors(archive, tmp_path):
     bad_week = run_digest(archive, "--week", "2025-39", "--out", str(tmp_path), env=base_env())
     assert bad_week.returncode == 2 and "'2025-39' is not an ISO week such as 2025-W39" in bad_week.stderr
     no_db = run_digest(str(tmp_path / "missing.db"), "--week", WEEK, "--out", str(tmp_path), env=base_env())
-    assert no_db.returncode == 1 and "no archive at" in no_db.stderr
+    assert no_db.returncode == 2 and "no archive at" in no_db.stderr
     stranger = run_digest(archive, "--week", WEEK, "--out", str(tmp_path), "--subscriber", "x@example.org",
                           env=base_env())
     assert stranger.returncode == 1 and "not subscribed: x@example.org" in stranger.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import db_option
+from radar.options import db_option, require_articles
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -65,6 +65,7 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
 
     if bool(out_dir) == send:
         raise click.UsageError("choose one: --out DIR (dry run, writes .eml files) or --send")
+    require_articles(db_path)
     try:
         config, warnings = settings.load(config_file)
     except settings.ConfigError as exc:
@@ -77,8 +78,6 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` first")
 
     day = today.date() if today else _today()
     due_by = None if week else day

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from radar.options import db_option
+from radar.options import db_option, require_articles
 
 
 @click.command()
@@ -36,8 +35,7 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
     from db.schema import open_db
     from publish.export import ExportError, export
 
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` or `radar demo` first")
+    require_articles(db_path)
     filters = {"topic": topic, "actor": actor, "state": state, "since": since, "until": until, "search": search}
     db = open_db(db_path)  # brings the search index up to date
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
