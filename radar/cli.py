@@ -12,6 +12,7 @@ from radar.commands.export import export_command
 from radar.commands.ingest import ingest_command
 from radar.commands.reparse import reparse_command
 from radar.commands.retag import retag_command
+from radar.commands.run import run_command
 from radar.commands.serve import serve_command
 from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
@@ -33,6 +34,7 @@ cli.add_command(demo_command, "demo")
 cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
 cli.add_command(digest_command, "digest")
+cli.add_command(run_command, "run")
 
 try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
     from radar.commands.tagging import eval_command, tag_command

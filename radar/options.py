@@ -51,10 +51,14 @@ def pick_port(host: str, port: int) -> int:
         return sock.getsockname()[1]
 
 
-class ArchiveProblem(click.ClickException):
-    """The archive cannot serve the command (missing, no articles): one line, exit 2."""
+class BadInput(click.ClickException):
+    """A bad setting or argument found by our own checks: one line (no usage text), exit 2."""
 
     exit_code = 2
+
+
+class ArchiveProblem(BadInput):
+    """The archive cannot serve the command (missing, no articles)."""
 
 
 def require_articles(db_path: str, demo_hint: bool = True) -> None:

@@ -1,0 +1,157 @@
+"""What `radar run` keeps: per source and run counters in the archive (public, no personal data),
+alert incidents in the private file (beside subscribers), and the published snapshot.
+
+Kept apart from the crawler's and the digest's tables so each can evolve on its own; every table
+here is created idempotently on the writer's open and never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from db.store import utcnow
+
+# Tables that hold personal data and never go into a published file.
+PERSONAL_TABLES = ("subscribers", "digest_log", "alerts")
+
+SOURCE_RUN_COLUMNS: dict[str, type] = {
+    "run": str,  # the radar run's start time (ISO 8601 UTC): one row per source and run
+    "source_id": str,
+    "status": str,  # ok | failed
+    "reason": str,  # why it failed (one line), empty when ok
+    "found": int,  # articles on the list pages / feeds: new + updated + unchanged + known, not fetched
+    "new": int,
+    "updated": int,
+    "unchanged": int,
+    "undated": int,
+    "errors": int,
+    "errors_by_kind": str,  # JSON {kind: count}
+    "rule_misses": int,
+    "fallback_links": int,
+    "seconds": float,
+    "finished": str,
+}
+
+
+def ensure_source_runs(db: Database) -> None:
+    if "source_runs" not in db.table_names():
+        db["source_runs"].create(SOURCE_RUN_COLUMNS, pk=("run", "source_id"))
+        db["source_runs"].create_index(["source_id", "run"])
+
+
+def record_source_runs(archive: str | Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Store one run's per-source rows in one transaction (re-recording a run replaces its rows)."""
+    db = Database(sqlite3.connect(str(archive), timeout=60))
+    try:
+        ensure_source_runs(db)
+        with db.conn:
+            db["source_runs"].upsert_all(
+                [{**row, "errors_by_kind": json.dumps(dict(row.get("errors_by_kind") or {}), sort_keys=True)}
+                 for row in rows],
+                pk=("run", "source_id"),
+            )
+    finally:
+        db.conn.close()
+
+
+# --- alerts: private file ------------------------------------------------------------------------
+def open_private(path: str | Path) -> Database:
+    """The private file (subscribers, digest log, alert incidents), with the alerts table in place."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(sqlite3.connect(str(path), timeout=60))
+    if "alerts" not in db.table_names():
+        db["alerts"].create(
+            {
+                "key": str,  # source:<id> | digest | disk
+                "state": str,  # open | closed
+                "status": str,  # what is wrong: failing, stale, send_failed, low_disk
+                "detail": str,  # one line: why
+                "opened_at": str,
+                "closed_at": str,
+                "problem_sent_at": str,  # the mail about the incident went out
+                "recovery_sent_at": str,  # the mail about its end went out
+            },
+            pk="key",
+        )
+    return db
+
+
+def open_incidents(db: Database) -> dict[str, dict[str, Any]]:
+    return {row["key"]: row for row in db["alerts"].rows_where("state = 'open'")}
+
+
+def unsent_incidents(db: Database) -> list[dict[str, Any]]:
+    """Incidents whose mail (problem or recovery) has not gone out yet."""
+    return list(db["alerts"].rows_where(
+        "(state = 'open' and problem_sent_at is null) or "
+        "(state = 'closed' and recovery_sent_at is null)", order_by="opened_at, key"))
+
+
+def open_incident(db: Database, key: str, status: str, detail: str) -> None:
+    """Open an incident, or update what is wrong with an open one (no second mail for it)."""
+    with db.conn:
+        row = db.execute("select state from alerts where key = ?", [key]).fetchone()
+        if row and row[0] == "open":
+            db["alerts"].update(key, {"status": status, "detail": detail})
+            return
+        db["alerts"].upsert({"key": key, "state": "open", "status": status, "detail": detail,
+                             "opened_at": utcnow(), "closed_at": None, "problem_sent_at": None,
+                             "recovery_sent_at": None}, pk="key")
+
+
+def close_incident(db: Database, key: str) -> None:
+    with db.conn:
+        db["alerts"].update(key, {"state": "closed", "closed_at": utcnow()})
+
+
+def mark_sent(db: Database, key: str, problem: bool, recovery: bool) -> None:
+    now = utcnow()
+    values = {}
+    if problem:
+        values["problem_sent_at"] = now
+    if recovery:
+        values["recovery_sent_at"] = now
+    with db.conn:
+        db["alerts"].update(key, values)
+
+
+# --- the published snapshot ------------------------------------------------------------------------
+def publish_snapshot(archive: str | Path, target: str | Path) -> int:
+    """Copy the archive to `target` atomically: a consistent copy into a new file beside it (VACUUM
+    INTO reads one snapshot, WAL included), personal tables removed for good, then a rename, so a
+    reader of `target` sees the old file or the new one, never half of one. Returns its size."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{Path(archive).resolve()}?mode=ro", uri=True, timeout=60)
+    try:
+        source.execute("VACUUM INTO ?", [str(tmp)])
+    finally:
+        source.close()
+    try:
+        conn = sqlite3.connect(str(tmp))
+        try:
+            names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+            personal = [name for name in PERSONAL_TABLES if name in names]
+            if personal:
+                conn.execute("PRAGMA secure_delete = ON")
+                for name in personal:
+                    conn.execute(f"DROP TABLE [{name}]")
+                conn.commit()
+                conn.execute("VACUUM")  # no page of a dropped table survives in the file
+            conn.execute("PRAGMA journal_mode = DELETE")  # one file: served immutable, copied as is
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
