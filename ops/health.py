@@ -67,7 +67,7 @@ class SourceHealth:
         return out
 
 
-def _parse(ts: str) -> datetime:
+def parse_time(ts: str) -> datetime:
     value = datetime.fromisoformat(ts)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
@@ -82,7 +82,8 @@ def judge(source_id: str, name: str, runs: list[dict[str, Any]], now: datetime, 
     health.last_run = latest["run"]
     health.last = {k: latest[k] for k in ("status", "found", "new", "updated", "unchanged", "undated", "errors",
                                          "rule_misses", "fallback_links", "seconds")}
-    health.last["errors_by_kind"] = json.loads(latest.get("errors_by_kind") or "{}")
+    kinds = latest.get("errors_by_kind") or {}
+    health.last["errors_by_kind"] = json.loads(kinds) if isinstance(kinds, str) else dict(kinds)
     for run in runs:
         if run["status"] != "failed":
             break
@@ -99,11 +100,11 @@ def judge(source_id: str, name: str, runs: list[dict[str, Any]], now: datetime, 
         health.status, health.reason_code = "failing", "failed"
         health.reason_args = {"n": health.consecutive_failed, "detail": latest.get("reason") or "?"}
         return health
-    if now - _parse(health.last_success or runs[-1]["run"]) > limit:
+    if now - parse_time(health.last_success or runs[-1]["run"]) > limit:
         health.status, health.reason_code, health.reason_args = "stale", "no_success", {"days": days}
         return health
     productive = [r for r in successes if r["new"] or r["updated"]]
-    since = _parse(productive[0]["run"]) if productive else _parse(runs[-1]["run"])
+    since = parse_time(productive[0]["run"]) if productive else parse_time(runs[-1]["run"])
     if now - since > limit and health.consecutive_empty:
         health.status, health.reason_code = "stale", "nothing_new"
         health.reason_args = {"days": days, "n": health.consecutive_empty}
