@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -54,6 +55,7 @@ class RunReport:
     snapshot: dict[str, Any] = field(default_factory=dict)
     health: list[dict[str, Any]] = field(default_factory=list)
     alerts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # steps that broke: "<step>: <reason>"
     finished: str = ""
     seconds: float = 0.0
     exit: int = OK
@@ -74,6 +76,8 @@ class RunReport:
             text += f"; health: {len(bad)} not ok ({', '.join(bad)})"
         if self.alerts.get("line"):
             text += f"; {self.alerts['line']}"
+        if self.problems:
+            text += f"; {len(self.problems)} step(s) broke: {'; '.join(self.problems)}"
         return text
 
 
@@ -114,14 +118,18 @@ def execute(plan: RunPlan, children: Children) -> RunReport:
     finished = _now()
     report.sources = [{k: v for k, v in r.row(report.started, finished).items() if k != "run"} for r in results]
     if Path(plan.db_path).is_file():
-        record_source_runs(plan.db_path, [r.row(report.started, finished) for r in results])
-        report.retag = _retag(plan.db_path)
+        def publish() -> None:
+            report.snapshot = {"path": plan.publish, "bytes": publish_snapshot(plan.db_path, plan.publish)}
+
+        _step(report, "record", lambda: record_source_runs(plan.db_path, [r.row(report.started, finished)
+                                                                           for r in results]))
+        _step(report, "retag", lambda: setattr(report, "retag", _retag(plan.db_path)))
         if plan.digest:
-            report.digest = _digest(children, plan)
+            _step(report, "digest", lambda: setattr(report, "digest", _digest(children, plan)))
         if plan.publish:
-            size = publish_snapshot(plan.db_path, plan.publish)
-            report.snapshot = {"path": plan.publish, "bytes": size}
-        report.health = [h.as_dict() for h in read_health(plan.db_path, stale_days=plan.stale_days)]
+            _step(report, "publish", publish)
+        _step(report, "health", lambda: setattr(report, "health", [
+            h.as_dict() for h in read_health(plan.db_path, stale_days=plan.stale_days)]))
 
     conditions = [alerts.Condition(f"source:{h['source_id']}", h["status"], h["reason"])
                   for h in report.health if h["status"] != "ok"]
@@ -137,16 +145,34 @@ def execute(plan: RunPlan, children: Children) -> RunReport:
             return plan.all_sources or key in crawled
         return key != "digest" or plan.digest
 
-    alert_report = alerts.update_incidents(plan.private_db, conditions, watched)
-    alerts.send_pending(plan.private_db, plan.admin, plan.digest_config, alert_report)
+    alert_report = alerts.AlertReport()
+
+    def alert() -> None:
+        nonlocal alert_report
+        alert_report = alerts.update_incidents(plan.private_db, conditions, watched)
+        alerts.send_pending(plan.private_db, plan.admin, plan.digest_config, alert_report)
+
+    _step(report, "alerts", alert)
     report.alerts = {"opened": alert_report.opened, "closed": alert_report.closed, "mailed": alert_report.mailed,
                      "pending": alert_report.pending, "error": alert_report.error, "line": alert_report.line()}
 
     report.finished = _now()
     report.seconds = round(time.monotonic() - started, 2)
-    if any(s["status"] != "ok" for s in report.sources) or report.digest.get("status") == "failed":
+    if (any(s["status"] != "ok" for s in report.sources) or report.digest.get("status") == "failed"
+            or report.problems):
         report.exit = SOURCES_FAILED
     return report
+
+
+def _step(report: RunReport, name: str, action: Callable[[], None]) -> None:
+    """Run one step; a step that breaks (disk full, a broken taxonomy, a locked file) is reported in
+    one line and the run goes on with the next, so one fault never costs the whole day."""
+    try:
+        action()
+    except Exception as exc:  # every step's own faults are expected ones; this is the last line of defence
+        reason = f"{name}: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+        report.problems.append(reason)
+        print(f"Error: {reason}", file=sys.stderr)
 
 
 def write_report(report: RunReport, path: str) -> None:

@@ -180,3 +180,49 @@ def test_low_disk_alerts_once_per_incident(tmp_path, site, smtp):
     assert len(to(smtp, ADMIN)) == 1
     radar_run(tmp_path, site, smtp.port, "--no-digest", "--no-publish")
     assert [m["Subject"] for m in to(smtp, ADMIN)][1] == "[Policy Radar] disk: wieder in Ordnung"
+
+
+def test_sigterm_stops_the_run_and_every_crawl_it_started(tmp_path, site, smtp):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen([sys.executable, "-m", "radar", "run", "--db", str(tmp_path / "radar.db"),
+                             "--sources", str(SAMPLE_SOURCES), "--base", site.base_url, "--no-digest",
+                             "--subscribers-db", str(tmp_path / "s.db")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        crawls: list = []
+        while not crawls and time.monotonic() < deadline:
+            crawls = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                      if "crawl" in " ".join(p.cmdline())]
+            time.sleep(0.05)
+        assert crawls, "no crawl started"
+        family = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+        assert "Stopped (SIGTERM)" in proc.stderr.read()
+        gone, alive = psutil.wait_procs(family, timeout=30)
+        assert not alive
+        assert not (tmp_path / "published").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_step_that_breaks_is_one_line_and_the_run_goes_on(tmp_path, site, smtp):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result, report = radar_run(tmp_path, site, smtp.port, "--no-digest", "--publish", str(blocker / "radar.db"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: publish:")]
+    assert len(errors) == 1
+    assert report["problems"] == [errors[0][len("Error: "):]]
+    assert sum(s["new"] for s in report["sources"]) == 95 and len(report["health"]) == 3  # the rest was done

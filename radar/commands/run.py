@@ -106,7 +106,8 @@ def run_command(db_path: str, private_db: str | None, sources_file: str | None, 
     except Locked as exc:
         raise LockedOut(str(exc)) from None
     except Stopped as stop:
-        raise click.ClickException(f"stopped by {stop}; every crawl it started is stopped") from None
+        click.echo(f"Stopped ({stop}): every crawl this run started is stopped; nothing was published", err=True)
+        raise SystemExit(128 + stop.signum) from None
     write_report(report, plan.report_path)
     click.echo(f"{report.line()} → {plan.report_path}")
     if report.exit:
