@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from db.store import utcnow
 
 # Tables that hold personal data and never go into a published file.
-PERSONAL_TABLES = ("subscribers", "digest_log", "alerts")
+PERSONAL_TABLES = ("subscribers", "digest_log", "alerts", "unsubscribes")
 
 SOURCE_RUN_COLUMNS: dict[str, type] = {
     "run": str,  # the radar run's start time (ISO 8601 UTC): one row per source and run
@@ -155,3 +155,23 @@ def publish_snapshot(archive: str | Path, target: str | Path) -> int:
         tmp.unlink(missing_ok=True)
         raise
     return target.stat().st_size
+
+
+# --- unsubscribing: private file ---------------------------------------------------------------------
+def unsubscribe(private_db: str | Path, email: str, via: str) -> bool:
+    """Remove a subscriber from the private file and keep the proof of their opt-out (when, how) in
+    `unsubscribes`. True when they were subscribed until now; False when already gone (idempotent:
+    a second click, or a mail client's one-click POST after the link, changes nothing)."""
+    db = open_private(private_db)
+    try:
+        if "unsubscribes" not in db.table_names():
+            db["unsubscribes"].create({"email": str, "at": str, "via": str}, pk="email")
+        with db.conn:
+            removed = 0
+            if "subscribers" in db.table_names():
+                removed = db.execute("delete from subscribers where email = ?", [email]).rowcount
+            if removed or not db["unsubscribes"].count_where("email = ?", [email]):
+                db["unsubscribes"].upsert({"email": email, "at": utcnow(), "via": via}, pk="email")
+        return bool(removed)
+    finally:
+        db.conn.close()

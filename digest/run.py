@@ -86,7 +86,7 @@ class DigestBuilder:
         self.vocab = Vocabulary.from_db(db, weeks=(week, previous_week(week)))
         self.articles = WeekArticles(db, week)
         self.summary = summarise(db, week, self.vocab)
-        self.renderer = Renderer(self.vocab, config.base_url)
+        self.renderer = Renderer(self.vocab, config.base_url, config.archive_name)
 
     def build(self, subscriber: Subscriber) -> tuple[EmailMessage | None, int]:
         """The mail and its number of articles; (None, 0) when empty and no mail is wanted."""

@@ -1,11 +1,22 @@
-"""Datasette plugin for running the radar: the archive page "Quellen" (source health).
+"""Datasette plugin for running the radar: the archive page "Quellen" (source health) and the
+digest's unsubscribe page with its RFC 8058 one-click POST.
 
 A plugin of its own (entry point `policy_radar_ops`) beside publish/plugin, so the pages of daily
-operation stay apart from the reading pages. Only non-personal data is shown: source names and
-the counters of `source_runs`, judged by ops/health.py exactly as `radar health` judges them.
+operation stay apart from the reading pages. "Quellen" shows only non-personal data: source names
+and the counters of `source_runs`, judged by ops/health.py exactly as `radar health` judges them.
+
+Unsubscribing writes the private subscriber file (`RADAR_SUBSCRIBERS_DB`, which `radar serve
+--subscribers-db` sets), never the archive, and only through db/ops_store.py. A GET of the mail's
+link shows a button (link scanners and prefetching mail clients follow links; they must not
+unsubscribe anyone); a POST — the button, or a mail client's one-click `List-Unsubscribe=One-Click`
+— unsubscribes. Both verify the HMAC token first: a wrong one gets a friendly 400 and changes nothing.
 """
 
 from __future__ import annotations
+
+import asyncio
+import os
+from urllib.parse import parse_qs
 
 from datasette import Response, hookimpl
 
@@ -35,9 +46,54 @@ async def quellen_page(request, datasette):
     return Response.html(await datasette.render_template("radar_quellen.html", context, request=request))
 
 
+PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
+
+
+async def unsubscribe_page(request, datasette):
+    """`/-/unsubscribe?email=…&token=…`: GET asks, POST unsubscribes (idempotent)."""
+    from digest import config as digest_settings
+    from digest.tokens import verify_unsubscribe
+
+    email = (request.args.get("email") or "").strip().lower()
+    token = request.args.get("token") or ""
+    try:
+        config, _ = digest_settings.load()
+    except digest_settings.ConfigError:
+        config = None
+    private_db = os.environ.get(PRIVATE_DB_ENV)
+    contact = config.unsubscribe_addr if config else ""
+
+    async def page(state: str, status: int) -> Response:
+        context = {"state": state, "email": email, "contact": contact, "action": request.full_path}
+        html = await datasette.render_template("radar_unsubscribe.html", context, request=request)
+        return Response.html(html, status=status)
+
+    if config is None or not config.has_secret or not private_db:
+        return await page("unavailable", 503)
+    if not email or not verify_unsubscribe(config.secret, email, token):
+        return await page("invalid", 400)
+    if request.method == "GET":
+        return await page("confirm", 200)
+    body = parse_qs((await request.post_body()).decode("utf-8", "replace"))
+    via = "one-click" if body.get("List-Unsubscribe") == ["One-Click"] and "confirm" not in body else "web"
+    from db.ops_store import unsubscribe
+
+    await asyncio.to_thread(unsubscribe, private_db, email, via)
+    return await page("done", 200)
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/(?P<database>[^/]+)/-/quellen(\.(?P<format>json))?$", quellen_page)]
+    return [
+        (r"^/(?P<database>[^/]+)/-/quellen(\.(?P<format>json))?$", quellen_page),
+        (r"^/-/unsubscribe$", unsubscribe_page),
+    ]
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    """A mail client's one-click POST carries no CSRF token: the HMAC token is the proof instead."""
+    return scope.get("path") == "/-/unsubscribe"
 
 
 @hookimpl

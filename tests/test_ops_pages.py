@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,12 +24,12 @@ from tests.conftest import ROOT
 class Served:
     """`radar serve` in a process of its own on a free port; stopped by the fixture."""
 
-    def __init__(self, db: Path, *args: str):
+    def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([sys.executable, "-m", "radar", "serve", "--db", str(db), "--port",
                                       str(self.port), *args], cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import db_option, require_articles
+from radar.options import BadInput, db_option, require_articles
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -57,6 +57,7 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
     """
     from db.digest_store import DigestStore
     from digest import config as settings
+    from digest.links import served_link_problem
     from digest.lock import Locked, send_lock
     from digest.run import DigestBuilder, Report, select_due, send_all, write_all
     from digest.send import Mailer, SmtpUnavailable
@@ -78,6 +79,13 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
+
+    config = config.with_archive(db_path)
+    problem = served_link_problem(config.base_url, config.archive_name)
+    if problem and send:
+        raise BadInput(f"{problem}; nothing sent")
+    if problem:
+        click.echo(f"Warning: {problem}", err=True)
 
     day = today.date() if today else _today()
     due_by = None if week else day

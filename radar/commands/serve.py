@@ -20,7 +20,10 @@ from radar.options import db_option
     is_flag=True,
     help="Serve the file while a crawl writes to it (read-only connections) instead of an immutable snapshot.",
 )
-def serve_command(db_path: str, host: str, port: int, live: bool) -> None:
+@click.option("--subscribers-db", "private_db", default=None, type=click.Path(dir_okay=False),
+              help="Private subscriber file the unsubscribe page writes (default $RADAR_SUBSCRIBERS_DB, "
+                   "else subscribers.db beside --db).")
+def serve_command(db_path: str, host: str, port: int, live: bool, private_db: str | None = None) -> None:
     """Serve the archive in Datasette: read-only, German search, facets, feeds and charts.
 
     The schema and the search index are brought up to date first. Pages: / (search box and ways
@@ -42,5 +45,8 @@ def serve_command(db_path: str, host: str, port: int, live: bool) -> None:
     click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)", nl=True)
     sys.stdout.flush()
     cmd = datasette_command(db_path, host, port, immutable=not live, prepare=False)
+    # Only the unsubscribe page reads this (publish/ops_plugin.py); the archive itself stays read-only.
+    os.environ["RADAR_SUBSCRIBERS_DB"] = str(
+        Path(private_db or os.environ.get("RADAR_SUBSCRIBERS_DB") or Path(db_path).parent / "subscribers.db").resolve())
     # Become Datasette (no child process): a signal to `radar serve` stops the server itself.
     os.execv(cmd[0], cmd)
