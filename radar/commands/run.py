@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import BadInput, db_option
+from radar.options import BadInput, db_option, validate_start_url
 
 PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
 DEFAULT_PRIVATE_DB = "data/subscribers.db"
@@ -24,7 +24,8 @@ class LockedOut(click.ClickException):
               help=f"Private file (subscribers, alert state); default ${PRIVATE_DB_ENV} or {DEFAULT_PRIVATE_DB}.")
 @click.option("--sources", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
-@click.option("--base", default=None, help="Base URL substituted for {base} in the sources file.")
+@click.option("--base", default=None, callback=validate_start_url,
+              help="Base URL substituted for {base} in the sources file.")
 @click.option("--source", "source_ids", multiple=True, metavar="NAME",
               help="Only this source (repeatable; default: every source of the file).")
 @click.option("--publish", default=None, type=click.Path(dir_okay=False),
