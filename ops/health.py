@@ -24,7 +24,8 @@ STATUS_ORDER = {"failing": 0, "stale": 1, "ok": 2}
 
 # Reasons in the two languages they are shown in: the CLI (English) and the archive page (German).
 REASONS = {
-    "failed": ("last {n} run(s) failed: {detail}", "letzte {n} Läufe fehlgeschlagen: {detail}"),
+    "failed": ("last run failed: {detail}", "letzter Lauf fehlgeschlagen: {detail}"),
+    "failed_n": ("last {n} runs failed: {detail}", "letzte {n} Läufe fehlgeschlagen: {detail}"),
     "never": ("no run recorded yet", "noch kein Lauf erfasst"),
     "no_success": ("no successful run for {days} days", "seit {days} Tagen kein erfolgreicher Lauf"),
     "nothing_new": ("nothing new for {days} days ({n} empty runs)", "seit {days} Tagen nichts Neues ({n} leere Läufe)"),
@@ -97,7 +98,8 @@ def judge(source_id: str, name: str, runs: list[dict[str, Any]], now: datetime, 
     limit = timedelta(days=stale_days)
     days = f"{stale_days:g}"
     if health.consecutive_failed:
-        health.status, health.reason_code = "failing", "failed"
+        health.status = "failing"
+        health.reason_code = "failed" if health.consecutive_failed == 1 else "failed_n"
         health.reason_args = {"n": health.consecutive_failed, "detail": latest.get("reason") or "?"}
         return health
     if now - parse_time(health.last_success or runs[-1]["run"]) > limit:

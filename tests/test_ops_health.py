@@ -30,7 +30,7 @@ def test_the_latest_run_failed_means_failing_with_its_reason_and_the_streak():
     runs = [run(0, "failed", reason="cannot reach x:80"), run(1, "failed", reason="cannot reach x:80"), run(2, new=3)]
     health = judge("a", "A", runs, NOW, 14)
     assert (health.status, health.consecutive_failed) == ("failing", 2)
-    assert health.reason() == "last 2 run(s) failed: cannot reach x:80"
+    assert health.reason() == "last 2 runs failed: cannot reach x:80"
     assert health.reason(german=True) == "letzte 2 Läufe fehlgeschlagen: cannot reach x:80"
     assert health.last_success == runs[2]["run"]
 
@@ -70,7 +70,7 @@ def test_radar_health_prints_the_table_and_exits_1_when_a_source_is_failing(arch
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["source", "status", "last", "success", "failed", "empty", "found", "new", "upd",
                                 "errors", "misses", "secs", "reason"]
-    assert lines[1].split()[:2] == ["b", "failing"] and lines[1].endswith("last 1 run(s) failed: no article found (http_404 1)")
+    assert lines[1].split()[:2] == ["b", "failing"] and lines[1].endswith("last run failed: no article found (http_404 1)")
     assert "1 (http_404 1)" in lines[1]
     assert lines[2].split()[:2] == ["a", "ok"]
 

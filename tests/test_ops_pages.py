@@ -93,7 +93,7 @@ def test_the_quellen_page_shows_the_health_table_in_german(server):
     assert "<h1>Quellen</h1>" in html
     assert "Kommune21 &lt;Beispiel&gt;" in html  # escaped
     egov = html.split('class="radar-status-failing"', 1)[1].split("</tr>", 1)[0]
-    assert "gestört" in egov and "letzte 1 Läufe fehlgeschlagen: no article found (http_404 1)" in egov
+    assert "gestört" in egov and "letzter Lauf fehlgeschlagen: no article found (http_404 1)" in egov
     assert "http_404 1" in egov
     ok_row = html.split('class="radar-status-ok"', 1)[1].split("</tr>", 1)[0]
     assert "in Ordnung" in ok_row and "<td>12</td>" in ok_row and "<td>2.2</td>" in ok_row
