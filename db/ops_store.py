@@ -175,3 +175,23 @@ def unsubscribe(private_db: str | Path, email: str, via: str) -> bool:
         return bool(removed)
     finally:
         db.conn.close()
+
+
+def read_subscriber(private_db: str | Path, email: str) -> dict[str, Any] | None:
+    """One subscriber's row from the private file, read-only (lists decoded); None when unknown."""
+    if not Path(private_db).is_file():
+        return None
+    conn = sqlite3.connect(f"file:{Path(private_db).resolve()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        if not conn.execute("select 1 from sqlite_master where name = 'subscribers'").fetchone():
+            return None
+        row = conn.execute("select * from subscribers where email = ?", [email]).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    out = dict(row)
+    for name in ("topics", "actors", "states", "sources"):
+        out[name] = json.loads(out[name]) if out.get(name) else []
+    return out

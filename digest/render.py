@@ -129,7 +129,7 @@ class Renderer:
         }
 
     def context(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-                unsubscribe_web: str, unsubscribe_mailto: str) -> dict[str, Any]:
+                unsubscribe_web: str, unsubscribe_mailto: str, settings_url: str = "") -> dict[str, Any]:
         count = sum(len(section.articles) for section in sections)
         return {
             "week": week,
@@ -158,11 +158,13 @@ class Renderer:
             "week_url": self.links.week(week),
             "unsubscribe_web": unsubscribe_web,
             "unsubscribe_mailto": unsubscribe_mailto,
+            "settings_url": settings_url,
         }
 
     def render(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-               unsubscribe_web: str, unsubscribe_mailto: str) -> Rendered:
-        context = self.context(subscriber, week, sections, summary, unsubscribe_web, unsubscribe_mailto)
+               unsubscribe_web: str, unsubscribe_mailto: str, settings_url: str = "") -> Rendered:
+        context = self.context(subscriber, week, sections, summary, unsubscribe_web, unsubscribe_mailto,
+                               settings_url)
         return Rendered(
             subject=self.subject(week, context["count"]),
             text=self.text.render(context),

@@ -82,11 +82,42 @@ async def unsubscribe_page(request, datasette):
     return await page("done", 200)
 
 
+async def settings_page(request, datasette):
+    """`/-/abo?email=…&token=…`: the subscriber's filters and weekday, from the signed link in each mail."""
+    from db.ops_store import read_subscriber
+    from digest import config as digest_settings
+    from digest.subscribers import WEEKDAY_NAMES_DE, Subscriber
+    from digest.tokens import unsubscribe_urls, verify_settings
+    from digest.vocabulary import Vocabulary
+
+    email = (request.args.get("email") or "").strip().lower()
+    try:
+        config, _ = digest_settings.load()
+    except digest_settings.ConfigError:
+        config = None
+    private_db = os.environ.get(PRIVATE_DB_ENV)
+    context = {"email": email, "contact": config.unsubscribe_addr if config else "", "state": "unavailable"}
+    status = 503
+    if config is not None and config.has_secret and private_db:
+        status, context["state"] = 400, "invalid"
+        if email and verify_settings(config.secret, email, request.args.get("token") or ""):
+            row = await asyncio.to_thread(read_subscriber, private_db, email)
+            status, context["state"] = 200, "unknown"
+            if row is not None:
+                subscriber = Subscriber.from_row(row)
+                context.update(state="show", filters=subscriber.describe(Vocabulary.from_db(None)),
+                               weekday=WEEKDAY_NAMES_DE[subscriber.weekday], send_empty=subscriber.send_empty,
+                               unsubscribe=unsubscribe_urls(config.secret, email, "", config.unsubscribe_addr)[0])
+    html = await datasette.render_template("radar_abo.html", context, request=request)
+    return Response.html(html, status=status)
+
+
 @hookimpl
 def register_routes():
     return [
         (r"^/(?P<database>[^/]+)/-/quellen(\.(?P<format>json))?$", quellen_page),
         (r"^/-/unsubscribe$", unsubscribe_page),
+        (r"^/-/abo$", settings_page),
     ]
 
 

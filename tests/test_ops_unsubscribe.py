@@ -70,6 +70,13 @@ def test_every_link_of_a_sent_mail_works_and_unsubscribing_writes_only_the_priva
             status, page = server.get("/radar/articles/1")
             assert "OZG: Hessen schaltet den Bauantrag online" in page
 
+            settings = re.search(r'href="([^"]+/-/abo\?[^"]+)"', html).group(1).replace("&amp;", "&")
+            assert f"Einstellungen: {settings}" in text
+            status, page = server.get(settings[len(server.base):])
+            assert status == 200 and READER in page
+            status, page = server.get(settings[len(server.base):].replace("token=", "token=f"))
+            assert status == 400 and "ungültig oder abgelaufen" in page
+
             header = mail["List-Unsubscribe"]
             one_click = re.search(r"<(https?://[^>]+)>", header).group(1)
             assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
