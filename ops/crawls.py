@@ -85,7 +85,7 @@ def _last_error(stderr: str) -> str:
 
 
 def crawl_sources(children: Children, source_ids: list[str], db_path: str, sources_file: str | None,
-                  base: str | None, jobs: int = 1, extra: tuple[str, ...] = ()) -> list[SourceResult]:
+                  base: str | None, jobs: int = 1) -> list[SourceResult]:
     """Crawl each source incrementally (`radar crawl --source ID`), at most `jobs` at a time."""
     results: dict[str, SourceResult] = {}
     with tempfile.TemporaryDirectory(prefix="radar-run-") as tmp:
@@ -96,7 +96,7 @@ def crawl_sources(children: Children, source_ids: list[str], db_path: str, sourc
                 source_id = waiting.pop(0)
                 stats_file = Path(tmp) / f"{source_id}.json"
                 cmd = [sys.executable, "-m", "radar", "crawl", "--source", source_id, "--db", db_path,
-                       "--stats", str(stats_file), "--log-level", "ERROR", *extra]
+                       "--stats", str(stats_file), "--log-level", "ERROR"]
                 if sources_file:
                     cmd += ["--sources", sources_file]
                 if base:
@@ -108,7 +108,7 @@ def crawl_sources(children: Children, source_ids: list[str], db_path: str, sourc
             for source_id, (proc, started, stats_file, err) in list(running.items()):
                 if proc.poll() is None:
                     continue
-                children.procs.remove(proc)
+                children.forget(proc)
                 del running[source_id]
                 err.seek(0)
                 stderr = err.read()

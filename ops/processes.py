@@ -58,8 +58,12 @@ class Children:
         """Like `subprocess.run`, but a stop signal to us stops the child too."""
         proc = self.start(cmd, **kwargs)
         out, err = proc.communicate()
-        self.procs.remove(proc)
+        self.forget(proc)
         return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    def forget(self, proc: subprocess.Popen) -> None:
+        """A child that has ended: nothing to stop any more."""
+        self.procs.remove(proc)
 
     def stop_all(self) -> None:
         for proc in self.procs:
