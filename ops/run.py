@@ -85,6 +85,21 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class ArchiveUnusable(Exception):
+    """The archive cannot be opened for writing (corrupt, another program's file, read-only)."""
+
+
+def _prepare_archive(db_path: str) -> None:
+    import sqlite3
+
+    from db.store import open_archive
+
+    try:
+        open_archive(db_path).conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise ArchiveUnusable(f"{db_path} cannot be used as the archive ({exc})") from None
+
+
 def _retag(db_path: str) -> str:
     from radar.retag import retag_archive
 
@@ -114,6 +129,9 @@ def execute(plan: RunPlan, children: Children) -> RunReport:
 
     started = time.monotonic()
     report = RunReport(started=_now(), db=plan.db_path)
+    # Create or migrate the archive once, here, before crawls that may run side by side each open it
+    # (schema set-up from several processes at once on a new file fails with "database is locked").
+    _prepare_archive(plan.db_path)
     results = crawl_sources(children, plan.source_ids, plan.db_path, plan.sources_file, plan.base, plan.jobs)
     finished = _now()
     report.sources = [{k: v for k, v in r.row(report.started, finished).items() if k != "run"} for r in results]

@@ -170,9 +170,10 @@ def test_smtp_down_the_crawl_is_stored_the_digest_waits_and_one_alert_follows(tm
 def test_low_disk_alerts_once_per_incident(tmp_path, site, smtp):
     free_mb = shutil.disk_usage(tmp_path).free / 2**20
     margin = str(int(free_mb * 10))
-    first, report = radar_run(tmp_path, site, smtp.port, "--no-digest", "--no-publish",
+    first, report = radar_run(tmp_path, site, smtp.port, "--no-digest", "--no-publish", "--jobs", "3",
                               env={"RADAR_DISK_MARGIN_MB": margin})
-    assert first.returncode == 0
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert sum(s["new"] for s in report["sources"]) == 95  # three crawls at once into one archive
     assert report["alerts"]["opened"] == ["disk"]
     alerts = to(smtp, ADMIN)
     assert len(alerts) == 1 and alerts[0]["Subject"] == "[Policy Radar] disk: low_disk"
@@ -226,3 +227,13 @@ def test_a_step_that_breaks_is_one_line_and_the_run_goes_on(tmp_path, site, smtp
     assert len(errors) == 1
     assert report["problems"] == [errors[0][len("Error: "):]]
     assert sum(s["new"] for s in report["sources"]) == 95 and len(report["health"]) == 3  # the rest was done
+
+
+def test_an_archive_that_is_not_one_is_one_line_exit_2(tmp_path, site, smtp):
+    (tmp_path / "radar.db").write_bytes(b"not a database " * 200)
+    site.hits.reset()
+    result, _ = radar_run(tmp_path, site, smtp.port)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {tmp_path / 'radar.db'} cannot be used as the archive (file is not a database); nothing done"]
+    assert sum(site.hits.values()) == 0 and smtp.handler.attempts == 0

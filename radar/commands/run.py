@@ -60,7 +60,7 @@ def run_command(db_path: str, private_db: str | None, sources_file: str | None, 
     from ops.health import stale_days_setting
     from ops.lock import Locked, run_lock
     from ops.processes import Children, Stopped
-    from ops.run import RunPlan, execute, write_report
+    from ops.run import ArchiveUnusable, RunPlan, execute, write_report
 
     try:
         loaded = load_sources(sources_file, base)
@@ -106,6 +106,8 @@ def run_command(db_path: str, private_db: str | None, sources_file: str | None, 
             report = execute(plan, children)
     except Locked as exc:
         raise LockedOut(str(exc)) from None
+    except ArchiveUnusable as exc:
+        raise BadInput(f"{exc}; nothing done") from None
     except Stopped as stop:
         click.echo(f"Stopped ({stop}): every crawl this run started is stopped; nothing was published", err=True)
         raise SystemExit(128 + stop.signum) from None
