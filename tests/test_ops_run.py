@@ -39,7 +39,9 @@ def smtp():
 def radar_run(tmp: Path, site: SampleSite, smtp_port: int, *args: str, env: dict | None = None):
     base_env = {"RADAR_SECRET": "s3cret", "RADAR_SMTP_HOST": "127.0.0.1", "RADAR_SMTP_PORT": str(smtp_port),
                 "RADAR_SMTP_RETRIES": "1", "RADAR_SMTP_BACKOFF": "0", "RADAR_ADMIN_EMAIL": ADMIN,
-                "RADAR_DISK_MARGIN_MB": "0", "RADAR_DIGEST_FROM": "Policy Radar <radar@example.org>"}
+                "RADAR_DISK_MARGIN_MB": "0", "RADAR_DIGEST_FROM": "Policy Radar <radar@example.org>",
+                # nothing listens there: the digest's link check is skipped (not a server someone else runs)
+                "RADAR_BASE_URL": "http://127.0.0.1:9"}
     result = run_radar("run", "--db", str(tmp / "radar.db"), "--subscribers-db", str(tmp / "subscribers.db"),
                        "--sources", str(SAMPLE_SOURCES), "--base", site.base_url, "--today", TODAY, *args,
                        env={**base_env, **(env or {})})
