@@ -74,15 +74,34 @@ def test_eval_prints_a_report_and_json(tmp_path: Path):
     (gold / "mini.jsonl").write_text(json.dumps(GOLD_LINE, ensure_ascii=False) + "\n", encoding="utf-8")
     result = CliRunner().invoke(eval_command, ["--gold", str(gold)])
     assert result.exit_code == 0, result.output
-    assert "actor" in result.output and "base F1" in result.output
+    assert "gold  actor" in result.output and "base F1" in result.output
+    assert "discovered actors (gold): 0 of 1 actor predictions" in result.output
     result = CliRunner().invoke(eval_command, ["--gold", str(gold), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["texts"] == 1 and data["kinds"]["actor"]["tagger"]["f1"] == 1.0
-    # one easy text: the baseline is perfect too, so --check reports "not above baseline"
+    assert data["parts"]["gold"]["texts"] == 1 and data["parts"]["gold"]["kinds"]["actor"]["tagger"]["f1"] == 1.0
+    # one easy text: the baseline finds the actor too, so --check reports "not above baseline"
     result = CliRunner().invoke(eval_command, ["--gold", str(gold), "--check", "--no-errors"])
     assert result.exit_code == 1
-    assert "goals missed: actor F1 1.000 not above baseline 1.000" in result.output
+    assert "checks failed: gold actor F1 1.000 not above baseline 1.000" in result.output
+
+
+def test_eval_scores_dev_and_test_and_checks_the_floors(tmp_path: Path):
+    line = dict(GOLD_LINE, labels={**GOLD_LINE["labels"], "actors": ["Deutscher Städte- und Gemeindebund"],
+                                   "topics": []})  # the topic the tagger finds is now a false positive
+    for part in ("dev", "test"):
+        (tmp_path / part).mkdir()
+        (tmp_path / part / "p.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "floors.json").write_text('{"test": {"topic": {"precision": 0.5}}}', encoding="utf-8")
+    result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "dev   topic" in result.output and "test  topic" in result.output
+    assert "dev t1 topic: -[] +['cybersecurity']" in result.output  # dev mistakes are listed
+    assert "test t1" not in result.output  # test mistakes only on request
+    assert "test t1 topic" in CliRunner().invoke(eval_command, ["--gold", str(tmp_path), "--test-errors"]).output
+    result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path), "--check"])
+    assert result.exit_code == 1
+    assert "test topic precision 0.000 < floor 0.5" in result.output
 
 
 def test_eval_reports_a_broken_gold_file(tmp_path: Path):
@@ -90,3 +109,12 @@ def test_eval_reports_a_broken_gold_file(tmp_path: Path):
     result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output == "Error: bad.jsonl:1: unknown label kind 'people'\n"
+
+
+def test_eval_reports_a_broken_floors_file_in_one_line(tmp_path: Path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "p.jsonl").write_text(json.dumps(GOLD_LINE) + "\n", encoding="utf-8")
+    (tmp_path / "floors.json").write_text('{"dev": {"actor": {"f1": 0.5},}}', encoding="utf-8")
+    result = CliRunner().invoke(eval_command, ["--gold", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: floors.json:1: invalid JSON") and result.output.count("\n") == 1
