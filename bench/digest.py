@@ -21,7 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from db.digest_store import DigestStore
-from db.search import sync_search_index
+from db.private import private_path
+from db.search_index import sync_search_index
 from db.store import ArchiveWriter
 from digest import config as settings
 from digest.run import DigestBuilder, Report, send_all
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
             writer.upsert_articles(make_articles(rng, args.articles, previous_week(WEEK), args.articles + 1)),
         ))
         sync_search_index(writer.db)  # as `radar digest` finds it: opening the archive indexes new articles
-        store = DigestStore(writer.db)
+        store = DigestStore(private_path(path))
         subscribers = [make_subscriber(rng, n) for n in range(args.subscribers)]
         store.upsert_subscribers(s.to_row() for s in subscribers)
         config = settings.build({**{s.env: s.default for s in settings.SETTINGS},

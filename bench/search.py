@@ -3,13 +3,13 @@
     python -m bench.search                      # 20,000 articles: a quick run
     python -m bench.search --articles 1000000   # the issue's figure (generation takes a while)
 
-Generates a synthetic German archive with the real schema (`db.schema.ensure_schema`): sentences
+Generates a synthetic German archive with the real schema (`db.connect.connect_writer`): sentences
 drawn from a Zipf-distributed vocabulary of stop words, administration terms, compounds, actors
 and places; tags for topics, actors and Länder. Articles, tags and the normalised search rows are
-bulk-loaded with executemany in one transaction, the exact-word FTS index is built after the load,
-both FTS indexes are optimised. The archive is kept in bench/results/ and reused.
+bulk-loaded with executemany in one transaction, both FTS indexes (external content over `articles`,
+db/search_index.py) are optimised, and the archive's size per byte of article text is printed. The archive is kept in bench/results/ and reused.
 
-Then `radar serve` publishes it (immutable, the product's settings) on a free port and every query
+Then `radar serve --immutable` publishes it (a snapshot as on a web host; `--live`: read-only connections) on a free port and every query
 runs, interleaved and repeated, through `/<db>/-/search.json` (ranked, highlighted snippets, JSON
 over HTTP) and bare through Python's sqlite3 on the same file running the same FTS queries
 (`db.search.ranked_search`: the ranked window, then the page's articles). p50/p95 of both and
@@ -158,24 +158,21 @@ def sentence_pool(rng: random.Random, size: int, words: list[str], weights: list
 
 def generate(path: Path, articles: int, seed: int = 4) -> None:
     """Write a synthetic archive of `articles` articles with the real schema to `path`."""
-    from sqlite_utils import Database
-
-    from db.schema import FTS_COLUMNS, ensure_schema
+    from db.connect import connect_writer
+    from db.records import month_and_week
     from db.search import QUEUE_TABLE, RECENT_SIZE, RECENT_TABLE, SEARCH_TABLE
-    from db.store import month_and_week
+    from db.search_index import create_queue_and_triggers
 
     rng = random.Random(seed)
     started = time.perf_counter()
     tmp = path.with_suffix(".tmp")
     for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
-    db = Database(str(tmp))
-    ensure_schema(db)
+    db = connect_writer(tmp)
     conn = db.conn
-    # Bulk load without per-row triggers; ensure_schema recreates them (and the exact-word index).
+    # Bulk load without per-row triggers; create_queue_and_triggers puts them back afterwards.
     for (name,) in conn.execute("select name from sqlite_master where type = 'trigger' and tbl_name = 'articles'").fetchall():
         conn.execute(f"drop trigger {name}")
-    conn.execute("drop table articles_fts")
     # No journal for the bulk load of a file we generate (a 1M load would write a 10 GB WAL).
     conn.execute("pragma journal_mode = delete")
     conn.execute("pragma journal_mode = off")
@@ -234,21 +231,35 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
             if article_id % 100_000 < chunk:
                 print(f"  {article_id:,} articles ({time.perf_counter() - started:.0f} s)", flush=True)
         conn.execute(f"delete from {QUEUE_TABLE}")
-    print(f"loaded in {time.perf_counter() - started:.0f} s; building the exact-word index …", flush=True)
-    db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2")
-    print(f"indexed in {time.perf_counter() - started:.0f} s; optimising both indexes …", flush=True)
+    print(f"loaded in {time.perf_counter() - started:.0f} s; optimising both indexes …", flush=True)
     with conn:
-        conn.execute("insert into articles_fts(articles_fts) values ('optimize')")
         conn.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('optimize')")
         conn.execute(f"insert into {RECENT_TABLE}({RECENT_TABLE}) values ('optimize')")
-    ensure_schema(db)  # every trigger back, WAL mode back
+    with conn:
+        create_queue_and_triggers(conn)  # every trigger back
+    conn.execute("pragma journal_mode = wal")
     conn.execute("pragma wal_checkpoint(truncate)")
     conn.close()
     tmp.rename(path)
     for leftover in (Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         leftover.unlink(missing_ok=True)
-    size = path.stat().st_size / 1e9
-    print(f"generated {articles:,} articles in {time.perf_counter() - started:.0f} s ({size:.2f} GB)", flush=True)
+    size = path.stat().st_size
+    print(f"generated {articles:,} articles in {time.perf_counter() - started:.0f} s ({size / 1e9:.2f} GB)", flush=True)
+    print(archive_size_line(path), flush=True)
+
+
+def archive_size_line(path: Path) -> str:
+    """The archive's bytes per byte of article text (issue 15: at most 3x)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        text, count = conn.execute(
+            "select sum(length(cast(title as blob)) + length(cast(kicker as blob)) + length(cast(teaser as blob)) "
+            "+ length(cast(body as blob))), count(*) from articles").fetchone()
+    finally:
+        conn.close()
+    size = path.stat().st_size
+    return (f"archive {size:,} bytes for {text:,} bytes of article text: {size / text:.2f}x "
+            f"({size // count:,} bytes per article, {text // count:,} of text)")
 
 
 def free_port() -> int:
@@ -262,14 +273,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(path: Path, repeat: int, scope: str = "auto") -> dict:
+def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",)) -> dict:
     import httpx
 
     from db.search import parse_query, ranked_search
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port)],
+        # --immutable: a published snapshot on a web host (docs/deploy.md); bench --live: serve's default
+        [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port), *serve_flags],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -347,6 +359,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query")
     parser.add_argument("--rebuild", action="store_true", help="generate the archive again")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument("--live", action="store_true",
+                        help="serve with read-only connections (radar serve's default) instead of --immutable")
     parser.add_argument("--scope", choices=["auto", "all"], default="auto",
                         help="all: always rank over the whole archive (no recent slice), for comparison")
     args = parser.parse_args(argv)
@@ -356,9 +370,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.rebuild or not path.exists():
         path.unlink(missing_ok=True)
         generate(path, args.articles)
+    else:
+        print(archive_size_line(path), flush=True)
     if args.generate_only:
         return
-    result = run(path, args.repeat, args.scope)
+    result = run(path, args.repeat, args.scope, () if args.live else ("--immutable",))
     result["articles"] = args.articles
     result["scope"] = args.scope
     width = max(len(key) for key in result["queries"])

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from db.records import pid_alive
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "radar"
@@ -150,16 +152,6 @@ class WriterLockHeld(RuntimeError):
     """Another live writer holds the lock."""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class WriterLock:
     """At most one writer at a time: `SET NX` with a TTL, refreshed after every batch.
 
@@ -187,7 +179,7 @@ class WriterLock:
             holder = self.redis.get(self.key)
             if holder is not None:
                 info = self._parse(holder)
-                if info.get("host") == self.host and isinstance(info.get("pid"), int) and not _pid_alive(info["pid"]):
+                if info.get("host") == self.host and isinstance(info.get("pid"), int) and not pid_alive(info["pid"]):
                     if self.redis.eval(self._STEAL, 1, self.key, holder, self.value, self.ttl_ms):
                         logger.warning("took over the writer lock of dead writer pid %s", info["pid"])
                         return

@@ -1,13 +1,15 @@
 """The crawler's additions to the archive schema: additive and idempotent, so an existing archive
 migrates on open (missing tables are created, missing columns added, nothing dropped).
 
-Called at the end of `db.schema.ensure_schema`; kept in its own module so the crawler's tables
+Part of migration step 1 (db/migrations.py); kept in its own module so the crawler's tables
 (aliases, fingerprints, validators, run counters) evolve without touching the search/view parts.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+from db.duplicates import rebuild_bands
 
 # Columns the crawler adds to tables that `db.schema` creates: {table: {column: type}}.
 ADDED_COLUMNS: dict[str, dict[str, type]] = {
@@ -60,7 +62,7 @@ def ensure_crawler_schema(db: Database) -> None:
         db["url_aliases"].create({"alias": str, "url": str, "first_seen": str}, pk="alias")
         db["url_aliases"].create_index(["url"])
     if "article_minhash" not in tables:
-        # Near-duplicate detection (db/store.py): each article's MinHash signature, and one LSH key
+        # Near-duplicate detection (db/duplicates.py): each article's MinHash signature, and one LSH key
         # per band; articles sharing a key are compared, so a lookup never scans the archive.
         db["article_minhash"].create(
             {"article_id": int, "source_id": str, "signature": bytes},
@@ -71,14 +73,12 @@ def ensure_crawler_schema(db: Database) -> None:
         db["article_lsh"].drop()
     if "article_bands" not in tables:
         # One row per LSH band key of an article. The source is part of the key's index so a lookup
-        # reads only other sources' articles, a bounded number per band (db/store.py).
+        # reads only other sources' articles, a bounded number per band (db/duplicates.py).
         db.execute(
             "create table article_bands (key integer not null, source_id text not null, "
             "article_id integer not null references articles(id), primary key (key, source_id, article_id)) without rowid"
         )
         db["article_bands"].create_index(["article_id"])
-        from db.store import rebuild_bands
-
         rebuild_bands(db)
     if "articles" in tables and "idx_articles_duplicate_of" not in {i.name for i in db["articles"].indexes}:
         db["articles"].create_index(["duplicate_of"], index_name="idx_articles_duplicate_of")

@@ -1,6 +1,8 @@
-"""The digest's tables: `subscribers` and `digest_log`, and every write to them.
+"""The digest's tables: `subscribers` and `digest_log` in the private file (db/private.py), and every
+write to them.
 
-`db` is the only package that writes SQLite, so the digest reads and writes its state here.
+`db` is the only package that writes SQLite, so the digest reads and writes its state here; the
+archive never holds these tables (they are personal data).
 `digest_log` is what makes sending exactly-once: a (subscriber, week) row is written, in its own
 transaction, right after the SMTP server accepted that subscriber's mail, and a later run skips
 every (subscriber, week) that has a row. Rows are never written for a failed or dry-run send.
@@ -15,12 +17,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from db.schema import open_db
-from db.store import utcnow
+from db.private import ensure_private_schema, open_private, open_private_reader, refuse_archive
+from db.records import utcnow
 
 # Statuses of a digest_log row; both mean "this (subscriber, week) is done".
 SENT = "sent"  # the SMTP server accepted the mail
@@ -28,51 +31,6 @@ EMPTY = "empty"  # nothing matched and the subscriber asked for no "nothing new"
 
 LIST_FIELDS = ("topics", "actors", "states", "sources")
 LOG_WRITE_ATTEMPTS = 6  # each after sqlite3's 5 s busy timeout: about half a minute in all
-
-
-def ensure_digest_schema(db: Database) -> None:
-    """Create `subscribers` and `digest_log` if they are missing; never drops data."""
-    names = set(db.table_names())
-    if "subscribers" not in names:
-        db["subscribers"].create(
-            {
-                "email": str,
-                "name": str,
-                "topics": str,  # JSON array of topic ids
-                "actors": str,  # JSON array of actor ids
-                "states": str,  # JSON array of ISO 3166-2 codes
-                "sources": str,  # JSON array of source ids
-                "search": str,  # free text, matched through articles_fts
-                "weekday": int,  # ISO weekday 1 (Monday) .. 7 (Sunday)
-                "send_empty": int,  # 1: an empty week sends a short "nothing new" mail
-                "created_at": str,
-                "updated_at": str,
-            },
-            pk="email",
-            not_null={"weekday", "send_empty"},
-            defaults={"weekday": 1, "send_empty": 0},
-        )
-    if "digest_log" not in names:
-        db["digest_log"].create(
-            {
-                "email": str,
-                "week": str,  # ISO week, e.g. 2025-W39
-                "status": str,  # sent | empty
-                "message_id": str,
-                "items": int,
-                "done_at": str,
-            },
-            pk=("email", "week"),
-            not_null={"status"},
-        )
-        db["digest_log"].create_index(["week"])
-
-
-def open_digest_db(path: str) -> Database:
-    """Open the archive at `path` (creating it if needed) with the digest tables in place."""
-    db = open_db(path)
-    ensure_digest_schema(db)
-    return db
 
 
 def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,12 +56,25 @@ def _encode(row: Mapping[str, Any], now: str) -> dict[str, Any]:
 
 
 class DigestStore:
-    """Reads and writes subscribers and the digest log of one archive."""
+    """Reads and writes subscribers and the digest log in the private file.
 
-    def __init__(self, db: Database | str):
-        self.db = open_digest_db(db) if isinstance(db, str) else db
+    `readonly=True` (a dry run, a listing) opens the file read-only; a file that does not exist yet
+    reads as empty and nothing is created."""
+
+    def __init__(self, db: Database | str | Path, readonly: bool = False):
         if isinstance(db, Database):
-            ensure_digest_schema(db)
+            refuse_archive(db, "this database")
+            if not readonly:
+                ensure_private_schema(db)
+            self.db = db
+        elif readonly:
+            found = open_private_reader(db)
+            if found is None:  # nothing subscribed yet: an empty schema in memory, no file created
+                found = Database(memory=True)
+                ensure_private_schema(found)
+            self.db = found
+        else:
+            self.db = open_private(db)
 
     # --- subscribers -------------------------------------------------------------------------
     def subscriber_exists(self, email: str) -> bool:

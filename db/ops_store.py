@@ -16,41 +16,17 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from db.store import utcnow
-
-# Tables that hold personal data and never go into a published file.
-PERSONAL_TABLES = ("subscribers", "digest_log", "alerts", "unsubscribes")
-
-SOURCE_RUN_COLUMNS: dict[str, type] = {
-    "run": str,  # the radar run's start time (ISO 8601 UTC): one row per source and run
-    "source_id": str,
-    "status": str,  # ok | failed
-    "reason": str,  # why it failed (one line), empty when ok
-    "found": int,  # articles on the list pages / feeds: new + updated + unchanged + known, not fetched
-    "new": int,
-    "updated": int,
-    "unchanged": int,
-    "undated": int,
-    "errors": int,
-    "errors_by_kind": str,  # JSON {kind: count}
-    "rule_misses": int,
-    "fallback_links": int,
-    "seconds": float,
-    "finished": str,
-}
-
-
-def ensure_source_runs(db: Database) -> None:
-    if "source_runs" not in db.table_names():
-        db["source_runs"].create(SOURCE_RUN_COLUMNS, pk=("run", "source_id"))
-        db["source_runs"].create_index(["source_id", "run"])
+from db.connect import connect_writer
+from db.private import open_private as open_private_file
+from db.published import not_publishable
+from db.records import utcnow
+from db.sqlite import ArchiveError, open_ro
 
 
 def record_source_runs(archive: str | Path, rows: Iterable[Mapping[str, Any]]) -> None:
     """Store one run's per-source rows in one transaction (re-recording a run replaces its rows)."""
-    db = Database(sqlite3.connect(str(archive), timeout=60))
+    db = connect_writer(archive)
     try:
-        ensure_source_runs(db)
         with db.conn:
             db["source_runs"].upsert_all(
                 [{**row, "errors_by_kind": json.dumps(dict(row.get("errors_by_kind") or {}), sort_keys=True)}
@@ -63,9 +39,11 @@ def record_source_runs(archive: str | Path, rows: Iterable[Mapping[str, Any]]) -
 
 # --- alerts: private file ------------------------------------------------------------------------
 def open_private(path: str | Path) -> Database:
-    """The private file (subscribers, digest log, alert incidents), with the alerts table in place."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(sqlite3.connect(str(path), timeout=60))
+    """The private file (subscribers, digest log, alert incidents, opt-outs) with this module's
+    tables in place: incidents name the admin's mailbox and opt-outs are addresses, so both are
+    personal data and never go into the archive."""
+    db = open_private_file(path)
+    db["unsubscribes"].create({"email": str, "at": str, "via": str}, pk="email", if_not_exists=True)
     if "alerts" not in db.table_names():
         db["alerts"].create(
             {
@@ -125,31 +103,28 @@ def mark_sent(db: Database, key: str, problem: bool, recovery: bool) -> None:
 # --- the published snapshot ------------------------------------------------------------------------
 def publish_snapshot(archive: str | Path, target: str | Path) -> int:
     """Copy the archive to `target` atomically: a consistent copy into a new file beside it (VACUUM
-    INTO reads one snapshot, WAL included), personal tables removed for good, then a rename, so a
-    reader of `target` sees the old file or the new one, never half of one. Returns its size."""
+    INTO reads one snapshot, WAL included), checked against the publishing allow-list
+    (db/published.py), then renamed into place, so a reader of `target` sees the old file or the
+    new one, never half of one. Returns its size; raises ArchiveError, publishing nothing, when the
+    copy holds a table that must not be published."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{Path(archive).resolve()}?mode=ro", uri=True, timeout=60)
+    source = open_ro(archive)
     try:
         source.execute("VACUUM INTO ?", [str(tmp)])
     finally:
         source.close()
     try:
-        conn = sqlite3.connect(str(tmp))
+        copy = Database(sqlite3.connect(str(tmp)))
         try:
-            names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-            personal = [name for name in PERSONAL_TABLES if name in names]
-            if personal:
-                conn.execute("PRAGMA secure_delete = ON")
-                for name in personal:
-                    conn.execute(f"DROP TABLE [{name}]")
-                conn.commit()
-                conn.execute("VACUUM")  # no page of a dropped table survives in the file
-            conn.execute("PRAGMA journal_mode = DELETE")  # one file: served immutable, copied as is
+            refused = not_publishable(copy)
+            if refused:
+                raise ArchiveError(f"{archive} holds {', '.join(refused)}, which must not be published")
+            copy.execute("PRAGMA journal_mode = DELETE")  # one file: served immutable, copied as is
         finally:
-            conn.close()
+            copy.close()
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -164,12 +139,8 @@ def unsubscribe(private_db: str | Path, email: str, via: str) -> bool:
     a second click, or a mail client's one-click POST after the link, changes nothing)."""
     db = open_private(private_db)
     try:
-        if "unsubscribes" not in db.table_names():
-            db["unsubscribes"].create({"email": str, "at": str, "via": str}, pk="email")
         with db.conn:
-            removed = 0
-            if "subscribers" in db.table_names():
-                removed = db.execute("delete from subscribers where email = ?", [email]).rowcount
+            removed = db.execute("delete from subscribers where email = ?", [email]).rowcount
             if removed or not db["unsubscribes"].count_where("email = ?", [email]):
                 db["unsubscribes"].upsert({"email": email, "at": utcnow(), "via": via}, pk="email")
         return bool(removed)
@@ -178,20 +149,11 @@ def unsubscribe(private_db: str | Path, email: str, via: str) -> bool:
 
 
 def read_subscriber(private_db: str | Path, email: str) -> dict[str, Any] | None:
-    """One subscriber's row from the private file, read-only (lists decoded); None when unknown."""
-    if not Path(private_db).is_file():
-        return None
-    conn = sqlite3.connect(f"file:{Path(private_db).resolve()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
+    """One subscriber from the private file, read-only; None when unknown (or no file yet)."""
+    from db.digest_store import DigestStore
+
+    store = DigestStore(private_db, readonly=True)
     try:
-        if not conn.execute("select 1 from sqlite_master where name = 'subscribers'").fetchone():
-            return None
-        row = conn.execute("select * from subscribers where email = ?", [email]).fetchone()
+        return store.get_subscriber(email)
     finally:
-        conn.close()
-    if row is None:
-        return None
-    out = dict(row)
-    for name in ("topics", "actors", "states", "sources"):
-        out[name] = json.loads(out[name]) if out.get(name) else []
-    return out
+        store.db.close()

@@ -1,14 +1,12 @@
-"""The archive's tables, indexes and full-text search, created idempotently with sqlite-utils.
+"""The archive's core tables and indexes (migration step 1, db/migrations.py), with sqlite-utils.
 
-One function, `ensure_schema`, is safe to call on every open: it creates what is missing and
-never drops data. Column meanings are documented in docs/schema.md and publish/metadata.yaml.
+`create_core_tables` creates what is missing and never drops data; writers reach it only through
+`db.migrations.migrate`. Column meanings are documented in docs/schema.md and publish/metadata.yaml.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
-
-SCHEMA_VERSION = 1
 
 ARTICLE_COLUMNS = {
     "id": int,
@@ -33,14 +31,9 @@ ARTICLE_COLUMNS = {
     "duplicate_of": int,
 }
 
-FTS_COLUMNS = ["title", "kicker", "teaser", "body"]
 
-
-def ensure_schema(db: Database) -> None:
-    """Create every table, index and the FTS index that is not there yet."""
-    db.execute("PRAGMA foreign_keys = ON")
-    if db.journal_mode != "wal":
-        db.enable_wal()
+def create_core_tables(db: Database) -> None:
+    """Create every core table and index that is not there yet."""
     if "sources" not in db.table_names():
         db["sources"].create(
             {"id": str, "name": str, "url": str, "kind": str, "description": str}, pk="id"
@@ -143,27 +136,3 @@ def ensure_schema(db: Database) -> None:
             foreign_keys=[("run_id", "crawl_runs", "id")],
         )
         db["quarantine"].create_index(["kind"])
-    if "articles_fts" not in db.table_names():
-        # Exact words (diacritics folded): Datasette's own `?_search=` detection and plain SQL.
-        db["articles"].enable_fts(
-            FTS_COLUMNS, create_triggers=True, tokenize="unicode61 remove_diacritics 2"
-        )
-    from db.crawl_schema import ensure_crawler_schema  # the crawler's additive tables and columns
-
-    ensure_crawler_schema(db)
-    from db.search import ensure_search_index  # German search: normalised index (docs/search.md)
-    from db.views import ensure_views  # the views researchers and the published archive use
-
-    ensure_search_index(db)
-    ensure_views(db)
-    db["_radar_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
-
-
-def open_db(path: str) -> Database:
-    """Open (creating if needed) the archive at `path` with the current schema."""
-    from pathlib import Path
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    ensure_schema(db)
-    return db

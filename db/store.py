@@ -1,169 +1,38 @@
-"""Writes to the archive: idempotent article upserts with versions, tags, raw pages, links, aliases,
-near-duplicate links, quarantine and crawl runs — plus the small read API the crawler asks
-("which of these URLs do we already have?").
+"""The archive's writer: idempotent article upserts with versions, tags, raw pages, links, aliases
+and quarantine. Near-duplicates live in db/duplicates.py, run bookkeeping in db/runs.py, the
+crawler's read questions in db/reader.py.
 
-This module is the only writer of SQLite. A batch is one `BEGIN IMMEDIATE` transaction (so a crash
-leaves the whole batch or none of it, and two writers never race between "select" and "insert"); each
-record inside it is a savepoint, so one bad record is reported instead of sinking its batch. A re-run
-of the same records changes nothing: identity is the canonical URL, a new version needs a new hash.
+A batch is one `BEGIN IMMEDIATE` transaction (so a crash leaves the whole batch or none of it, and
+two writers never race between "select" and "insert"); each record inside it is a savepoint, so one
+bad record is quarantined with its reason while the rest of its batch is stored. A re-run of the
+same records changes nothing: identity is the canonical URL, a new version needs a new hash.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import re
+import logging
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from db.crawl_schema import INTERRUPTED
-from db.schema import ensure_schema
+from db.connect import connect_writer
+from db.duplicates import fingerprint
+from db.reader import ArchiveReader, tag_keys
+from db.records import VERSIONED_FIELDS, compress, content_hash, decompress, month_and_week, utcnow
+from db.runs import RunBookkeeping
+from db.search_index import sync_search_index
+from db.sqlite import busy_error
 
+__all__ = ["ArchiveWriter", "BatchResult", "decompress", "month_and_week", "utcnow"]
+logger = logging.getLogger(__name__)
 Outcome = Literal["new", "updated", "unchanged"]
-VERSIONED_FIELDS = ("title", "kicker", "teaser", "body", "published")
-# Seconds a writer waits for another writer's transaction (a restarted crawl while the old store
-# worker finishes its last batch) before giving up.
-BUSY_TIMEOUT = 60.0
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def content_hash(item: Mapping[str, Any]) -> str:
-    """Hash of what a reader sees; a change here makes a new version, a re-fetch of the same does not."""
-    payload = json.dumps([item.get(name) or "" for name in VERSIONED_FIELDS], ensure_ascii=False)
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
-
-
-def month_and_week(published: str | None) -> tuple[str | None, str | None]:
-    """`2025-09-29` → (`2025-09`, `2025-W40`): the facet columns Datasette and the digest use."""
-    if not published:
-        return None, None
-    day = date.fromisoformat(published[:10])
-    year, week, _ = day.isocalendar()
-    return day.strftime("%Y-%m"), f"{year}-W{week:02d}"
-
-
-def compress(data: bytes | str | None) -> bytes | None:
-    if data is None:
-        return None
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    return zlib.compress(raw, 6)
-
-
-def decompress(blob: bytes | None) -> bytes:
-    return zlib.decompress(blob) if blob else b""
-
-
-def open_archive(path: str | Path) -> Database:
-    """Open (creating if needed) the archive with the current schema, ready for concurrent use:
-    WAL (readers never block the writer), a generous busy timeout, and `synchronous=NORMAL`
-    (durable at every checkpoint; a power cut may lose the last transactions, never corrupt)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
-    db = Database(conn)
-    ensure_schema(db)
-    db.execute("PRAGMA synchronous = NORMAL")
-    return db
-
-
-# --- near-duplicates ---------------------------------------------------------------------------
-# MinHash over word 3-shingles with LSH banding: two bodies whose shingle sets overlap by Jaccard
-# J become lookup candidates with probability 1-(1-J^ROWS)^BANDS (J=0.5: 88 %, J=0.7: 99.6 %,
-# unrelated texts at J=0.05: 0.2 %), and a candidate is a duplicate when the signatures estimate
-# J >= MIN_JACCARD. Robust to re-wrapped paragraphs, a changed intro or a few edited words.
-# Bodies shorter than MIN_FINGERPRINT_WORDS are too generic to call two of them "the same text".
-MIN_FINGERPRINT_WORDS = 40
-BANDS, ROWS = 16, 3
-MIN_JACCARD = 0.5
-# Articles read per band key and direction: a key shared by hundreds of articles is boilerplate
-# (a footer, a template), not evidence; a real duplicate shares most of its 16 keys anyway.
-MAX_BAND_CANDIDATES = 20
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
-_M1, _M2, _M3 = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
-_PERMUTATIONS: Any = None
-
-
-def _permutations() -> tuple[Any, Any]:
-    """BANDS×ROWS fixed hash functions h(x) = (a·x + b) mod 2^64, a odd. Fixed seed: signatures stored
-    today must compare with signatures computed next year."""
-    global _PERMUTATIONS
-    if _PERMUTATIONS is None:
-        import numpy as np
-
-        rng = np.random.default_rng(20251125)
-        a = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        b = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
-        _PERMUTATIONS = (a[:, None], b[:, None])
-    return _PERMUTATIONS
-
-
-def minhash(text: str) -> Any:
-    """The text's MinHash signature (BANDS×ROWS uint32 values), or None when it is too short.
-
-    A word hashes to its CRC-32, a shingle to an odd-multiplier mix of its three words; each of the
-    fixed hash functions keeps the minimum (top 32 bits) over the shingle set. Vectorised with
-    numpy: well under a millisecond per article.
-    """
-    import numpy as np
-
-    words = _WORD.findall(text.lower())
-    if len(words) < MIN_FINGERPRINT_WORDS:
-        return None
-    word_hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
-    shingles = np.unique((word_hashes[:-2] * _M1) ^ (word_hashes[1:-1] * _M2) ^ (word_hashes[2:] * _M3))
-    a, b = _permutations()
-    return ((a * shingles[None, :] + b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
-
-
-def lsh_keys(signature: Any) -> list[int]:
-    """One lookup key per band (band number mixed in), as a signed 63-bit SQLite integer."""
-    rows = signature.reshape(BANDS, ROWS)
-    return [
-        int.from_bytes(hashlib.blake2b(bytes([band]) + rows[band].tobytes(), digest_size=8).digest(), "little") >> 1
-        for band in range(BANDS)
-    ]
-
-
-# Other sources' articles sharing a band key: two index range scans per key (source before and
-# after this one), each bounded by MAX_BAND_CANDIDATES.
-_BAND_LOOKUP = " union ".join(
-    f"select * from (select article_id from article_bands where key = ? and source_id {op} ? limit {MAX_BAND_CANDIDATES})"
-    for _ in range(BANDS)
-    for op in ("<", ">")
-)
-
-
-def rebuild_bands(db: Database) -> int:
-    """Recompute every article's band keys from its stored signature (after a layout change)."""
-    import numpy as np
-
-    rows = db.execute("select article_id, source_id, signature from article_minhash").fetchall()
-    with db.atomic():
-        for article_id, source_id, blob in rows:
-            keys = lsh_keys(np.frombuffer(blob, dtype="<u4"))
-            db.conn.executemany(
-                "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
-                [(k, source_id, article_id) for k in keys],
-            )
-    return len(rows)
-
-
-def jaccard(sig_a: Any, sig_b: Any) -> float:
-    """Estimated Jaccard similarity of two texts' shingle sets from their signatures."""
-    return float((sig_a == sig_b).mean())
 
 
 @dataclass
@@ -178,22 +47,11 @@ class BatchResult:
         self.failures.extend(other.failures)
 
 
-@dataclass
-class Known:
-    """What the archive knows about a URL: its canonical URL and HTTP validators."""
-
-    url: str
-    etag: str | None
-    last_modified: str | None
-    published: str | None
-    fetched_at: str | None
-
-
-class ArchiveWriter:
-    """Upserts articles and records crawl runs in one SQLite file."""
+class ArchiveWriter(RunBookkeeping):
+    """Upserts articles (and, through RunBookkeeping, records crawl runs) in one archive."""
 
     def __init__(self, db: Database | str | Path):
-        self.db = open_archive(db) if isinstance(db, (str, Path)) else db
+        self.db = connect_writer(db) if isinstance(db, (str, Path)) else db
         self._sources: set[str] = set()
         self._source_rank: dict[str, int] = {}
 
@@ -203,7 +61,12 @@ class ArchiveWriter:
         conn = self.db.conn
         if conn.in_transaction:  # pragma: no cover - a caller forgot to finish one
             conn.commit()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise busy_error(self.db.conn.execute("PRAGMA database_list").fetchone()[2]) from None
+            raise
         try:
             yield
         except BaseException:
@@ -224,29 +87,6 @@ class ArchiveWriter:
             elif fields:
                 self.db["sources"].update(source_id, fields, alter=True)
         self._sources.add(source_id)
-
-    def begin_source_crawls(self, source_ids: Iterable[str]) -> dict[str, str | None]:
-        """Mark sources as being crawled; returns each one's previous `last_crawl_status`
-        (`finished` means the previous crawl walked to the end, so this one may stop early)."""
-        previous: dict[str, str | None] = {}
-        now = utcnow()
-        with self.transaction():
-            for source_id in source_ids:
-                row = self.db.execute("select last_crawl_status from sources where id = ?", [source_id]).fetchone()
-                previous[source_id] = row[0] if row else None
-                self.db.execute(
-                    "update sources set last_crawl_status = 'running', last_crawl_started = ? where id = ?",
-                    [now, source_id],
-                )
-        return previous
-
-    def finish_source_crawls(self, source_ids: Iterable[str], status: str) -> None:
-        with self.transaction():
-            for source_id in source_ids:
-                self.db.execute(
-                    "update sources set last_crawl_status = ?, last_crawl_finished = ? where id = ?",
-                    [status, utcnow(), source_id],
-                )
 
     def _ensure_source_row(self, source_id: str) -> None:
         if source_id in self._sources:
@@ -288,7 +128,7 @@ class ArchiveWriter:
                             result.outcomes["quarantined"] += 1
                         else:
                             raise ValueError(f"unknown record kind {kind!r}")
-                except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+                except Exception as exc:  # any bad record (RecursionError included) is quarantined alone
                     result.failures.append((record, f"{exc.__class__.__name__}: {exc}"))
                     result.outcomes["failed"] += 1
             for record, reason in result.failures:
@@ -309,17 +149,19 @@ class ArchiveWriter:
     def sync_search(self) -> None:
         """Bring the German search index (db/search.py) up to date with what was written (its
         triggers queue every change; this indexes the queue, about 0.15 ms per article). The crawl's
-        store calls it after every batch, so the archive is searchable while a crawl runs."""
+        store calls it after every batch, so the archive is searchable while a crawl runs. A failure
+        here never undoes or miscounts the stored batch: the queue keeps the rest for the next sync."""
         try:
-            from db.search import sync_search_index
-        except ImportError:  # pragma: no cover - search index not part of this archive
-            return
-        sync_search_index(self.db)
+            sync_search_index(self.db)
+        except sqlite3.Error as exc:
+            logger.error("search index not brought up to date: %s: %s", exc.__class__.__name__, exc)
 
     # --- articles --------------------------------------------------------------------------
     def upsert_articles(self, items: Iterable[Mapping[str, Any]]) -> Counter[str]:
-        """Store a batch of articles in one transaction; returns counts of new / updated / unchanged."""
+        """Store a batch of articles in one transaction, then index them for search; returns counts
+        of new / updated / unchanged."""
         result = self.write_records(items)
+        self.sync_search()
         if result.failures:
             record, reason = result.failures[0]
             raise ValueError(f"could not store {record.get('url')!r}: {reason}")
@@ -415,7 +257,7 @@ class ArchiveWriter:
                 [(url, link, now) for link in dict.fromkeys(links)],
             )
         self._aliases(url, item.get("aliases"), now)
-        duplicates = self._fingerprint(article_id, source_id, row["body"], published)
+        duplicates = fingerprint(conn, article_id, source_id, row["body"], published, self._rank)
         return outcome, duplicates
 
     def _update(self, table: str, pk: int, values: Mapping[str, Any]) -> None:
@@ -433,73 +275,6 @@ class ArchiveWriter:
                 "on conflict(alias) do update set url = excluded.url",
                 rows,
             )
-
-    def _fingerprint(self, article_id: int, source_id: str, body: str, published: str | None) -> int:
-        """Store the body's MinHash and link this article to a near-duplicate of another source.
-
-        The original is the earlier publication (then the source with the lower rank — file order
-        of the sources file —, then the article stored first); the others get `duplicate_of`
-        pointing at it, so counts and views that skip `duplicate_of is not null` count the text once.
-        Returns how many articles became duplicates (this one, or an earlier one this one replaces
-        as the original).
-        """
-        import numpy as np
-
-        conn = self.db.conn
-        conn.execute("delete from article_minhash where article_id = ?", [article_id])
-        conn.execute("delete from article_bands where article_id = ?", [article_id])
-        signature = minhash(body)
-        if signature is None:
-            return 0
-        keys = lsh_keys(signature)
-        conn.execute(
-            "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
-            [article_id, source_id, signature.astype("<u4").tobytes()],
-        )
-        conn.executemany(
-            "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
-            [(k, source_id, article_id) for k in keys],
-        )
-        params: list[Any] = []
-        for key in keys:
-            params += [key, source_id, key, source_id]
-        candidates = conn.execute(
-            "select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of from article_minhash m "
-            f"join articles a on a.id = m.article_id where m.article_id in ({_BAND_LOOKUP}) and m.article_id != ?",
-            [*params, article_id],
-        ).fetchall()
-        matches = [
-            (other_id, other_published, other_source, other_dup)
-            for other_id, other_sig, other_published, other_source, other_dup in candidates
-            if jaccard(signature, np.frombuffer(other_sig, dtype="<u4")) >= MIN_JACCARD
-        ]
-        if not matches:
-            return 0
-        # The group: this article, the matches and the originals they already point to.
-        group = {article_id: (published, source_id)}
-        for other_id, other_published, other_source, other_dup in matches:
-            if not other_dup:
-                group[other_id] = (other_published, other_source)
-                continue
-            found = conn.execute("select published, source_id from articles where id = ?", [other_dup]).fetchone()
-            if found:
-                group[other_dup] = (found[0], found[1])
-
-        def order(candidate: int) -> tuple[str, int, int]:
-            day, src = group[candidate]
-            return ((day or "9999")[:10], self._rank(src), candidate)
-
-        original = min(group, key=order)
-        newly = 0  # texts that were counted as originals until now
-        for member in group:
-            if member == original:
-                continue
-            was = conn.execute("select duplicate_of from articles where id = ?", [member]).fetchone()
-            newly += 1 if (member == article_id or (was and was[0] is None)) else 0
-            conn.execute("update articles set duplicate_of = ? where id = ?", [original, member])
-            conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [original, member])
-        conn.execute("update articles set duplicate_of = null where id = ?", [original])
-        return newly
 
     def _rank(self, source_id: str) -> int:
         if source_id not in self._source_rank:
@@ -539,6 +314,27 @@ class ArchiveWriter:
                 rows,
             )
 
+    def retag(self, tagged: Iterable[tuple[int, list[Mapping[str, Any]]]], taxonomy_version: str) -> int:
+        """New tags for already stored articles (`radar retag`), one transaction; returns how many
+        articles' set of (kind, id) changed."""
+        changed = 0
+        with self.transaction():
+            for article_id, tags in tagged:
+                before = tag_keys(self.db, article_id)
+                self.replace_tags(article_id, tags, taxonomy_version)
+                self.db.conn.execute("update articles set taxonomy_version = ? where id = ?", [taxonomy_version, article_id])
+                changed += before != {(tag["kind"], tag["id"]) for tag in tags}
+        return changed
+
+    def mark_taxonomy_version(self, article_ids: list[int], taxonomy_version: str) -> None:
+        """Articles a taxonomy edit cannot change: only their version moves on."""
+        with self.transaction():
+            for start in range(0, len(article_ids), 500):
+                ids = article_ids[start:start + 500]
+                marks = ",".join("?" * len(ids))
+                self.db.conn.execute(f"update articles set taxonomy_version = ? where id in ({marks})", [taxonomy_version, *ids])
+                self.db.conn.execute(f"update tags set taxonomy_version = ? where article_id in ({marks})", [taxonomy_version, *ids])
+
     # --- other records ---------------------------------------------------------------------
     def _links(self, record: Mapping[str, Any]) -> None:
         """Links a list page (or feed, sitemap) pointed to: teasers become discovered links."""
@@ -563,141 +359,7 @@ class ArchiveWriter:
         if url != record["url"]:
             self._aliases(url, [record["url"]], utcnow())
 
-    def _quarantine(self, run_id: int | None, record: Mapping[str, Any]) -> None:
-        body = record.get("body")
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        self.db.conn.execute(
-            "insert into quarantine (run_id, url, kind, reason, fetched_at, body_gz) values (?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                record.get("url") or "",
-                record.get("error_kind") or "unknown",
-                record.get("reason") or "",
-                record.get("fetched_at") or utcnow(),
-                compress(body[:2_000_000] if body else None),
-            ],
-        )
-
-    def quarantine(self, run_id: int | None, url: str, kind: str, reason: str, body: bytes | None = None) -> None:
-        """Keep what could not be parsed, with the reason, so nothing fetched is silently lost."""
-        with self.transaction():
-            self._quarantine(run_id, {"url": url, "error_kind": kind, "reason": reason, "body": body})
-
     # --- reads -----------------------------------------------------------------------------
     def resolve(self, url: str) -> str | None:
         """The canonical URL stored for `url` (itself or through an alias), or None if unknown."""
         return ArchiveReader(self.db).resolve(url)
-
-    # --- crawl runs ------------------------------------------------------------------------
-    def start_run(
-        self, spider: str, source_id: str | None = None, start_url: str | None = None, sources: Iterable[str] = ()
-    ) -> int:
-        """Open a `crawl_runs` row; runs left `running` by a process that no longer exists (a crash,
-        SIGKILL) are closed as `interrupted` first so the table never claims two live crawls."""
-        with self.transaction():
-            for run_id, pid in self.db.execute(
-                "select id, pid from crawl_runs where status = 'running'"
-            ).fetchall():
-                if not pid or not _pid_alive(pid):
-                    self.db.execute("update crawl_runs set status = ? where id = ?", [INTERRUPTED, run_id])
-            return self.db["crawl_runs"].insert(
-                {
-                    "spider": spider,
-                    "source_id": source_id,
-                    "sources": json.dumps(list(sources) or ([source_id] if source_id else [])),
-                    "start_url": start_url,
-                    "started": utcnow(),
-                    "status": "running",
-                    "pid": os.getpid(),
-                    "pages": 0,
-                    "new": 0,
-                    "updated": 0,
-                    "unchanged": 0,
-                    "errors": 0,
-                    "errors_by_kind": "{}",
-                }
-            ).last_pk
-
-    def finish_run(
-        self, run_id: int, counts: Mapping[str, int], errors_by_kind: Mapping[str, int], status: str = "finished"
-    ) -> None:
-        with self.transaction():
-            self.db["crawl_runs"].update(
-                run_id,
-                {
-                    "finished": utcnow(),
-                    "status": status,
-                    "pages": counts.get("pages", 0),
-                    "new": counts.get("new", 0),
-                    "updated": counts.get("updated", 0),
-                    "unchanged": counts.get("unchanged", 0),
-                    "not_modified": counts.get("not_modified", 0),
-                    "duplicates": counts.get("duplicates", 0),
-                    "skipped": counts.get("skipped", 0),
-                    "quarantined": counts.get("quarantined", 0),
-                    "retries": counts.get("retries", 0),
-                    "errors": sum(errors_by_kind.values()),
-                    "errors_by_kind": json.dumps(dict(errors_by_kind), sort_keys=True),
-                },
-            )
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's live process
-        return True
-    return True
-
-
-class ArchiveReader:
-    """The crawler's read-only questions to the archive (safe beside a writer thanks to WAL)."""
-
-    def __init__(self, db: Database | str | Path):
-        self.db = open_archive(db) if isinstance(db, (str, Path)) else db
-
-    def resolve(self, url: str) -> str | None:
-        row = self.db.execute(
-            "select url from articles where url = ? union all select url from url_aliases where alias = ? limit 1",
-            [url, url],
-        ).fetchone()
-        return row[0] if row else None
-
-    def known(self, urls: Iterable[str]) -> dict[str, Known]:
-        """For each of `urls` the archive already holds (directly or as an alias): what it knows."""
-        wanted = list(dict.fromkeys(u for u in urls if u))
-        found: dict[str, Known] = {}
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self.db.execute(
-                f"select a.url, a.url, a.etag, a.last_modified, a.published, a.fetched_at from articles a where a.url in ({marks}) "
-                f"union all select x.alias, a.url, a.etag, a.last_modified, a.published, a.fetched_at "
-                f"from url_aliases x join articles a on a.url = x.url where x.alias in ({marks})",
-                [*chunk, *chunk],
-            ).fetchall()
-            for asked, url, etag, last_modified, published, fetched_at in rows:
-                found.setdefault(asked, Known(url, etag, last_modified, published, fetched_at))
-        return found
-
-    def known_urls(self, source_id: str | None = None) -> set[str]:
-        """Every canonical article URL (of one source, or all)."""
-        if source_id:
-            rows = self.db.execute("select url from articles where source_id = ?", [source_id])
-        else:
-            rows = self.db.execute("select url from articles")
-        return {row[0] for row in rows}
-
-    def source_status(self, source_id: str) -> str | None:
-        row = self.db.execute("select last_crawl_status from sources where id = ?", [source_id]).fetchone()
-        return row[0] if row else None
-
-
-def known_urls(db: Database | str | Path, source_id: str | None = None) -> set[str]:
-    """Canonical URLs already archived: what "already stored" means to the crawler."""
-    return ArchiveReader(db).known_urls(source_id)

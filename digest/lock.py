@@ -1,4 +1,4 @@
-"""One `radar digest --send` per archive at a time: an advisory lock on `<db>.digest.lock`.
+"""One `radar digest --send` per private file at a time: an advisory lock on `<subscribers-db>.digest.lock`.
 
 Two overlapping runs (a slow run and the next cron tick) would both see a subscriber as not yet
 sent. The lock is an OS file lock, so a crashed or killed run releases it at once: no stale state.

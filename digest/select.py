@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from db.search import SEARCH_TABLE, normalise_query, sync_search_index
+from db.search import SEARCH_TABLE, normalise_query
 from digest.subscribers import Subscriber
 
 TEASER_FALLBACK_CHARS = 300  # an article without a teaser shows the start of its body, cut here
@@ -85,7 +85,6 @@ class WeekArticles:
     def __init__(self, db: Database, week: str):
         self.db = db
         self.week = week
-        sync_search_index(db)  # index what was stored since the archive was opened (db's own step)
         tags: dict[int, list[ArticleTag]] = {}
         for row in db.query(
             """select t.article_id, t.kind, t.value, t.label, t.score, t.derived

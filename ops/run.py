@@ -89,13 +89,16 @@ class ArchiveUnusable(Exception):
     """The archive cannot be opened for writing (corrupt, another program's file, read-only)."""
 
 
-def _prepare_archive(db_path: str) -> None:
+def _prepare_archive(db_path: str, private_db: str) -> None:
     import sqlite3
 
-    from db.store import open_archive
+    from db.connect import connect_writer
+    from db.sqlite import ArchiveError
 
     try:
-        open_archive(db_path).conn.close()
+        connect_writer(db_path, private_db).close()  # creates or migrates it
+    except ArchiveError as exc:
+        raise ArchiveUnusable(str(exc)) from None
     except (sqlite3.Error, OSError) as exc:
         raise ArchiveUnusable(f"{db_path} cannot be used as the archive ({exc})") from None
 
@@ -108,7 +111,7 @@ def _retag(db_path: str) -> str:
 
 def _digest(children: Children, plan: RunPlan) -> dict[str, Any]:
     """`radar digest --send` in a process of its own: its exactly-once log and lock as they are."""
-    cmd = [sys.executable, "-m", "radar", "digest", "--send", "--db", plan.db_path]
+    cmd = [sys.executable, "-m", "radar", "digest", "--send", "--db", plan.db_path, "--subscribers-db", plan.private_db]
     if plan.config_file:
         cmd += ["--config", plan.config_file]
     if plan.today:
@@ -131,7 +134,7 @@ def execute(plan: RunPlan, children: Children) -> RunReport:
     report = RunReport(started=_now(), db=plan.db_path)
     # Create or migrate the archive once, here, before crawls that may run side by side each open it
     # (schema set-up from several processes at once on a new file fails with "database is locked").
-    _prepare_archive(plan.db_path)
+    _prepare_archive(plan.db_path, plan.private_db)
     results = crawl_sources(children, plan.source_ids, plan.db_path, plan.sources_file, plan.base, plan.jobs)
     finished = _now()
     report.sources = [{k: v for k, v in r.row(report.started, finished).items() if k != "run"} for r in results]

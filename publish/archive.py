@@ -15,9 +15,11 @@ from typing import Any
 
 import yaml
 
+from db.sqlite import ArchiveError, open_ro
+
 METADATA = Path(__file__).with_name("metadata.yaml")
 CANONICAL = "radar"
-# An archive has these; the normalised search index is created by db.schema.ensure_schema.
+# An archive has these (db/migrations.py creates them).
 ARCHIVE_TABLES = {"articles", "tags", "sources", "articles_search"}
 # Tables and views whose rows are articles (an `id` column): tag filters and the search apply.
 ARTICLE_LISTS = ("articles", "articles_with_tags", "articles_feed")
@@ -35,12 +37,12 @@ def is_archive(datasette, name: str | None) -> bool:
     key = (name, str(database.path))
     if key not in _archives:
         try:
-            conn = sqlite3.connect(f"file:{database.path}?mode=ro", uri=True)
+            conn = open_ro(database.path)  # mode=ro, or immutable on a read-only folder: never writes
             try:
                 names = {row[0] for row in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
             finally:
                 conn.close()
-        except sqlite3.Error:
+        except (sqlite3.Error, ArchiveError):
             names = set()
         _archives[key] = ARCHIVE_TABLES <= names
     return _archives[key]

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 from datasette import Response, hookimpl
 
+from db.private import ENV as PRIVATE_DB_ENV  # set by radar serve --subscribers-db
 from ops.health import source_health, stale_days_setting
 from publish.archive import archive_names, is_archive
 
@@ -46,7 +47,6 @@ async def quellen_page(request, datasette):
     return Response.html(await datasette.render_template("radar_quellen.html", context, request=request))
 
 
-PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
 
 
 async def unsubscribe_page(request, datasette):

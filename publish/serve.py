@@ -1,15 +1,20 @@
-"""Prepare the archive for publishing and build the `datasette serve` command line for it.
+"""Check the archive for publishing and build the `datasette serve` command line for it.
 
 Everything the archive needs comes with the `policy_radar` plugin (publish/plugin/): metadata for
 any archive file name, templates, the ranked search page, tag facets and filters. The settings
 below are chosen for an archive of up to a million articles (see docs/search.md and PERF.md).
+Serving never writes the archive: the schema must be current (`radar migrate` otherwise) and the
+search index is as the last writer left it.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
+
+from db.connect import connect_reader
+from db.published import not_publishable
+from db.sqlite import ArchiveError, holders, is_immutable_open
 
 PUBLISH_DIR = Path(__file__).parent
 METADATA = PUBLISH_DIR / "metadata.yaml"
@@ -31,13 +36,11 @@ SETTINGS: list[tuple[str, str, str]] = [
 def datasette_command(
     db_path: str, host: str = "127.0.0.1", port: int = 8001, immutable: bool = True, prepare: bool = True
 ) -> list[str]:
-    """The archive served read-only: immutable by default (`-i`), or `mode=ro` while a crawl writes.
-
-    With `prepare` (the default, so every caller gets a current search index) the archive is first
-    brought up to date by `prepare_archive`. No --metadata: the plugin supplies metadata.yaml under
-    the served database's own name (a local file would pin the dashboards to a database `radar`)."""
-    if prepare and Path(db_path).is_file():
-        prepare_archive(str(db_path), immutable=immutable)
+    """The archive served read-only: immutable (`-i`, a snapshot no one writes), or `mode=ro`
+    connections (live: a crawl may write meanwhile). With `prepare`, `check_archive` runs first.
+    No --metadata: the plugin supplies metadata.yaml under the served database's own name."""
+    if prepare:
+        check_archive(str(db_path))
     cmd = [sys.executable, "-m", "datasette", "serve"]
     cmd += ["-i", str(db_path)] if immutable else [str(db_path)]
     cmd += ["--host", host, "--port", str(port), "--template-dir", str(TEMPLATES)]
@@ -46,24 +49,30 @@ def datasette_command(
     return cmd
 
 
-class ArchiveBusy(RuntimeError):
-    """Another process is writing the archive, so an immutable snapshot would be inconsistent."""
-
-
-def prepare_archive(db_path: str, immutable: bool = True) -> None:
-    """Bring the archive's schema and search index up to date, then fold the WAL into the file
-    (an immutable open ignores the -wal file). Raises ArchiveBusy if a writer holds it."""
-    from db.schema import open_db
-
+def check_archive(db_path: str) -> None:
+    """Raise ArchiveError (one line) unless the file is an archive at the current schema holding
+    only tables and views on the allow-list (db/published.py)."""
+    db = connect_reader(db_path)
     try:
-        db = open_db(db_path)
-    except sqlite3.OperationalError as exc:  # a read-only file: serve it as it is
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            return
-        raise
-    try:
-        busy, _log, _done = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy and immutable:
-            raise ArchiveBusy(db_path)
+        extra = not_publishable(db)
     finally:
-        db.conn.close()
+        db.close()
+    if extra:
+        raise ArchiveError(f"{db_path}: table {extra[0]} is not on the list of published tables; "
+                           "not served (move it out, or radar migrate)")
+
+
+def serve_mode(db_path: str, immutable: bool) -> bool:
+    """Whether to open the file immutable. Live (`mode=ro`) is the default: a crawl may write while
+    it is served. Immutable is chosen where `mode=ro` cannot work (read-only folder, no -wal: no
+    writer can be at work) and refused, in one line, while a writer holds the file."""
+    if is_immutable_open(db_path):
+        return True
+    if immutable:
+        busy = holders(db_path)
+        wal = Path(f"{db_path}-wal")
+        if busy or (wal.exists() and wal.stat().st_size > 0):
+            who = f" ({'; '.join(busy)})" if busy else ""
+            raise ArchiveError(f"{db_path} is being written{who}: an immutable open would serve a torn file; "
+                               "serve without --immutable")
+    return immutable

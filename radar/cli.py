@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import click
 
+from db.sqlite import ArchiveError
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
 from radar.commands.export import export_command
 from radar.commands.health import health_command
 from radar.commands.ingest import ingest_command
+from radar.commands.migrate import migrate_command
 from radar.commands.reparse import reparse_command
 from radar.commands.retag import retag_command
 from radar.commands.run import run_command
@@ -19,7 +21,19 @@ from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
 
 
-@click.group()
+class RadarGroup(click.Group):
+    """Turns db's one-line ArchiveError (no archive, not an archive, read-only, locked, old schema)
+    into `Error: …` and exit status 2, for every command."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ArchiveError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=RadarGroup)
 @click.version_option(package_name="policy-radar")
 def cli() -> None:
     """Policy Radar: crawl, tag, archive and publish German e-government news."""
@@ -35,6 +49,7 @@ cli.add_command(demo_command, "demo")
 cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
 cli.add_command(digest_command, "digest")
+cli.add_command(migrate_command, "migrate")
 cli.add_command(run_command, "run")
 cli.add_command(health_command, "health")
 

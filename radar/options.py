@@ -14,8 +14,19 @@ db_option = click.option(
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # db/ checks it: a folder or a stranger's file is refused in one line
     help="SQLite archive file.",
+)
+
+
+subscribers_db_option = click.option(
+    "--subscribers-db",
+    "subscribers_db",
+    envvar="RADAR_SUBSCRIBERS_DB",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Private SQLite file of subscribers and the digest log (never published). "
+    "Default: subscribers.db beside the archive.",
 )
 
 
@@ -61,22 +72,10 @@ class ArchiveProblem(BadInput):
     """The archive cannot serve the command (missing, no articles)."""
 
 
-def require_articles(db_path: str, demo_hint: bool = True) -> None:
-    """Stop with one line when the archive is missing or holds no article yet, instead of doing
+def require_articles(db, db_path: str) -> None:
+    """Stop with one line when the archive (an open reader) holds no article yet, instead of doing
     nothing in silence (e.g. a digest of `0 written, 1 empty` over a freshly created empty file)."""
-    import sqlite3
-    from pathlib import Path
-
-    hint = "run `radar crawl`" + (" (or pass the --db that `radar demo` printed)" if demo_hint else "")
-    if not Path(db_path).is_file():
-        raise ArchiveProblem(f"no archive at {db_path}: {hint}")
-    try:
-        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("select exists(select 1 from articles)").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise ArchiveProblem(f"{db_path} is not a usable archive ({exc})") from None
-    if not row[0]:
-        raise ArchiveProblem(f"{db_path} has no articles yet: {hint}")
+    if not db.execute("select exists(select 1 from articles)").fetchone()[0]:
+        db.close()
+        raise ArchiveProblem(f"{db_path} has no articles yet: run `radar crawl` "
+                             "(or pass the --db that `radar demo` printed)")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from db.reader import tag_keys
 from db.store import ArchiveWriter
 from db.taxonomy_store import record_taxonomy, restore_taxonomy
 from nlp.changes import ALL, affected_by_change, search_terms
@@ -35,14 +36,10 @@ class RetagReport:
                 f"{self.changed} with changed tags (taxonomy {self.version})")
 
 
-def _tag_keys(db: Database, article_id: int) -> set[tuple[str, str]]:
-    return {(r[0], r[1]) for r in db.execute("select kind, value from tags where article_id = ?", [article_id])}
-
-
 def _needs_retag(db: Database, row: dict, affected: set[tuple[str, str]], words: list[str]) -> bool:
     if ALL in affected:
         return True
-    if _tag_keys(db, row["id"]) & affected:
+    if tag_keys(db, row["id"]) & affected:
         return True
     text = f"{row['title']}\n{row['teaser']}\n{row['body']}".lower()
     return any(word in text for word in words)
@@ -81,21 +78,9 @@ def retag_archive(db_path: str, taxonomy_dir: Path | None = None,
         for start in progress(range(0, len(todo), BATCH)):
             batch = todo[start:start + BATCH]
             tagged = tagger.tag_many((r["title"] or "", r["teaser"] or "", r["body"] or "") for r in batch)
-            with writer.transaction():
-                for row, tags in zip(batch, tagged, strict=True):
-                    before = _tag_keys(db, row["id"])
-                    writer.replace_tags(row["id"], [asdict(t) for t in tags], tagger.version)
-                    db.conn.execute("update articles set taxonomy_version = ? where id = ?",
-                                    [tagger.version, row["id"]])
-                    report.changed += before != {(t.kind, t.id) for t in tags}
+            report.changed += writer.retag(
+                ((row["id"], [asdict(t) for t in tags]) for row, tags in zip(batch, tagged, strict=True)), tagger.version)
         report.retagged += len(todo)
-        with writer.transaction():
-            for start in range(0, len(untouched), 500):
-                ids = untouched[start:start + 500]
-                marks = ",".join("?" * len(ids))
-                db.conn.execute(f"update articles set taxonomy_version = ? where id in ({marks})",
-                                [tagger.version, *ids])
-                db.conn.execute(f"update tags set taxonomy_version = ? where article_id in ({marks})",
-                                [tagger.version, *ids])
+        writer.mark_taxonomy_version(untouched, tagger.version)  # every write goes through db/
     record_taxonomy(db, tagger.version, taxonomy_dir)
     return report

@@ -25,7 +25,7 @@ from crawler.extract.pages import (
     page_records,
     repair_html,
 )
-from db.store import jaccard, lsh_keys, minhash
+from db.duplicates import jaccard, lsh_keys, minhash
 from sample_site.articles import load_all
 from sample_site.faults import FAULT_TITLES, MALFORMED, Faults
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from db.store import content_hash
+from db.records import content_hash
 from tests.conftest import run_radar
 
 

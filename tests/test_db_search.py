@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from db.schema import open_db
+from db.connect import connect_writer
 from db.search import (
     QUEUE_TABLE,
     SEARCH_TABLE,
@@ -17,8 +17,8 @@ from db.search import (
     ranked_sql,
     segments_to_text,
     snippet,
-    sync_search_index,
 )
+from db.search_index import sync_search_index
 from db.store import ArchiveWriter
 
 
@@ -149,9 +149,9 @@ def test_index_follows_inserts_updates_and_deletes(tmp_path):
     path = str(tmp_path / "radar.db")
     writer = ArchiveWriter(path)
     writer.upsert_articles([item(1, "OZG in Hessen")])
-    db = open_db(path)  # every open indexes what the triggers queued
+    db = connect_writer(path)  # every open indexes what the triggers queued
     assert search(db, "Hessen") == [1]
-    writer.upsert_articles([item(1, "OZG in Bayern")])
+    writer.write_records([item(1, "OZG in Bayern")])  # stored, queued, not yet indexed
     assert db.execute(f"select count(*) from {QUEUE_TABLE}").fetchone()[0] == 1
     sync_search_index(db)
     assert search(db, "Bayern") == [1]
@@ -160,7 +160,7 @@ def test_index_follows_inserts_updates_and_deletes(tmp_path):
     with db.conn:
         db.conn.execute("delete from articles where id = 1")
     sync_search_index(db)
-    assert db.execute(f"select count(*) from {SEARCH_TABLE}").fetchone()[0] == 0
+    assert db.execute(f"select count(*) from {SEARCH_TABLE}_docsize").fetchone()[0] == 0  # external content: the index's own rows
 
 
 def test_refetch_without_change_does_not_touch_the_indexes(tmp_path):
@@ -170,8 +170,9 @@ def test_refetch_without_change_does_not_touch_the_indexes(tmp_path):
     sync_search_index(writer.db)
     writer.upsert_articles([item(1, "OZG in Hessen", fetched_at="2030-01-01T00:00:00+00:00")])
     assert writer.db.execute(f"select count(*) from {QUEUE_TABLE}").fetchone()[0] == 0
-    trigger = writer.db.execute("select sql from sqlite_master where name = 'articles_au'").fetchone()[0]
+    trigger = writer.db.execute(f"select sql from sqlite_master where name = '{SEARCH_TABLE}_au'").fetchone()[0]
     assert "AFTER UPDATE OF" in trigger
+    assert "articles_fts" not in writer.db.table_names()  # dropped: nothing used it (docs/schema.md)
 
 
 def test_existing_archive_without_the_index_is_migrated(tmp_path):
@@ -186,14 +187,15 @@ def test_existing_archive_without_the_index_is_migrated(tmp_path):
     for name in ("articles_search_ai", "articles_search_au", "articles_search_ad"):
         conn.execute(f"drop trigger {name}")
     conn.execute("drop view articles_with_tags")
+    conn.execute("pragma user_version = 0")  # as before numbered migrations
     conn.commit()
     conn.close()
-    db = open_db(str(path))
+    db = connect_writer(str(path))
     assert db["articles"].count == 2
     assert search(db, "sicherheit") == [1]
     assert search(db, "Geld") == [2]
     assert "articles_with_tags" in db.view_names()
-    open_db(str(path))  # and again: idempotent
+    connect_writer(str(path))  # and again: idempotent
     assert db["articles"].count == 2
 
 
@@ -208,7 +210,7 @@ def test_recent_slice_ranks_new_articles_and_falls_back_to_all(tmp_path, monkeyp
     writer.upsert_articles([item(n, f"Wohngeld Meldung {n}" if n < 3 else f"Breitband Meldung {n}") for n in range(1, 7)])
     db = writer.db
     sync_search_index(db)
-    assert [r[0] for r in db.execute(f"select rowid from {search.RECENT_TABLE} order by rowid")] == [4, 5, 6]
+    assert [r[0] for r in db.execute(f"select id from {search.RECENT_TABLE}_docsize order by id")] == [4, 5, 6]
     recent = search.ranked_search(db.conn, normalise_query("Breitband"))
     assert recent.scope == "recent" and sorted(row["id"] for row in recent.rows) == [4, 5, 6]
     older = search.ranked_search(db.conn, normalise_query("Wohngeld"))
@@ -217,4 +219,70 @@ def test_recent_slice_ranks_new_articles_and_falls_back_to_all(tmp_path, monkeyp
     assert everything.scope == "all" and len(everything.rows) == 6
     writer.upsert_articles([item(7, "Breitband Meldung 7")])
     sync_search_index(db)  # 4 falls out of the slice
-    assert [r[0] for r in db.execute(f"select rowid from {search.RECENT_TABLE} order by rowid")] == [5, 6, 7]
+    assert [r[0] for r in db.execute(f"select id from {search.RECENT_TABLE}_docsize order by id")] == [5, 6, 7]
+
+
+def test_external_content_index_follows_every_change_exactly(tmp_path):
+    """The index keeps no copy of the text: old tokens are removed from the old text the trigger
+    queued. Updates before and after a sync, a delete and a re-insert leave no stale hit."""
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    db = writer.db
+    writer.upsert_articles([item(1, "Breitband im Landkreis"), item(2, "Wohngeld digital")])
+    writer.write_records([item(1, "Glasfaser im Landkreis")])  # queued with its old text
+    writer.write_records([item(1, "Funknetz im Landkreis")])  # the first old text stays queued
+    sync_search_index(db)
+    assert search(db, "Breitband") == [] and search(db, "Glasfaser") == [] and search(db, "Funknetz") == [1]
+    db.conn.execute("pragma foreign_keys = off")
+    with db.conn:
+        db.conn.execute("delete from articles where id = 2")
+    sync_search_index(db)
+    assert search(db, "Wohngeld") == []
+    writer.upsert_articles([item(3, "Wohngeld kommt zurück")])  # takes over the free id 2
+    assert search(db, "Wohngeld") == [db.execute("select id from articles where title like 'Wohngeld kommt%'").fetchone()[0]]
+    assert db.execute(f"select count(*) from {SEARCH_TABLE}_docsize").fetchone()[0] == 2
+    db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
+    assert "articles_search_content" not in db.table_names()
+
+
+def test_changed_rules_rebuild_the_index(tmp_path, monkeypatch):
+    import db.search_index as search_index
+
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    writer.upsert_articles([item(1, "Breitband im Landkreis")])
+    monkeypatch.setattr(search_index, "normaliser_fingerprint", lambda: "new rules")
+    assert sync_search_index(writer.db) == 1  # every article indexed afresh
+    assert search(writer.db, "Breitband") == [1]
+    assert sync_search_index(writer.db) == 0
+
+
+def test_an_index_with_its_own_copy_of_the_text_is_converted(tmp_path):
+    """Migration step 3 on an archive made before it: same hits, no `_content` copy, no articles_fts."""
+    from db.search_index import TRIGGERS, search_columns
+
+    path = tmp_path / "old.db"
+    writer = ArchiveWriter(str(path))
+    writer.upsert_articles([item(1, "Cybersicherheit im Landkreis"), item(2, "Wohngeld digital")])
+    writer.db.close()
+    conn = sqlite3.connect(path)  # rebuild the layout of schema 2: tables holding their own text
+    for name in (SEARCH_TABLE, QUEUE_TABLE, "articles_search_recent", "articles_search_state"):
+        conn.execute(f"drop table {name}")
+    for name in TRIGGERS:
+        conn.execute(f"drop trigger {name}")
+    conn.execute(f"create table {QUEUE_TABLE} (article_id integer primary key)")
+    for table in (SEARCH_TABLE, "articles_search_recent"):
+        conn.execute(f"create virtual table {table} using fts5(title, teaser, body, tokenize = 'unicode61 remove_diacritics 2')")
+        for row in conn.execute("select id, title, kicker, teaser, body from articles").fetchall():
+            conn.execute(f"insert into {table}(rowid, title, teaser, body) values (?, ?, ?, ?)", [row[0], *search_columns(*row[1:])])
+    conn.execute(f"create trigger articles_search_ai after insert on articles begin insert or ignore into {QUEUE_TABLE}(article_id) values (new.id); end")
+    conn.execute(f"insert into {QUEUE_TABLE} values (2)")  # one change still queued
+    conn.execute("create virtual table articles_fts using fts5(title, kicker, teaser, body, content=[articles])")
+    conn.execute("pragma user_version = 2")
+    conn.commit()
+    conn.close()
+    db = connect_writer(str(path))
+    assert db.execute("pragma user_version").fetchone()[0] >= 3
+    assert search(db, "sicherheit") == [1] and search(db, "Geld") == [2]
+    assert not {"articles_search_content", "articles_fts", "articles_search_recent_content"} & set(db.table_names())
+    writer = ArchiveWriter(db)
+    writer.upsert_articles([item(1, "Glasfaser im Landkreis")])
+    assert search(db, "sicherheit") == [] and search(db, "Glasfaser") == [1]

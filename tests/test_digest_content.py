@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlite_utils import Database
 
-from db.schema import open_db
+from db.connect import connect_writer
 from db.store import ArchiveWriter
 from digest import config as settings
 from digest.run import DigestBuilder
@@ -30,7 +30,7 @@ CONFIG = settings.build({**{s.env: s.default for s in settings.SETTINGS}, "RADAR
 @pytest.fixture()
 def db(tmp_path) -> Database:
     path = build_sample_archive(str(tmp_path / "radar.db"))
-    database = open_db(path)  # as every command opens it: schema checked, search index in sync
+    database = connect_writer(path)  # as every command opens it: schema checked, search index in sync
     duplicate, original = SAMPLE_DUPLICATE
     database["articles"].update(duplicate, {"duplicate_of": original})
     database.conn.commit()

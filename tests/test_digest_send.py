@@ -21,6 +21,7 @@ import pytest
 from sqlite_utils import Database
 
 from db.digest_store import DigestStore
+from db.private import private_path
 from digest.config import SmtpConfig
 from digest.lock import send_lock
 from digest.send import Mailer, SmtpUnavailable
@@ -53,7 +54,7 @@ def archive(tmp_path) -> str:
     duplicate, original = SAMPLE_DUPLICATE
     db["articles"].update(duplicate, {"duplicate_of": original})
     db.conn.commit()
-    store = DigestStore(db)
+    store = DigestStore(private_path(path))
     store.upsert_subscribers(s.to_row() for s in validate_all(SUBSCRIBERS, Vocabulary.from_db(db)))
     db.close()
     return path
@@ -80,7 +81,7 @@ def run_digest(archive: str, *args: str, env: dict[str, str]) -> subprocess.Comp
 
 
 def log(archive: str) -> dict[str, str]:
-    return {row["email"]: row["status"] for row in DigestStore(archive).log_for_week(WEEK)}
+    return {row["email"]: row["status"] for row in DigestStore(private_path(archive)).log_for_week(WEEK)}
 
 
 def sent(archive: str) -> list[str]:
@@ -103,7 +104,7 @@ def test_send_reaches_the_right_recipients_once_and_reruns_send_nothing(archive)
         emil = by_rcpt["emil@example.org"]
         assert emil["Subject"] == "Policy Radar KW 39/2025: keine neuen Meldungen"
         assert by_rcpt["anna@example.org"]["To"] == "Anna Berg <anna@example.org>"
-        ids = {row["email"]: row["message_id"] for row in DigestStore(archive).log_for_week(WEEK)}
+        ids = {row["email"]: row["message_id"] for row in DigestStore(private_path(archive)).log_for_week(WEEK)}
         assert all(by_rcpt[email]["Message-ID"] == ids[email] for email in MAILED)
 
         second = run_digest(archive, "--week", WEEK, "--send", env=base_env(smtp))
@@ -284,7 +285,7 @@ def test_starttls_and_auth_with_secrets_never_shown(archive, tls_files):
         assert wrong.returncode == 1
         assert wrong.stderr.strip().splitlines()[-1].startswith(
             f"Error: 127.0.0.1:{smtp.port} rejected the SMTP login for user 'radar': 535")
-        assert DigestStore(archive).log_for_week("2025-W38") == []
+        assert DigestStore(private_path(archive)).log_for_week("2025-W38") == []
 
         untrusted = run_digest(archive, "--week", "2025-W38", "--send", env={**env, "RADAR_SMTP_CAFILE": ""})
         assert untrusted.returncode == 1
@@ -294,7 +295,7 @@ def test_starttls_and_auth_with_secrets_never_shown(archive, tls_files):
         assert no_tls.returncode == 1
         assert no_tls.stderr.strip() == (f"Error: 127.0.0.1:{smtp.port} offers no SMTP AUTH before STARTTLS "
                                          "(set RADAR_SMTP_STARTTLS=true); nothing sent")
-        assert DigestStore(archive).log_for_week("2025-W38") == []
+        assert DigestStore(private_path(archive)).log_for_week("2025-W38") == []
     for output in (result, wrong, untrusted, no_tls):
         for secret in (PASSWORD, SECRET):
             assert secret not in output.stdout and secret not in output.stderr
@@ -308,9 +309,9 @@ def test_the_password_is_never_sent_unencrypted_to_a_remote_host():
 
 
 def test_weekday_decides_when_a_digest_is_due(archive):
-    DigestStore(archive).upsert_subscribers([
+    DigestStore(private_path(archive)).upsert_subscribers([
         {**row, "weekday": 3} if row["email"] == "bob@example.org" else row
-        for row in DigestStore(archive).list_subscribers()
+        for row in DigestStore(private_path(archive)).list_subscribers()
     ])
     with SmtpServer() as smtp:
         tuesday = run_digest(archive, "--send", "--today", "2025-09-30", env=base_env(smtp))  # in week 40
@@ -323,10 +324,11 @@ def test_weekday_decides_when_a_digest_is_due(archive):
 
 
 def test_one_send_run_at_a_time(archive):
-    with SmtpServer() as smtp, send_lock(archive):
+    private = str(private_path(archive))
+    with SmtpServer() as smtp, send_lock(private):
         result = run_digest(archive, "--week", WEEK, "--send", env=base_env(smtp))
         assert result.returncode == 1
-        assert result.stderr.strip() == f"Error: another `radar digest --send` is running on {archive}"
+        assert result.stderr.strip() == f"Error: another `radar digest --send` is running on {private}"
         assert smtp.handler.count == 0
 
 
@@ -338,7 +340,8 @@ def test_usage_errors(archive, tmp_path):
     bad_week = run_digest(archive, "--week", "2025-39", "--out", str(tmp_path), env=base_env())
     assert bad_week.returncode == 2 and "'2025-39' is not an ISO week such as 2025-W39" in bad_week.stderr
     no_db = run_digest(str(tmp_path / "missing.db"), "--week", WEEK, "--out", str(tmp_path), env=base_env())
-    assert no_db.returncode == 2 and "no archive at" in no_db.stderr
+    assert no_db.returncode == 2 and "missing.db: no such file" in no_db.stderr
+    assert not (tmp_path / "missing.db").exists()
     stranger = run_digest(archive, "--week", WEEK, "--out", str(tmp_path), "--subscriber", "x@example.org",
                           env=base_env())
     assert stranger.returncode == 1 and "not subscribed: x@example.org" in stranger.stderr

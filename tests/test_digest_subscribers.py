@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from db.digest_store import DigestStore
+from db.private import private_path
 from digest.subscribers import Subscriber, SubscriberError, parse_weekday, validate, validate_all
 from digest.vocabulary import Vocabulary
 
@@ -101,12 +102,12 @@ def test_cli_add_list_remove(tmp_path):
 
     replaced = radar("subscribers", "add", "anna@example.org", "--actor", "bitkom", "--replace", "--db", db)
     assert replaced.returncode == 0
-    assert DigestStore(db).get_subscriber("anna@example.org")["topics"] == []
+    assert DigestStore(private_path(db)).get_subscriber("anna@example.org")["topics"] == []
 
     removed = radar("subscribers", "remove", "ANNA@example.org", "nobody@example.org", "--db", db)
     assert "removed anna@example.org" in removed.stdout
     assert removed.returncode == 1 and "not subscribed: nobody@example.org" in removed.stderr
-    assert DigestStore(db).list_subscribers() == []
+    assert DigestStore(private_path(db)).list_subscribers() == []
 
 
 def test_cli_import_is_all_or_nothing(tmp_path):
@@ -121,7 +122,7 @@ def test_cli_import_is_all_or_nothing(tmp_path):
     imported = radar("subscribers", "import", str(good), "--db", db)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.strip() == "imported 2 subscriber(s): 2 new, 0 updated"
-    bob = DigestStore(db).get_subscriber("bob@example.org")
+    bob = DigestStore(private_path(db)).get_subscriber("bob@example.org")
     assert bob["search"] == "Glasfaser" and bob["weekday"] == 5 and bob["sources"] == ["egov"]
 
     bad = tmp_path / "more.jsonl"
@@ -130,10 +131,10 @@ def test_cli_import_is_all_or_nothing(tmp_path):
     refused = radar("subscribers", "import", str(bad), "--db", db)
     assert refused.returncode == 1
     assert "more.jsonl line 2: states: 'HESSEN' is not a Land code" in refused.stderr
-    assert {row["email"] for row in DigestStore(db).list_subscribers()} == {"anna@example.org", "bob@example.org"}
+    assert {row["email"] for row in DigestStore(private_path(db)).list_subscribers()} == {"anna@example.org", "bob@example.org"}
 
     fixed = tmp_path / "more.json"
     fixed.write_text(json.dumps([{"email": "carl@example.org"}, {"email": "anna@example.org", "states": ["DE-BY"]}]))
     assert radar("subscribers", "import", str(fixed), "--db", db).stdout.strip() == (
         "imported 2 subscriber(s): 1 new, 1 updated")
-    assert DigestStore(db).get_subscriber("anna@example.org")["states"] == ["DE-BY"]
+    assert DigestStore(private_path(db)).get_subscriber("anna@example.org")["states"] == ["DE-BY"]

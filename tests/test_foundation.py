@@ -93,8 +93,9 @@ def test_unreachable_host_is_one_line_error(tmp_path):
 
 def test_serve_without_archive_is_one_line_error(tmp_path):
     result = run_radar("serve", "--db", str(tmp_path / "missing.db"))
-    assert result.returncode == 1
-    assert result.stderr.strip().startswith("Error: no archive at")
+    assert result.returncode == 2  # db/'s one-line ArchiveError (docs/schema.md)
+    assert result.stderr.strip() == f"Error: {tmp_path / 'missing.db'}: no such file"
+    assert not (tmp_path / "missing.db").exists()
     assert len(result.stderr.strip().splitlines()) == 1
 
 

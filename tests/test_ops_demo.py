@@ -117,16 +117,16 @@ def test_ctrl_c_during_the_demo_crawl_stops_the_crawl_and_its_store_worker(tmp_p
 @pytest.mark.parametrize("command", [["digest", "--out", "OUT"], ["export", "--format", "csv"]])
 def test_commands_that_need_articles_say_so_on_an_empty_or_missing_archive(tmp_path, command):
     empty = tmp_path / "radar.db"
-    from db.schema import open_db
+    from db.connect import connect_writer
 
-    open_db(str(empty)).conn.close()
+    connect_writer(empty).close()
     args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
     result = run_radar(*args, "--db", str(empty))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"Error: {empty} has no articles yet: run `radar crawl` (or pass the --db that `radar demo` printed)"]
     missing = run_radar(*args, "--db", str(tmp_path / "nope.db"))
-    assert missing.returncode == 2 and "no archive at" in missing.stderr
+    assert missing.returncode == 2 and "nope.db: no such file" in missing.stderr
     assert not (tmp_path / "nope.db").exists()
 
 

@@ -9,11 +9,11 @@ import shlex
 import click
 import pytest
 
+from db.private import ENV as PRIVATE_DB_ENV
 from digest.config import SETTINGS
 from ops.alerts import ADMIN_ENV, DISK_MARGIN_ENV
 from ops.health import STALE_DAYS_ENV
 from radar.cli import cli
-from radar.commands.run import PRIVATE_DB_ENV
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"

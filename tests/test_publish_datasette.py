@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 
-from db.schema import open_db
+from db.connect import connect_writer
 from db.store import ArchiveWriter
 from publish.serve import METADATA, SETTINGS, TEMPLATES, datasette_command
 
@@ -67,7 +67,7 @@ def build_archive(path: Path) -> Path:
     writer = ArchiveWriter(str(path))
     writer.upsert_articles(ITEMS)
     writer.db.conn.close()
-    db = open_db(str(path))  # every open indexes what the store queued
+    db = connect_writer(str(path))  # every open indexes what the store queued
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -107,7 +107,7 @@ CORE_TABLES = ("sources", "articles", "article_versions", "tags", "crawl_runs")
 def test_core_tables_views_and_columns_are_documented(archive):
     """Fails when a core table, a view or one of their columns has no description in metadata.yaml."""
     tables = yaml.safe_load(METADATA.read_text())["databases"]["radar"]["tables"]
-    db = open_db(str(archive))
+    db = connect_writer(str(archive))
     for name in CORE_TABLES + tuple(db.view_names()):
         assert tables.get(name, {}).get("description"), f"table {name} has no description"
     for name in ("sources", "articles", "tags", "crawl_runs", "article_versions"):
@@ -278,7 +278,7 @@ def test_sql_that_writes_is_refused(ds, archive, sql):
 
     response = get(ds, f"/radar.json?sql={quote(sql)}")
     assert response.status_code in (400, 403), response.text
-    db = open_db(str(archive))
+    db = connect_writer(str(archive))
     assert db["articles"].count == len(ITEMS)
 
 
@@ -298,16 +298,19 @@ def test_serve_command_is_immutable_with_deliberate_settings():
     assert "-i" not in datasette_command("data/radar.db", immutable=False, prepare=False)
 
 
-def test_serving_brings_the_search_index_up_to_date(tmp_path):
-    """A crawl leaves newly stored articles queued for the search index; serving indexes them and
-    folds the WAL into the file, which an immutable open would otherwise not see."""
+def test_serving_live_beside_a_writer_sees_what_it_stored(tmp_path):
+    """Writers index what they store; `radar serve` (live, read-only connections) sees it while the
+    writer still holds the file, WAL not folded in, and serving writes nothing."""
     path = tmp_path / "fresh.db"
     writer = ArchiveWriter(str(path))
-    writer.upsert_articles(ITEMS[:2])  # queued, not yet indexed, still in the WAL
-    datasette_command(str(path), port=9999)
-    writer.db.conn.close()
-    ds = make_ds(path)
+    writer.upsert_articles(ITEMS[:2])  # stored and indexed, still in the WAL
+    before = path.read_bytes()
+    cmd = datasette_command(str(path), port=9999, immutable=False)
+    assert str(path) in cmd and "-i" not in cmd
+    ds = Datasette([str(path)], template_dir=str(TEMPLATES))
     assert [row["id"] for row in get(ds, "/fresh/-/search.json?q=Cybersicherheit").json()["rows"]] == [1]
+    assert path.read_bytes() == before
+    writer.db.conn.close()
 
 
 # --- pages ------------------------------------------------------------------------------------------

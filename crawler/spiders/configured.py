@@ -128,7 +128,7 @@ class ConfiguredSpider(scrapy.Spider):
         spider.slow_seconds = crawler.settings.getfloat("RADAR_SLOW_SECONDS", 10.0)
         db_path = crawler.settings.get("RADAR_DB")
         if db_path and crawler.settings.getbool("RADAR_INCREMENTAL", True):
-            from db.store import ArchiveReader
+            from db.reader import ArchiveReader
 
             spider.reader = ArchiveReader(db_path)
             # Read before the store pipeline marks these sources as running.

@@ -10,15 +10,8 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from db.search import normalise_query, normalise_text
-from publish import facets, pages, search_page
+from publish import facets, pages, readonly, search_page
 from publish.archive import archive_metadata, archive_names
-
-# The archive is published read-only: whatever a plugin or a future Datasette offers for writing
-# is refused (immutable files cannot be written anyway; SQL that writes is refused by Datasette).
-WRITE_ACTIONS = {
-    "insert-row", "delete-row", "update-row", "upsert-row", "create-table", "alter-table",
-    "drop-table", "execute-write", "write", "edit-schema", "edit-row",
-}
 
 
 @hookimpl
@@ -36,8 +29,9 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes():
-    """The ranked search page of an archive, HTML and JSON."""
-    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page)]
+    """The ranked search page of an archive (HTML and JSON), and 403 for every write path."""
+    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
+            (readonly.WRITE_ROUTE, readonly.refuse_write)]
 
 
 @hookimpl
@@ -70,10 +64,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 @hookimpl
 def permission_allowed(action):
-    """No write permission of any kind."""
-    if action in WRITE_ACTIONS:
-        return False
-    return None
+    """No write permission of any kind (publish/readonly.py)."""
+    return False if readonly.is_write(action) else None
 
 
 @hookimpl
@@ -87,7 +79,7 @@ def menu_links(datasette):
 @hookimpl
 def handle_exception(datasette, request, exception):
     """datasette-atom 0.9 fails with a 500 on a list without rows: answer with an empty feed."""
-    return pages.empty_atom_feed(request, exception)
+    return pages.empty_atom_feed(request, exception) or readonly.client_error(exception)
 
 
 @hookimpl

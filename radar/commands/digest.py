@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import BadInput, db_option, require_articles
+from radar.options import BadInput, db_option, require_articles, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -33,6 +33,7 @@ def _today() -> date:
 
 @click.command()
 @db_option
+@subscribers_db_option
 @click.option("--week", callback=_week, default=None,
               help="ISO week, e.g. 2025-W39: every subscriber, whatever their weekday. "
                    "Default: the last complete week, for subscribers whose weekday has come.")
@@ -44,7 +45,7 @@ def _today() -> date:
 @click.option("--subscriber", "only", multiple=True, help="Only this subscriber (repeatable).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Pretend today is this date (which week is last, who is due).")
-def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: bool, config_file: str | None,
+def digest_command(db_path: str, subscribers_db: str | None, week: str | None, out_dir: Path | None, send: bool, config_file: str | None,
                    only: tuple[str, ...], today: datetime | None) -> None:
     """Build each due subscriber's weekly digest (German, HTML + plain text) and send it once.
 
@@ -55,7 +56,9 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
     Example: radar digest --week 2025-W39 --out digests/    (dry run)
     Example: RADAR_SMTP_HOST=mail.example.org radar digest --send
     """
+    from db.connect import connect_reader
     from db.digest_store import DigestStore
+    from db.private import private_path
     from digest import config as settings
     from digest.links import served_link_problem
     from digest.lock import Locked, send_lock
@@ -66,7 +69,8 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
 
     if bool(out_dir) == send:
         raise click.UsageError("choose one: --out DIR (dry run, writes .eml files) or --send")
-    require_articles(db_path)
+    archive = connect_reader(db_path)  # the digest only reads the archive
+    require_articles(archive, db_path)
     try:
         config, warnings = settings.load(config_file)
     except settings.ConfigError as exc:
@@ -79,10 +83,11 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
-
+    private = private_path(Path(db_path), subscribers_db)
     config = config.with_archive(db_path)
     problem = served_link_problem(config.base_url, config.archive_name)
     if problem and send:
+        archive.close()
         raise BadInput(f"{problem}; nothing sent")
     if problem:
         click.echo(f"Warning: {problem}", err=True)
@@ -90,11 +95,12 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
     day = today.date() if today else _today()
     due_by = None if week else day
     week = week or last_complete_week(day)
-    store = DigestStore(db_path)
+    store = DigestStore(private, readonly=not send)  # a dry run writes nothing, anywhere
     with contextlib.ExitStack() as stack:
+        stack.callback(archive.close)
         if send:  # before reading digest_log: a run that just finished must not be repeated
             try:
-                stack.enter_context(send_lock(db_path))
+                stack.enter_context(send_lock(str(private)))
             except Locked as exc:
                 raise click.ClickException(str(exc)) from None
         subscribers = [Subscriber.from_row(row) for row in store.list_subscribers()]
@@ -113,7 +119,7 @@ def digest_command(db_path: str, week: str | None, out_dir: Path | None, send: b
             click.echo(report.line())
             return
 
-        builder = DigestBuilder(store.db, week, config)
+        builder = DigestBuilder(archive, week, config)
         with _progress(len(todo)) as bar:
             if out_dir:
                 write_all(builder, todo, out_dir, report, progress=bar)

@@ -32,12 +32,12 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
 
     Example: radar export --db data/radar.db --format csv --topic ozg --state DE-HE --since 2025-06-01 -o ozg-hessen.csv
     """
-    from db.schema import open_db
+    from db.connect import connect_reader
     from publish.export import ExportError, export
 
-    require_articles(db_path)
     filters = {"topic": topic, "actor": actor, "state": state, "since": since, "until": until, "search": search}
-    db = open_db(db_path)  # brings the search index up to date
+    db = connect_reader(db_path)  # read-only: an export never changes the archive
+    require_articles(db, db_path)
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
     try:
         count = export(db.conn, out, fmt, what, filters, body=not no_body)

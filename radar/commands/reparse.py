@@ -23,9 +23,9 @@ def reparse_command(db_path: str, source: str | None, sources_file: str | None, 
     """
     from crawler.reparse import ReparseError, reparse_archive
     from crawler.sources import SourcesError
+    from db.connect import check_existing_archive
 
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` first")
+    check_existing_archive(db_path)  # an existing archive only: a mistyped --db is not created
     if sources_file and not Path(sources_file).is_file():
         raise click.ClickException(f"no sources file at {sources_file}")
     try:

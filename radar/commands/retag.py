@@ -20,11 +20,11 @@ def retag_command(db_path: str, taxonomy_dir: Path | None) -> None:
     """
     from tqdm import tqdm
 
+    from db.connect import check_existing_archive
     from nlp.taxonomy import TaxonomyError
     from radar.retag import retag_archive
 
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}")
+    check_existing_archive(db_path)  # an existing archive only: a mistyped --db is not created
     try:
         report = retag_archive(db_path, taxonomy_dir,
                                progress=lambda it: tqdm(it, desc="re-tagging (batches)", unit="batch"))

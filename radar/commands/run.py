@@ -8,10 +8,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import BadInput, db_option, validate_start_url
-
-PRIVATE_DB_ENV = "RADAR_SUBSCRIBERS_DB"
-DEFAULT_PRIVATE_DB = "data/subscribers.db"
+from radar.options import BadInput, db_option, subscribers_db_option, validate_start_url
 
 
 class LockedOut(click.ClickException):
@@ -20,8 +17,7 @@ class LockedOut(click.ClickException):
 
 @click.command()
 @db_option
-@click.option("--subscribers-db", "private_db", default=None, type=click.Path(dir_okay=False),
-              help=f"Private file (subscribers, alert state); default ${PRIVATE_DB_ENV} or {DEFAULT_PRIVATE_DB}.")
+@subscribers_db_option
 @click.option("--sources", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
 @click.option("--base", default=None, callback=validate_start_url,
@@ -41,7 +37,7 @@ class LockedOut(click.ClickException):
               help="Days without a successful or productive run before a source is stale (default $RADAR_STALE_DAYS or 14).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Pretend today is this date for the digest (which week, who is due).")
-def run_command(db_path: str, private_db: str | None, sources_file: str | None, base: str | None,
+def run_command(db_path: str, subscribers_db: str | None, sources_file: str | None, base: str | None,
                 source_ids: tuple[str, ...], publish: str | None, no_publish: bool, no_digest: bool,
                 config_file: str | None, report_path: str | None, jobs: int, stale_days: float | None,
                 today: datetime | None) -> None:
@@ -55,6 +51,7 @@ def run_command(db_path: str, private_db: str | None, sources_file: str | None, 
     Example (cron, daily 06:15): 15 6 * * *  cd /srv/radar && .venv/bin/radar run
     """
     from crawler.sources import SourcesError, load_sources
+    from db.private import private_path
     from digest import config as digest_settings
     from ops import alerts
     from ops.health import stale_days_setting
@@ -84,7 +81,7 @@ def run_command(db_path: str, private_db: str | None, sources_file: str | None, 
     db_dir = Path(db_path).parent
     plan = RunPlan(
         db_path=db_path,
-        private_db=private_db or os.environ.get(PRIVATE_DB_ENV) or DEFAULT_PRIVATE_DB,
+        private_db=str(private_path(Path(db_path), subscribers_db)),
         source_ids=[s.id for s in chosen],
         sources_file=sources_file,
         base=base,

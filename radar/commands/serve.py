@@ -15,38 +15,39 @@ from radar.options import db_option
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-@click.option(
-    "--live",
-    is_flag=True,
-    help="Serve the file while a crawl writes to it (read-only connections) instead of an immutable snapshot.",
-)
+@click.option("--immutable", is_flag=True,
+              help="Open the file as an immutable snapshot (fastest; refused while a writer is at work).")
+@click.option("--live", is_flag=True, hidden=True, help="The default now: read-only connections beside a writer.")
+@click.option("--check", is_flag=True, help="Only check the file can be published (schema, allowed tables), then exit.")
 @click.option("--subscribers-db", "private_db", default=None, type=click.Path(dir_okay=False),
               help="Private subscriber file the unsubscribe page writes (default $RADAR_SUBSCRIBERS_DB, "
                    "else subscribers.db beside --db).")
-def serve_command(db_path: str, host: str, port: int, live: bool, private_db: str | None = None) -> None:
+def serve_command(db_path: str, host: str, port: int, immutable: bool, live: bool, check: bool,
+                  private_db: str | None = None) -> None:
     """Serve the archive in Datasette: read-only, German search, facets, feeds and charts.
 
-    The schema and the search index are brought up to date first. Pages: / (search box and ways
-    in), /<db>/-/search (ranked search), /<db>/articles (facets, feeds), /-/dashboards/overview.
+    Nothing is written: the archive must be at the current schema (else: radar migrate) and may
+    hold only the published tables. Pages: / (search box and ways in), /<db>/-/search (ranked
+    search), /<db>/articles (facets, feeds), /-/dashboards/overview.
 
     Example: radar serve --db data/radar.db --port 8001
     """
-    from publish.serve import ArchiveBusy, datasette_command, prepare_archive
+    from db.private import private_path
+    from publish.serve import check_archive, datasette_command, serve_mode
 
-    if not Path(db_path).is_file():
-        raise click.ClickException(f"no archive at {db_path}: run `radar crawl` or `radar demo` first")
-    try:
-        prepare_archive(db_path, immutable=not live)
-    except ArchiveBusy:
-        raise click.ClickException(
-            f"{db_path} is being written to (is a crawl running?): wait for it, or use --live"
-        ) from None
+    check_archive(db_path)
+    if check:
+        click.echo(f"{db_path}: can be published")
+        return
+    frozen = serve_mode(db_path, immutable and not live)
     name = Path(db_path).stem
     click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)", nl=True)
     sys.stdout.flush()
-    cmd = datasette_command(db_path, host, port, immutable=not live, prepare=False)
-    # Only the unsubscribe page reads this (publish/ops_plugin.py); the archive itself stays read-only.
-    os.environ["RADAR_SUBSCRIBERS_DB"] = str(
-        Path(private_db or os.environ.get("RADAR_SUBSCRIBERS_DB") or Path(db_path).parent / "subscribers.db").resolve())
-    # Become Datasette (no child process): a signal to `radar serve` stops the server itself.
-    os.execv(cmd[0], cmd)
+    cmd = datasette_command(db_path, host, port, immutable=frozen, prepare=False)
+    # Only the unsubscribe page reads this (publish/ops_plugin.py): it writes the private file through
+    # db/, never the archive, which Datasette opens read-only.
+    os.environ["RADAR_SUBSCRIBERS_DB"] = str(private_path(Path(db_path), private_db).resolve())
+    # Datasette in this process (no child, no re-exec): a signal to `radar serve` stops the server.
+    from datasette.cli import cli as datasette_cli
+
+    datasette_cli.main(cmd[cmd.index("datasette") + 1:], prog_name="datasette")

@@ -1,0 +1,218 @@
+"""Near-duplicate detection: MinHash/LSH finds candidates cheaply, an exact check decides.
+
+Two articles are near-duplicates when their bodies, *without boilerplate*, share at least
+CROSS_SOURCE_MIN of their word 3-shingles (Jaccard) — another source's copy of the same press
+release with an edited intro still passes, while two texts that share half their wording reach only
+J ≈ 1/3 (shared S, own X and Y of equal size: |S| / |S ∪ X ∪ Y|). Articles of the *same* source are
+linked only at SAME_SOURCE_MIN: a re-publication of the same text under a second URL, not a sequel
+of the same series. Boilerplate are lines that also occur in other recent articles of the same
+source (footers, "Weitere Informationen …", author boxes): removed before comparing.
+
+MinHash over word 3-shingles with LSH banding: two bodies whose shingle sets overlap by Jaccard
+J become lookup candidates with probability 1-(1-J^ROWS)^BANDS (J=0.5: 88 %, J=0.7: 99.6 %,
+unrelated texts at J=0.05: 0.2 %), so a lookup never scans the archive; only candidates whose
+signatures estimate J >= MIN_JACCARD get the exact check (reads two bodies and a few neighbours).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+MIN_FINGERPRINT_WORDS = 40  # shorter bodies are too generic to call two of them "the same text"
+BANDS, ROWS = 16, 3
+MIN_JACCARD = 0.5  # the signature estimate a candidate needs before the exact check
+CROSS_SOURCE_MIN = 0.7
+SAME_SOURCE_MIN = 0.9
+# Articles read per band key and direction: a key shared by hundreds of articles is boilerplate
+# (a footer, a template), not evidence; a real duplicate shares most of its 16 keys anyway.
+MAX_BAND_CANDIDATES = 20
+BOILERPLATE_SAMPLE = 20  # other articles of the source whose lines count as boilerplate
+MIN_BOILERPLATE_LINE = 20  # characters: shorter lines ("Foto: …") are not worth removing
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
+_M1, _M2, _M3 = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
+_PERMUTATIONS: Any = None
+
+
+def _permutations() -> tuple[Any, Any]:
+    """BANDS×ROWS fixed hash functions h(x) = (a·x + b) mod 2^64, a odd. Fixed seed: signatures stored
+    today must compare with signatures computed next year."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        import numpy as np
+
+        rng = np.random.default_rng(20251125)
+        a = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        b = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+        _PERMUTATIONS = (a[:, None], b[:, None])
+    return _PERMUTATIONS
+
+
+def minhash(text: str) -> Any:
+    """The text's MinHash signature (BANDS×ROWS uint32 values), or None when it is too short.
+
+    A word hashes to its CRC-32, a shingle to an odd-multiplier mix of its three words; each of the
+    fixed hash functions keeps the minimum (top 32 bits) over the shingle set. Vectorised with
+    numpy: well under a millisecond per article.
+    """
+    import numpy as np
+
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_FINGERPRINT_WORDS:
+        return None
+    word_hashes = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+    shingles = np.unique((word_hashes[:-2] * _M1) ^ (word_hashes[1:-1] * _M2) ^ (word_hashes[2:] * _M3))
+    a, b = _permutations()
+    return ((a * shingles[None, :] + b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
+
+
+def lsh_keys(signature: Any) -> list[int]:
+    """One lookup key per band (band number mixed in), as a signed 63-bit SQLite integer."""
+    rows = signature.reshape(BANDS, ROWS)
+    return [
+        int.from_bytes(hashlib.blake2b(bytes([band]) + rows[band].tobytes(), digest_size=8).digest(), "little") >> 1
+        for band in range(BANDS)
+    ]
+
+
+def jaccard(sig_a: Any, sig_b: Any) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets from their signatures."""
+    return float((sig_a == sig_b).mean())
+
+
+def shingles(text: str) -> set[tuple[str, str, str]]:
+    words = _WORD.findall(text.lower())
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def exact_jaccard(a: str, b: str) -> float:
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def strip_boilerplate(body: str, others: Iterable[str]) -> str:
+    """The body without the lines that other articles of its source carry too."""
+    common = {line for other in others for line in _lines(other or "") if len(line) >= MIN_BOILERPLATE_LINE}
+    return "\n".join(line for line in _lines(body) if line not in common)
+
+
+# Articles sharing a band key: three bounded index range scans per key (other sources before and
+# after this one, and this source), each bounded by MAX_BAND_CANDIDATES.
+_BAND_LOOKUP = " union ".join(
+    f"select * from (select article_id from article_bands where key = ? and source_id {op} ? limit {MAX_BAND_CANDIDATES})"
+    for _ in range(BANDS)
+    for op in ("<", ">", "=")
+)
+
+
+def rebuild_bands(db: Any) -> int:
+    """Recompute every article's band keys from its stored signature (after a layout change)."""
+    import numpy as np
+
+    rows = db.execute("select article_id, source_id, signature from article_minhash").fetchall()
+    with db.atomic():
+        for article_id, source_id, blob in rows:
+            keys = lsh_keys(np.frombuffer(blob, dtype="<u4"))
+            db.conn.executemany(
+                "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
+                [(k, source_id, article_id) for k in keys],
+            )
+    return len(rows)
+
+
+def _source_sample(conn: sqlite3.Connection, source_id: str, exclude: Iterable[int]) -> list[str]:
+    ids = list(exclude)
+    marks = ", ".join("?" for _ in ids)
+    return [row[0] for row in conn.execute(
+        f"select body from articles where source_id = ? and id not in ({marks}) order by id desc limit ?",
+        [source_id, *ids, BOILERPLATE_SAMPLE],
+    )]
+
+
+def same_text(conn: sqlite3.Connection, a: tuple[int, str, str], b: tuple[int, str, str]) -> bool:
+    """The exact check of a candidate pair (id, source, body) after removing each source's boilerplate."""
+    samples = {source: _source_sample(conn, source, (a[0], b[0])) for source in {a[1], b[1]}}
+    clean_a = strip_boilerplate(a[2], samples[a[1]])
+    clean_b = strip_boilerplate(b[2], samples[b[1]])
+    if len(_WORD.findall(clean_a)) < MIN_FINGERPRINT_WORDS or len(_WORD.findall(clean_b)) < MIN_FINGERPRINT_WORDS:
+        return False  # what is left after the boilerplate is too short to call it the same text
+    threshold = SAME_SOURCE_MIN if a[1] == b[1] else CROSS_SOURCE_MIN
+    return exact_jaccard(clean_a, clean_b) >= threshold
+
+
+def fingerprint(conn: sqlite3.Connection, article_id: int, source_id: str, body: str, published: str | None,
+                rank: Callable[[str], int]) -> int:
+    """Store the body's MinHash and link this article to its near-duplicates.
+
+    The original is the earlier publication (then the source with the lower rank — file order
+    of the sources file —, then the article stored first); the others get `duplicate_of`
+    pointing at it, so counts and views that skip `duplicate_of is not null` count the text once.
+    Returns how many articles became duplicates (this one, or an earlier one this one replaces
+    as the original).
+    """
+    import numpy as np
+
+    conn.execute("delete from article_minhash where article_id = ?", [article_id])
+    conn.execute("delete from article_bands where article_id = ?", [article_id])
+    signature = minhash(body)
+    if signature is None:
+        return 0
+    keys = lsh_keys(signature)
+    conn.execute(
+        "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
+        [article_id, source_id, signature.astype("<u4").tobytes()],
+    )
+    conn.executemany(
+        "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
+        [(k, source_id, article_id) for k in keys],
+    )
+    params: list[Any] = []
+    for key in keys:
+        params += [key, source_id, key, source_id, key, source_id]
+    candidates = conn.execute(
+        "select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of, a.body from article_minhash m "
+        f"join articles a on a.id = m.article_id where m.article_id in ({_BAND_LOOKUP}) and m.article_id != ?",
+        [*params, article_id],
+    ).fetchall()
+    matches = [
+        (other_id, other_published, other_source, other_dup)
+        for other_id, other_sig, other_published, other_source, other_dup, other_body in candidates
+        if jaccard(signature, np.frombuffer(other_sig, dtype="<u4")) >= MIN_JACCARD
+        and same_text(conn, (article_id, source_id, body), (other_id, other_source, other_body or ""))
+    ]
+    if not matches:
+        return 0
+    # The group: this article, the matches and the originals they already point to.
+    group = {article_id: (published, source_id)}
+    for other_id, other_published, other_source, other_dup in matches:
+        if not other_dup:
+            group[other_id] = (other_published, other_source)
+            continue
+        found = conn.execute("select published, source_id from articles where id = ?", [other_dup]).fetchone()
+        if found:
+            group[other_dup] = (found[0], found[1])
+
+    def order(candidate: int) -> tuple[str, int, int]:
+        day, src = group[candidate]
+        return ((day or "9999")[:10], rank(src), candidate)
+
+    original = min(group, key=order)
+    newly = 0  # texts that were counted as originals until now
+    for member in group:
+        if member == original:
+            continue
+        was = conn.execute("select duplicate_of from articles where id = ?", [member]).fetchone()
+        newly += 1 if (member == article_id or (was and was[0] is None)) else 0
+        conn.execute("update articles set duplicate_of = ? where id = ?", [original, member])
+        conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [original, member])
+    conn.execute("update articles set duplicate_of = null where id = ?", [original])
+    return newly

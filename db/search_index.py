@@ -1,0 +1,286 @@
+"""Keeping the German search index (`articles_search` and its recent slice) in step with `articles`.
+
+Both FTS5 tables are *external-content* tables over `articles` (`content="articles"`): they keep
+only the index of the normalised text (db/search.py's rules), not a second copy of it — that copy
+was 45 % of the archive. The price: FTS5 must be told exactly which tokens to remove when an article
+changes, so triggers put an article's *old* text into the queue (`articles_search_queue`) before it
+changes, and `sync_search_index` (run by writers after each batch) normalises the old text to
+delete it and the new text to insert it. Never use FTS5's `rebuild` or a plain `DELETE` on these
+tables: both read `articles`' raw text, not the normalised one.
+
+If the normalisation rules change (their fingerprint over a probe text differs from the one the
+index was built with), the next writer rebuilds the whole index. Readers never sync. An article
+whose text cannot be normalised is quarantined with the reason and leaves the queue, so one
+poisoned row never blocks the queue or is retried forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+import db.search as rules
+from db.records import utcnow
+from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS, normalise_text
+
+logger = logging.getLogger(__name__)
+SYNC_BATCH = 500
+INDEX_ERROR = "index_error"  # quarantine kind of an article the search index could not take
+STATE_TABLE = "articles_search_state"  # key/value: the normaliser fingerprint the index was built with
+COLUMNS = ("title", "kicker", "teaser", "body")
+
+TRIGGERS = {
+    f"{SEARCH_TABLE}_ai": f"AFTER INSERT ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) VALUES (new.id); END",
+    # The first queued old text wins: it is what the index holds until the next sync.
+    f"{SEARCH_TABLE}_au": f"AFTER UPDATE OF title, kicker, teaser, body ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}"
+    "(article_id, old, title, kicker, teaser, body) VALUES (old.id, 1, old.title, old.kicker, old.teaser, old.body); END",
+    f"{SEARCH_TABLE}_ad": f"AFTER DELETE ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}"
+    "(article_id, old, title, kicker, teaser, body) VALUES (old.id, 1, old.title, old.kicker, old.teaser, old.body); END",
+}
+# Words that exercise every rule (umlauts, ß, stems, compounds with and without Fugen, hyphens,
+# stop words, digits): a change of the rules changes their normalised form.
+PROBE = (
+    "Die Städte und Gemeinden, Straße/Strasse, Cybersicherheitsstrategie, Onlinezugangsgesetz, "
+    "Ransomwareangriff, Sicherheitslücke, IT-Sicherheit, E-Akte, Komm.ONE, Bürgerbeteiligung, "
+    "Digitalisierungsstrategie der Landesregierung 2025, Zusammenarbeit über Ländergrenzen, "
+    "Breitbandausbau, Registermodernisierung, insgesamt, KI-Verordnung, Datenschutzgrundverordnung"
+)
+
+
+def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> tuple[str, str, str]:
+    """The three indexed columns of one article, normalised."""
+    return (
+        normalise_text(title),
+        normalise_text(" ".join(part for part in (kicker, teaser) if part)),
+        normalise_text(body),
+    )
+
+
+def normaliser_fingerprint() -> str:
+    """Changes whenever the normalisation rules produce other tokens for the probe text."""
+    version = str(getattr(rules, "NORMALISER_VERSION", ""))
+    return hashlib.sha1((version + "\n" + " | ".join(search_columns(PROBE, PROBE, PROBE, PROBE))).encode()).hexdigest()[:16]
+
+
+# --- layout (migration steps) ---------------------------------------------------------------------
+def create_fts(conn: sqlite3.Connection, name: str, detected: bool | None = None) -> None:
+    """An external-content FTS5 table over `articles`. The main index says `content="articles"` so
+    Datasette (and datasette-search-all) find it as the articles' full-text index; the recent slice
+    quotes it differently so Datasette's detection never picks the slice."""
+    quoted = '"articles"' if (name == SEARCH_TABLE if detected is None else detected) else "'articles'"
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {name} USING fts5(title, teaser, body, content={quoted}, content_rowid='id', "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
+
+
+def create_queue_and_triggers(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {QUEUE_TABLE} (article_id INTEGER PRIMARY KEY, old INTEGER NOT NULL DEFAULT 0, "
+        "title TEXT, kicker TEXT, teaser TEXT, body TEXT)"
+    )
+    for name, body in TRIGGERS.items():
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+
+
+def set_fingerprint(conn: sqlite3.Connection, value: str) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (key, value) VALUES ('normaliser', ?)", [value])
+
+
+def create_search_index(db: Database) -> None:
+    """Create the index, its recent slice, queue and triggers where missing (migration step 1 on a
+    new archive); an archive that had no index gets every article queued once."""
+    conn = db.conn
+    tables = set(db.table_names())
+    with conn:
+        if SEARCH_TABLE in tables:  # an older layout: migration step 3 converts it
+            return
+        conn.execute(f"DROP TABLE IF EXISTS {RECENT_TABLE}")  # derived from the main index: made anew
+        conn.execute(f"DROP TABLE IF EXISTS {QUEUE_TABLE}")
+        create_fts(conn, SEARCH_TABLE)
+        create_fts(conn, RECENT_TABLE)
+        create_queue_and_triggers(conn)
+        conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
+        set_fingerprint(conn, normaliser_fingerprint())
+
+
+def convert_old_layout(db: Database) -> bool:
+    """Migration step 3: an index that keeps its own copy of the normalised text becomes an
+    external-content one. The old queue is finished the old way first; the normalised text is then
+    copied into the new tables (no re-normalisation), and a sample decides whether the rules that
+    made it are today's (if not, the next sync rebuilds). Returns whether anything was converted."""
+    conn = db.conn
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [SEARCH_TABLE]).fetchone()
+    if not row or "content=" in row[0]:
+        return False
+    cutoff = _recent_cutoff(conn)
+    while True:  # the old queue: plain DELETE works while the tables hold their own text
+        ids = [r[0] for r in conn.execute(f"SELECT article_id FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [SYNC_BATCH])]
+        if not ids:
+            break
+        marks = ", ".join("?" for _ in ids)
+        rows = conn.execute(f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id IN ({marks})", ids).fetchall()
+        with conn:
+            for table in (SEARCH_TABLE, RECENT_TABLE):
+                conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
+            for article_id, *values, url in rows:
+                columns = _normalised(conn, article_id, values, url)
+                if columns is not None:
+                    _insert(conn, SEARCH_TABLE, article_id, columns)
+                    if article_id > cutoff:
+                        _insert(conn, RECENT_TABLE, article_id, columns)
+            conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
+    sample = conn.execute(
+        f"SELECT s.title, s.teaser, s.body, a.title, a.kicker, a.teaser, a.body FROM {SEARCH_TABLE} s "
+        f"JOIN articles a ON a.id = s.rowid ORDER BY s.rowid DESC LIMIT 50").fetchall()
+    current = all(tuple(r[:3]) == search_columns(*r[3:]) for r in sample)
+    with conn:
+        conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
+        for table in (SEARCH_TABLE, RECENT_TABLE):
+            create_fts(conn, f"{table}_new", detected=table == SEARCH_TABLE)
+            conn.execute(f"INSERT INTO {table}_new(rowid, title, teaser, body) SELECT rowid, title, teaser, body FROM {table}")
+            conn.execute(f"DROP TABLE {table}")
+            conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        conn.execute(f"DROP TABLE {QUEUE_TABLE}")
+        create_queue_and_triggers(conn)
+        set_fingerprint(conn, normaliser_fingerprint() if current else "older rules")
+    return True
+
+
+# --- keeping it in step ---------------------------------------------------------------------------
+def _recent_cutoff(conn: sqlite3.Connection) -> int:
+    """Articles with an id above this are in the recent slice."""
+    newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    return max(0, newest - rules.RECENT_SIZE)  # read at call time (tests shrink it)
+
+
+def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc: BaseException) -> None:
+    reason = f"search index: {exc.__class__.__name__}: {str(exc)[:300]}"
+    logger.error("article %s not indexed: %s", article_id, reason)
+    conn.execute("INSERT INTO quarantine (run_id, url, kind, reason, fetched_at) VALUES (NULL, ?, ?, ?, ?)",
+                 [url or f"article {article_id}", INDEX_ERROR, reason, utcnow()])
+
+
+def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url: str | None) -> tuple | None:
+    try:
+        return search_columns(*values)
+    except (RecursionError, MemoryError, ValueError, TypeError, RuntimeError) as exc:
+        _quarantine(conn, url, article_id, exc)
+        return None
+
+
+def _indexed(conn: sqlite3.Connection, table: str, ids: Sequence[int]) -> set[int]:
+    marks = ", ".join("?" for _ in ids)
+    return {row[0] for row in conn.execute(f"SELECT id FROM {table}_docsize WHERE id IN ({marks})", list(ids))}
+
+
+def _delete(conn: sqlite3.Connection, table: str, article_id: int, columns: tuple) -> None:
+    conn.execute(f"INSERT INTO {table}({table}, rowid, title, teaser, body) VALUES ('delete', ?, ?, ?, ?)",
+                 [article_id, *columns])
+
+
+def _insert(conn: sqlite3.Connection, table: str, article_id: int, columns: tuple) -> None:
+    conn.execute(f"INSERT INTO {table}(rowid, title, teaser, body) VALUES (?, ?, ?, ?)", [article_id, *columns])
+
+
+def stale(conn: sqlite3.Connection) -> bool:
+    row = conn.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = 'normaliser'").fetchone()
+    return not row or row[0] != normaliser_fingerprint()
+
+
+def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
+    """Index the queued articles (new, changed, deleted), `batch` per transaction; returns how many
+    left the queue. The recent slice gets the newest RECENT_SIZE articles and loses older ones."""
+    conn = db.conn
+    if stale(conn):
+        return rebuild_search_index(db)
+    done = 0
+    cutoff = _recent_cutoff(conn)
+    while True:
+        queued = conn.execute(
+            f"SELECT article_id, old, title, kicker, teaser, body FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch]
+        ).fetchall()
+        if not queued:
+            break
+        ids = [row[0] for row in queued]
+        marks = ", ".join("?" for _ in ids)
+        current = {row[0]: row for row in conn.execute(
+            f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id IN ({marks})", ids)}
+        with conn:
+            in_main, in_recent = _indexed(conn, SEARCH_TABLE, ids), _indexed(conn, RECENT_TABLE, ids)
+            for article_id, old, *old_values in queued:
+                row = current.get(article_id)
+                url = row[5] if row else None
+                if article_id in in_main or article_id in in_recent:
+                    # what the index holds: the old text the trigger kept, else the unchanged current one
+                    values = old_values if old else (row[1:5] if row else None)
+                    columns = _normalised(conn, article_id, values, url) if values is not None else None
+                    if columns is None:  # the indexed tokens are unknown: leave this article as it is
+                        continue
+                    if article_id in in_main:
+                        _delete(conn, SEARCH_TABLE, article_id, columns)
+                    if article_id in in_recent:
+                        _delete(conn, RECENT_TABLE, article_id, columns)
+                if row is None:
+                    continue
+                columns = _normalised(conn, article_id, row[1:5], url)
+                if columns is None:
+                    continue
+                _insert(conn, SEARCH_TABLE, article_id, columns)
+                if article_id > cutoff:
+                    _insert(conn, RECENT_TABLE, article_id, columns)
+            conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
+        done += len(ids)
+    _trim_recent(conn, cutoff)
+    return done
+
+
+def _trim_recent(conn: sqlite3.Connection, cutoff: int) -> None:
+    """Articles that fell out of the recent slice leave it (their text is unchanged, or they would
+    have been queued: normalising it again gives the tokens to delete)."""
+    old_ids = [row[0] for row in conn.execute(f"SELECT id FROM {RECENT_TABLE}_docsize WHERE id <= ?", [cutoff])]
+    for start in range(0, len(old_ids), SYNC_BATCH):
+        ids = old_ids[start:start + SYNC_BATCH]
+        marks = ", ".join("?" for _ in ids)
+        with conn:
+            for article_id, *values, url in conn.execute(
+                f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id IN ({marks})", ids
+            ).fetchall():
+                columns = _normalised(conn, article_id, values, url)
+                if columns is not None:
+                    _delete(conn, RECENT_TABLE, article_id, columns)
+
+
+def rebuild_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
+    """Index every article afresh (the normalisation rules changed): empty both tables, re-insert."""
+    conn = db.conn
+    with conn:
+        for table in (SEARCH_TABLE, RECENT_TABLE):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+        conn.execute(f"DELETE FROM {QUEUE_TABLE}")
+    cutoff = _recent_cutoff(conn)
+    last, done = 0, 0
+    while True:
+        rows = conn.execute("SELECT id, title, kicker, teaser, body, url FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                            [last, batch]).fetchall()
+        if not rows:
+            break
+        with conn:
+            for article_id, *values, url in rows:
+                columns = _normalised(conn, article_id, values, url)
+                if columns is not None:
+                    _insert(conn, SEARCH_TABLE, article_id, columns)
+                    if article_id > cutoff:
+                        _insert(conn, RECENT_TABLE, article_id, columns)
+        last = rows[-1][0]
+        done += len(rows)
+    with conn:
+        set_fingerprint(conn, normaliser_fingerprint())
+    return done
