@@ -73,7 +73,7 @@ def test_every_link_of_a_sent_mail_works_and_unsubscribing_writes_only_the_priva
             settings = re.search(r'href="([^"]+/-/abo\?[^"]+)"', html).group(1).replace("&amp;", "&")
             assert f"Einstellungen: {settings}" in text
             status, page = server.get(settings[len(server.base):])
-            assert status == 200 and READER in page
+            assert status == 200 and READER in page and "alle Meldungen" in page and "jeden Montag" in page
             status, page = server.get(settings[len(server.base):].replace("token=", "token=f"))
             assert status == 400 and "ungültig oder abgelaufen" in page
 
@@ -85,7 +85,7 @@ def test_every_link_of_a_sent_mail_works_and_unsubscribing_writes_only_the_priva
 
             status, page = server.get(body_link[len(server.base):])  # a click: asks, changes nothing
             assert status == 200 and "Ja, abbestellen" in page and READER in page
-            assert not unsubscribed(private)
+            assert not unsubscribed(private) and subscribed(private) == [READER]
 
             forged = one_click.replace("token=", "token=0")
             status, page = post(forged, b"List-Unsubscribe=One-Click")
@@ -93,17 +93,29 @@ def test_every_link_of_a_sent_mail_works_and_unsubscribing_writes_only_the_priva
             status, page = post(one_click.replace(READER.replace("@", "%40"), "bob%40example.org"),
                                 b"List-Unsubscribe=One-Click")
             assert status == 400
-            assert not unsubscribed(private)
+            assert not unsubscribed(private) and subscribed(private) == [READER]
 
             status, page = post(one_click, b"List-Unsubscribe=One-Click")  # RFC 8058, as a mail client does
             assert status == 200 and "Sie sind abgemeldet" in page
-            assert unsubscribed(private) == [(READER, "one-click")]
+            assert unsubscribed(private) == [(READER, "one-click")] and subscribed(private) == []
             status, page = post(one_click, b"List-Unsubscribe=One-Click")  # again: the same answer
             assert status == 200 and "Sie sind abgemeldet" in page
             assert unsubscribed(private) == [(READER, "one-click")]
             assert sha(archive) == served_archive  # the archive stays read-only
+            status, page = server.get(settings[len(server.base):])
+            assert status == 200 and "nicht mehr abonniert" in page
+
+            again = run_radar("digest", "--db", str(archive), "--week", "2025-W40", "--send",
+                              env=env(server.base, smtp, private))
+            assert again.returncode == 0, again.stderr
+            assert len(smtp.handler.received) == 1  # no mail after the opt-out
         finally:
             server.stop()
+
+
+def subscribed(private: Path) -> list[str]:
+    with sqlite3.connect(private) as conn:
+        return [row[0] for row in conn.execute("select email from subscribers")]
 
 
 def unsubscribed(private: Path) -> list[tuple[str, str]]:
