@@ -237,5 +237,5 @@ def test_an_archive_that_is_not_one_is_one_line_exit_2(tmp_path, site, smtp):
     result, _ = radar_run(tmp_path, site, smtp.port)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"Error: {tmp_path / 'radar.db'} cannot be used as the archive (file is not a database); nothing done"]
+        f"Error: {tmp_path / 'radar.db'}: not an SQLite database (a file of another program, or corrupt); nothing done"]
     assert sum(site.hits.values()) == 0 and smtp.handler.attempts == 0
