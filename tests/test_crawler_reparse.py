@@ -55,5 +55,5 @@ def test_reparse_repairs_what_a_broken_extractor_stored_and_keeps_the_old_text(a
 
 def test_reparse_without_an_archive_is_one_line(tmp_path):
     result = run_radar("reparse", "--db", str(tmp_path / "missing.db"))
-    assert result.returncode == 1
-    assert result.stderr.strip() == f"Error: no archive at {tmp_path / 'missing.db'}: run `radar crawl` first"
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"Error: {tmp_path / 'missing.db'}: no such file"
