@@ -44,6 +44,14 @@ def _wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"gave up waiting for {what}")
 
 
+def _cmd(process: psutil.Process) -> str:
+    """A process's command line, or "" for one that is exiting (a zombie has none to read)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
     out = []
     for p in processes:
@@ -78,7 +86,7 @@ def test_demo_on_a_busy_port_serves_elsewhere_and_sigterm_stops_every_process(tm
             assert served != port  # not the busy port, whose server is someone else's
             _wait_for(lambda: _get(url + "-/versions.json"), 120, "Datasette to answer")
             children = _descendants(demo)
-            assert any("datasette" in " ".join(p.cmdline()) for p in children)
+            assert any("datasette" in _cmd(p) for p in children)
             demo.send_signal(signal.SIGTERM)
             assert demo.wait(timeout=60) == 128 + signal.SIGTERM
             assert _wait_for(lambda: not _alive(children), 30, "children to stop") is True
@@ -101,7 +109,7 @@ def test_ctrl_c_during_the_demo_crawl_stops_the_crawl_and_its_store_worker(tmp_p
     try:
         def crawl_and_worker():
             kids = _descendants(demo)
-            crawl = [p for p in kids if "crawl" in " ".join(p.cmdline())]
+            crawl = [p for p in kids if "crawl" in _cmd(p)]
             return kids if crawl and len(kids) >= 2 else None  # the crawl and its spawned store worker
 
         children = _wait_for(crawl_and_worker, 120, "the crawl and its store worker")

@@ -194,6 +194,7 @@ def test_sigterm_stops_the_run_and_every_crawl_it_started(tmp_path, site, smtp):
     import psutil
 
     from tests.conftest import ROOT
+    from tests.test_ops_demo import _cmd
 
     proc = subprocess.Popen([sys.executable, "-m", "radar", "run", "--db", str(tmp_path / "radar.db"),
                              "--sources", str(SAMPLE_SOURCES), "--base", site.base_url, "--no-digest",
@@ -203,8 +204,7 @@ def test_sigterm_stops_the_run_and_every_crawl_it_started(tmp_path, site, smtp):
         deadline = time.monotonic() + 60
         crawls: list = []
         while not crawls and time.monotonic() < deadline:
-            crawls = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                      if "crawl" in " ".join(p.cmdline())]
+            crawls = [p for p in psutil.Process(proc.pid).children(recursive=True) if "crawl" in _cmd(p)]
             time.sleep(0.05)
         assert crawls, "no crawl started"
         family = psutil.Process(proc.pid).children(recursive=True)
