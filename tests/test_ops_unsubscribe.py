@@ -148,3 +148,26 @@ def test_links_to_an_archive_served_under_another_name_stop_the_send(tmp_path):
             assert f"{server.base}/demo/articles/" in mail.get_body(("plain",)).get_content()
         finally:
             server.stop()
+
+
+def test_a_person_unsubscribes_through_the_link_and_the_button(tmp_path):
+    archive = Path(build_sample_archive(str(tmp_path / "radar.db")))
+    private = tmp_path / "subscribers.db"
+    assert run_radar("subscribers", "add", READER, "--db", str(archive)).returncode == 0
+    with SmtpServer() as smtp:
+        server = Served(archive, env=env("", private=private))
+        try:
+            sent = run_radar("digest", "--db", str(archive), "--week", SAMPLE_WEEK, "--send",
+                             env=env(server.base, smtp))
+            assert sent.returncode == 0, sent.stderr
+            (mail,) = [m.message for m in smtp.handler.received]
+            text = mail.get_body(("plain",)).get_content()
+            link = re.search(r"^Abmelden: (\S+)", text, re.M).group(1)
+            status, page = server.get(link[len(server.base):])
+            assert status == 200 and subscribed(private) == [READER]
+            action = re.search(r'<form method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+            status, page = post(server.base + action, b"confirm=1")
+            assert status == 200 and "Sie sind abgemeldet" in page
+            assert subscribed(private) == [] and unsubscribed(private) == [(READER, "web")]
+        finally:
+            server.stop()
