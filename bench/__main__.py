@@ -15,6 +15,7 @@ BENCHES = {
     "crawl": ([], ["--articles", "10000"]),
     "search": ([], ["--articles", "1000000"]),
     "digest": ([], ["--subscribers", "1000", "--articles", "500"]),
+    "text": ([], ["--mb", "1"]),
 }
 
 

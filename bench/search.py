@@ -110,7 +110,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     """~60,000 words with Zipf weights: stop words take the top ranks, then general words
     (made-up German-like words and compounds of known parts) with the domain terms, actors and
     places scattered between ranks 40 and 4,000, so a term is in 0.3-30 % of the articles."""
-    from db.search import _PARTS
+    from db.text.compounds import _PARTS
 
     parts = _PARTS.split()
     filler: set[str] = set()
@@ -134,7 +134,7 @@ def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
 
 def sentence_pool(rng: random.Random, size: int, words: list[str], weights: list[float], length: tuple[int, int]):
     """(text, normalised main tokens, normalised extra tokens) of `size` random sentences."""
-    from db.search import word_tokens
+    from db.text.normalise import word_tokens
 
     cum = []
     total = 0.0
@@ -276,7 +276,8 @@ def percentile(values: list[float], share: float) -> float:
 def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",)) -> dict:
     import httpx
 
-    from db.search import parse_query, ranked_search
+    from db.search import ranked_search
+    from db.text.query import parse_query
 
     port = free_port()
     server = subprocess.Popen(

@@ -201,11 +201,16 @@ def load_sources(path: str | Path | None = None, base: str | None = None) -> Sou
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SourcesError([f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})"]) from None
+    except UnicodeDecodeError:
+        raise SourcesError([f"{path}: not a UTF-8 text file"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError([f"{path}: not valid TOML: {exc}"]) from None
-    return parse_sources(data, path, base)
+    loaded = parse_sources(data, path, base)
+    if not loaded.sources:
+        raise SourcesError([f"{path}: no [sources.<id>] table: nothing to crawl"])
+    return loaded
 
 
 def parse_sources(data: dict[str, Any], path: Path, base: str | None = None) -> SourcesFile:

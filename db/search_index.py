@@ -25,7 +25,8 @@ from sqlite_utils import Database
 
 import db.search as rules
 from db.records import utcnow
-from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS, normalise_text
+from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
+from db.text.normalise import normalise_text
 
 logger = logging.getLogger(__name__)
 SYNC_BATCH = 500

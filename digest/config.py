@@ -109,6 +109,8 @@ def read_file(path: str | Path) -> tuple[dict[str, str], list[str]]:
             parser.read_file(handle)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path}: not a UTF-8 text file") from None
     except configparser.Error as exc:
         raise ConfigError(f"config file {path}: {exc.message.splitlines()[0]}") from None
     by_key = {(s.section, s.key): s for s in SETTINGS}

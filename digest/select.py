@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from db.search import SEARCH_TABLE, normalise_query
+from db.search import SEARCH_TABLE
+from db.text.query import normalise_query
 from digest.subscribers import Subscriber
 
 TEASER_FALLBACK_CHARS = 300  # an article without a teaser shows the start of its body, cut here

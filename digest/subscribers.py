@@ -152,23 +152,31 @@ def validate(raw: Mapping[str, Any], vocab: Vocabulary) -> Subscriber:
     if unknown_keys:
         problems.append("unknown field(s): " + ", ".join(sorted(unknown_keys)))
 
-    email = normalise_email(raw.get("email") or "")
+    texts = {}
+    for key in ("email", "name", "search"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{key} must be text, not {type(value).__name__}")
+            value = None
+        texts[key] = value or ""
+    email = normalise_email(texts["email"])
     if not email:
-        problems.append("email is missing")
+        if raw.get("email") is None or isinstance(raw.get("email"), str):
+            problems.append("email is missing")
     elif len(email) > 254 or not EMAIL_RE.match(email):
-        problems.append(f"email {email!r} is not a valid address")
+        problems.append(f"email {_short(email)} is not a valid address")
 
-    name = (raw.get("name") or "").strip()
+    name = texts["name"].strip()
     if CONTROL_RE.search(name):
         problems.append("name contains control characters (line breaks, tabs)")
     elif len(name) > MAX_NAME:
         problems.append(f"name is longer than {MAX_NAME} characters")
 
-    search = " ".join((raw.get("search") or "").split())
+    search = " ".join(texts["search"].split())
     if len(search) > MAX_SEARCH:
         problems.append(f"search is longer than {MAX_SEARCH} characters")
     elif search:
-        from db.search import parse_query
+        from db.text.query import parse_query
 
         parsed = parse_query(search)
         if not parsed.ok:
@@ -219,6 +227,11 @@ def _check_value(kind: str, value: str, vocab: Vocabulary) -> str | None:
     return None
 
 
+def _short(value: str, limit: int = 60) -> str:
+    """A value for a one-line message: quoted, and cut if long."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"… ({len(value):,} characters)"
+
+
 def _suggest(value: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, sorted(known), n=3, cutoff=0.6)
     return f" (did you mean {', '.join(close)}?)" if close else ""
@@ -227,12 +240,27 @@ def _suggest(value: str, known: Iterable[str]) -> str:
 # --- import ---------------------------------------------------------------------------------------
 def read_file(path: Path) -> list[dict[str, Any]]:
     """Rows from CSV (header row; lists separated by `;`), JSON (an array) or JSON Lines."""
-    text = path.read_text(encoding="utf-8-sig")
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".jsonl", ".ndjson"):
+        raise SubscriberError(f"{path}: use a .csv, .json or .jsonl file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubscriberError(f"{path}: not UTF-8 text (a binary file?)") from None
+    except OSError as exc:
+        raise SubscriberError(f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
     if suffix == ".csv":
-        return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+        try:
+            return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+        except csv.Error as exc:
+            raise SubscriberError(f"{path}: not CSV ({exc})") from None
     if suffix == ".json":
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SubscriberError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
+        except RecursionError:
+            raise SubscriberError(f"{path}: JSON nested too deeply") from None
         if not isinstance(data, list):
             raise SubscriberError(f"{path}: expected a JSON array of subscribers")
         return data
@@ -244,8 +272,9 @@ def read_file(path: Path) -> list[dict[str, Any]]:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
                     raise SubscriberError(f"{path}:{number}: not JSON ({exc.msg})") from None
+                except RecursionError:
+                    raise SubscriberError(f"{path}:{number}: JSON nested too deeply") from None
         return rows
-    raise SubscriberError(f"{path}: use a .csv, .json or .jsonl file")
 
 
 def validate_all(rows: Iterable[Mapping[str, Any]], vocab: Vocabulary, where: str = "row") -> list[Subscriber]:
@@ -255,7 +284,7 @@ def validate_all(rows: Iterable[Mapping[str, Any]], vocab: Vocabulary, where: st
     seen: dict[str, int] = {}
     for number, raw in enumerate(rows, 1):
         if not isinstance(raw, Mapping):
-            problems.append(f"{where} {number}: expected an object with an 'email' field")
+            problems.append(f"{where} {number}: expected an object with an 'email' field, not {type(raw).__name__}")
             continue
         try:
             subscriber = validate({k: v for k, v in raw.items() if k is not None}, vocab)

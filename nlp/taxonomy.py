@@ -119,7 +119,10 @@ def _err(file: str, entry: str | None, problem: str) -> TaxonomyError:
 def _read_yaml(path: Path) -> Any:
     if not path.is_file():
         raise _err(path.name, None, "file not found")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _err(path.name, None, "not UTF-8 text (a binary file?)") from None
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:

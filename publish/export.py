@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import IO, Any
 
-from db.search import normalise_query
+from db.text.query import normalise_query
 
 EXPORTS = (
     "articles", "tags", "sources", "article_versions", "crawl_runs",

@@ -5,7 +5,7 @@ articles; each value links to `?_topic=<id>`, which keeps the articles carrying 
 topic, actor, state, place (municipality). Filters combine with AND.
 
 The same module makes Datasette's own `?_search=` German: for the article lists it replaces the
-search parameter with `db.search.normalise_query(...)`, so the search box, datasette-search-all,
+search parameter with `db.text.query.normalise_query(...)`, so the search box, datasette-search-all,
 feeds and JSON all search the normalised index (docs/search.md).
 """
 
@@ -16,8 +16,9 @@ from datasette.facets import Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
 
-from db.search import parse_query
+from db.text.query import parse_query
 from publish.archive import ARTICLE_LISTS, is_archive
+from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
 
 # facet / filter name → tags.kind
 KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality"}
@@ -118,6 +119,16 @@ def german_search(request, database, table, datasette):
     `search` parameter replaces the one Datasette's own search filter set)."""
     if "_search" not in request.args or table not in ARTICLE_LISTS or not is_archive(datasette, database):
         return None
-    query = parse_query(request.args.get("_search"))
-    # An empty phrase matches nothing: a search of only common words finds nothing, with a note.
-    return FilterArguments([], {"search": query.match or '""'}, extra_context={"radar_search_notes": query.notes})
+
+    async def inner():  # the parsing runs off the event loop, with its own time limit
+        try:
+            query = await off_loop(parse_query, request.args.get("_search"))
+        except TooSlow as exc:
+            log_rejected(request, str(exc))
+            return FilterArguments([], {"search": '""'}, extra_context={"radar_search_notes": [TOO_SLOW_NOTE]})
+        if query.limited:
+            log_rejected(request, "search shortened: " + " ".join(query.notes[:2]))
+        # An empty phrase matches nothing: a search of only common words finds nothing, with a note.
+        return FilterArguments([], {"search": query.match or '""'}, extra_context={"radar_search_notes": query.notes})
+
+    return inner

@@ -18,17 +18,12 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import (
-    FILTERS,
-    RANK_WINDOW,
-    RECENT_SIZE,
-    parse_query,
-    ranked_search,
-    segments_to_text,
-    snippet,
-)
-from db.search import highlight as highlight_segments
+from db.search import FILTERS, RANK_WINDOW, RECENT_SIZE, ranked_search
+from db.text.highlight import highlight as highlight_segments
+from db.text.highlight import segments_to_text, snippet
+from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
 from publish.archive import is_archive
+from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -113,7 +108,14 @@ async def search_page(request, datasette):
     as_json = request.url_vars.get("format") == "json"
     db = datasette.get_database(database)
     q = (request.args.get("q") or "").strip()
-    query = parse_query(q)
+    try:
+        query = await off_loop(parse_query, q)
+    except TooSlow as exc:
+        log_rejected(request, str(exc))
+        query = SearchQuery(text=q[:MAX_QUERY_CHARS], match=None, notes=[TOO_SLOW_NOTE], limited=True)
+    if query.limited:
+        log_rejected(request, "query shortened: " + " ".join(query.notes[:2]))
+    q = query.text
     notes = list(query.notes)
     filters = _filters(request, notes)
     limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
@@ -136,8 +138,14 @@ async def search_page(request, datasette):
             if "interrupt" not in str(exc):
                 raise
             notes.append("The search took too long; add a word or a filter to narrow it down.")
-        for row in ranked.rows if ranked else []:
-            text_segments = snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query)
+        page_rows = ranked.rows if ranked else []
+        try:
+            marked = await off_loop(_marked, page_rows, query)
+        except TooSlow as exc:
+            log_rejected(request, str(exc))
+            notes.append("Die Hervorhebung der Treffer dauerte zu lange; sie werden ohne Auszug gezeigt.")
+            marked = [([(row["title"] or "", False)], []) for row in page_rows]
+        for row, (title_segments, text_segments) in zip(page_rows, marked, strict=True):
             rows.append({
                 "id": row["id"],
                 "title": row["title"],
@@ -148,7 +156,7 @@ async def search_page(request, datasette):
                 "url": row["url"],
                 "article_url": datasette.urls.row(database, "articles", str(row["id"])),
                 "score": round(row["score"], 3),
-                "title_html": _html(highlight_segments(row["title"], query)),
+                "title_html": _html(title_segments),
                 "snippet_html": _html(text_segments),
                 "snippet": segments_to_text(text_segments, ("", "")),
             })
@@ -210,6 +218,15 @@ async def search_page(request, datasette):
         "json_url": page_url(offset, ".json"),
     }
     return Response.html(await datasette.render_template("radar_search.html", context, request=request))
+
+
+def _marked(rows: list[dict], query) -> list[tuple[list, list]]:
+    """(highlighted title, snippet) segments of each row: the page's text work, done off the loop."""
+    return [
+        (highlight_segments(row["title"], query),
+         snippet("\n".join(part for part in (row["teaser"], row["body"]) if part), query))
+        for row in rows
+    ]
 
 
 def _chip_label(name: str, value: str, facets: dict[str, list[dict]]) -> str:

@@ -22,8 +22,9 @@ from radar.commands.subscribers import subscribers_command
 
 
 class RadarGroup(click.Group):
-    """Turns db's one-line ArchiveError (no archive, not an archive, read-only, locked, old schema)
-    into `Error: …` and exit status 2, for every command."""
+    """Exit codes: 0 done; 1 a run that failed (`RunFailed`); 2 bad input, said in one line: db's
+    ArchiveError (no archive, not an archive, read-only, locked, old schema) and any other
+    `ClickException`, as click's own usage errors."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -31,6 +32,10 @@ class RadarGroup(click.Group):
         except ArchiveError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except click.ClickException as exc:
+            if type(exc) is click.ClickException:
+                exc.exit_code = 2
+            raise
 
 
 @click.group(cls=RadarGroup)

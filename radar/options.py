@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from urllib.parse import urlparse
 
 import click
 
 DEFAULT_DB = "data/radar.db"
+
+
+class RunFailed(click.ClickException):
+    """A run that started and failed (nothing fetched, mail not accepted, a host unreachable, a
+    lock held by another writer): exit 1. Every other `ClickException` a command raises names bad
+    input and exits 2, like click's own usage errors (radar/cli.py)."""
+
+    exit_code = 1
 
 db_option = click.option(
     "--db",
@@ -19,6 +28,26 @@ db_option = click.option(
 )
 
 
+class FiniteRange(click.ParamType):
+    """A finite number from `low` to `high`: click's FloatRange lets `nan`, `inf` and `1e308` in
+    (a timeout of `inf` waits forever on a silent server)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, unit: str = "seconds"):
+        self.low, self.high, self.unit = low, high, unit
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return f"{self.low:g}..{self.high:g}"
+
+    def convert(self, value, param, ctx) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (math.isfinite(number) and self.low <= number <= self.high):
+            self.fail(f"{value!r} is not a number of {self.unit} from {self.low:g} to {self.high:g}", param, ctx)
+        return number
 subscribers_db_option = click.option(
     "--subscribers-db",
     "subscribers_db",
@@ -49,7 +78,7 @@ def check_reachable(url: str, timeout: float = 10.0) -> None:
             pass
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
-        raise click.ClickException(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
+        raise RunFailed(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
 
 
 def pick_port(host: str, port: int) -> int:

@@ -156,5 +156,5 @@ def test_a_very_slow_answer_within_the_timeout_is_stored_and_counted(tmp_path):
 def test_an_unknown_spider_is_one_line(tmp_path):
     with SampleSite() as site:
         result = run_radar("crawl", "--start-url", f"{site.base_url}/", "--spider", "nope", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no spider 'nope'" in result.stderr

@@ -128,7 +128,7 @@ def test_radar_sources_lists_the_sample_sources():
 def test_radar_sources_reports_bad_entries_without_traceback(tmp_path):
     path = write(tmp_path, '[sources.press]\ntype = "feed"\nstart_urls = ["http://a.example/feed"]\nfeed_url = "x"\n')
     result = run_radar("sources", "--file", str(path))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}: source 'press': field 'feed_url': unknown key" in result.stderr
 
@@ -136,14 +136,14 @@ def test_radar_sources_reports_bad_entries_without_traceback(tmp_path):
 def test_radar_crawl_rejects_a_bad_sources_file_in_one_block(tmp_path):
     path = write(tmp_path, '[sources.press]\ntype = "feed"\n')
     result = run_radar("crawl", "--sources", str(path), "--all", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "source 'press': field 'start_urls': missing" in result.stderr
 
 
 def test_radar_crawl_needs_base_for_a_file_with_placeholders(tmp_path):
     result = run_radar("crawl", "--sources", str(SAMPLE_SOURCES), "--all", "--db", str(tmp_path / "x.db"))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "give --base URL" in result.stderr
 
 

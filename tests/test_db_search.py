@@ -7,19 +7,12 @@ import sqlite3
 import pytest
 
 from db.connect import connect_writer
-from db.search import (
-    QUEUE_TABLE,
-    SEARCH_TABLE,
-    highlight,
-    normalise_query,
-    normalise_text,
-    parse_query,
-    ranked_sql,
-    segments_to_text,
-    snippet,
-)
+from db.search import QUEUE_TABLE, SEARCH_TABLE, ranked_sql
 from db.search_index import sync_search_index
 from db.store import ArchiveWriter
+from db.text.highlight import highlight, segments_to_text, snippet
+from db.text.normalise import normalise_text
+from db.text.query import normalise_query, parse_query
 
 
 def item(n: int, title: str, body: str = "", teaser: str = "", **extra) -> dict:
@@ -286,3 +279,20 @@ def test_an_index_with_its_own_copy_of_the_text_is_converted(tmp_path):
     writer = ArchiveWriter(db)
     writer.upsert_articles([item(1, "Glasfaser im Landkreis")])
     assert search(db, "sicherheit") == [] and search(db, "Glasfaser") == [1]
+
+
+def test_hostile_bodies_are_stored_and_indexed_within_bounds(tmp_path):
+    """A 16 KB run-together compound and a 12 KB `ozg-ozg-…` chain once failed with RecursionError
+    or grew the index a hundredfold: both are stored, searchable and indexed in at most twice their
+    text (plus a small allowance for short texts)."""
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    bodies = {1: "Sicherheitsstrategie" * 800, 2: "ozg-" * 3000 + "Cybersicherheit", 3: "Onlinezugangsgesetz " * 800}
+    writer.upsert_articles([item(n, f"Meldung {n}", body=body) for n, body in bodies.items()])
+    sync_search_index(writer.db)
+    for n, body in bodies.items():
+        title, teaser, indexed = writer.db.execute(f"select title, teaser, body from {SEARCH_TABLE} where rowid = ?", [n]).fetchone()
+        assert len(indexed) <= max(2 * len(body), 512), (n, len(indexed), len(body))
+        assert len(title) + len(teaser) + len(indexed) <= 2 * (len(body) + len(f"Meldung {n}")) + 3 * 512
+    assert search(writer.db, "ozg") == [2]
+    assert search(writer.db, "Cybersicherheit") == [2]
+    assert search(writer.db, "Zugang") == [3]

@@ -336,7 +336,7 @@ def test_usage_errors(archive, tmp_path):
     both = run_digest(archive, "--week", WEEK, "--send", "--out", str(tmp_path), env=base_env())
     assert both.returncode == 2 and "choose one: --out DIR (dry run, writes .eml files) or --send" in both.stderr
     no_secret = run_digest(archive, "--week", WEEK, "--send", env={**base_env(), "RADAR_SECRET": ""})
-    assert no_secret.returncode == 1 and "RADAR_SECRET is not set" in no_secret.stderr
+    assert no_secret.returncode == 2 and "RADAR_SECRET is not set" in no_secret.stderr
     bad_week = run_digest(archive, "--week", "2025-39", "--out", str(tmp_path), env=base_env())
     assert bad_week.returncode == 2 and "'2025-39' is not an ISO week such as 2025-W39" in bad_week.stderr
     no_db = run_digest(str(tmp_path / "missing.db"), "--week", WEEK, "--out", str(tmp_path), env=base_env())
@@ -344,4 +344,4 @@ def test_usage_errors(archive, tmp_path):
     assert not (tmp_path / "missing.db").exists()
     stranger = run_digest(archive, "--week", WEEK, "--out", str(tmp_path), "--subscriber", "x@example.org",
                           env=base_env())
-    assert stranger.returncode == 1 and "not subscribed: x@example.org" in stranger.stderr
+    assert stranger.returncode == 2 and "not subscribed: x@example.org" in stranger.stderr

@@ -88,11 +88,11 @@ def test_cli_add_list_remove(tmp_path):
     assert added.stdout.strip() == "subscribed anna@example.org: Themen: OZG, Künstliche Intelligenz · Land: Hessen"
 
     again = radar("subscribers", "add", "anna@example.org", "--db", db)
-    assert again.returncode == 1
+    assert again.returncode == 2
     assert again.stderr.strip() == "Error: anna@example.org is already subscribed (use --replace to overwrite)"
 
     bad = radar("subscribers", "add", "b@example.org", "--topic", "cyber", "--db", db)
-    assert bad.returncode == 1 and "unknown id 'cyber'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert bad.returncode == 2 and "unknown id 'cyber'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
     listed = radar("subscribers", "list", "--db", db)
     assert listed.stdout.strip() == ("anna@example.org (Anna Berg) · Mittwoch · sends 'nothing new' · "
@@ -106,7 +106,7 @@ def test_cli_add_list_remove(tmp_path):
 
     removed = radar("subscribers", "remove", "ANNA@example.org", "nobody@example.org", "--db", db)
     assert "removed anna@example.org" in removed.stdout
-    assert removed.returncode == 1 and "not subscribed: nobody@example.org" in removed.stderr
+    assert removed.returncode == 2 and "not subscribed: nobody@example.org" in removed.stderr
     assert DigestStore(private_path(db)).list_subscribers() == []
 
 
@@ -129,7 +129,7 @@ def test_cli_import_is_all_or_nothing(tmp_path):
     bad.write_text(json.dumps({"email": "carl@example.org"}) + "\n"
                    + json.dumps({"email": "anna@example.org", "states": ["Hessen"]}) + "\n", encoding="utf-8")
     refused = radar("subscribers", "import", str(bad), "--db", db)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "more.jsonl line 2: states: 'HESSEN' is not a Land code" in refused.stderr
     assert {row["email"] for row in DigestStore(private_path(db)).list_subscribers()} == {"anna@example.org", "bob@example.org"}
 

@@ -57,6 +57,6 @@ def test_retag_with_a_broken_taxonomy_is_one_line(crawled_db, tmp_path):
     taxonomy = edited_taxonomy(tmp_path)
     (taxonomy / "topics.yaml").write_text("topics: [\n", encoding="utf-8")
     result = run_radar("retag", "--db", str(db_path), "--taxonomy", str(taxonomy))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "topics.yaml" in result.stderr.strip().splitlines()[-1]

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from db.search import normalise_query, normalise_text
+from db.text.normalise import normalise_text
+from db.text.query import normalise_query
 from publish import facets, pages, readonly, search_page
 from publish.archive import archive_metadata, archive_names
+from publish.bounded import log
+
+
+def _no_rich_tracebacks() -> None:
+    """Datasette prints every error it answers, a 404 too, as a rich traceback with every local
+    variable when `rich` is installed: about 300 KB and half a second on the event loop per
+    request, a cheap way to slow the server down for everyone (issue 10). Without rich, Datasette
+    prints a plain traceback only for real failures (500) and nothing for a 4xx answer."""
+    import datasette.handle_exception as default_handler
+
+    default_handler.rich = None
+
+
+_no_rich_tracebacks()
 
 
 @hookimpl
@@ -20,11 +35,37 @@ def get_metadata(datasette, key, database, table):
     return archive_metadata(datasette)
 
 
+# SQL functions run inside a query, where `sql_time_limit_ms` cannot stop them mid-call: a text
+# longer than this is refused (the function answers NULL and one line is logged) instead of tying
+# up one of Datasette's SQL threads. normalise_text needs about 1 s of CPU per MB of the most
+# hostile text (bench/text): at most about 50 ms here. (Raising would print a traceback: Datasette
+# turns on sqlite3's callback tracebacks.)
+MAX_FUNCTION_CHARS = 50_000
+
+
+def _bounded(func):
+    def call(text):
+        if isinstance(text, (str, bytes)) and len(text) > MAX_FUNCTION_CHARS:
+            log.warning("policy_radar: %s refused a text of %d characters (limit %d): NULL",
+                        func.__name__, len(text), MAX_FUNCTION_CHARS)
+            return None
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        return func(text if text is None or isinstance(text, str) else str(text))
+
+    return call
+
+
+def _radar_query(text: str | None) -> str:
+    return normalise_query(text) or '""'
+
+
 @hookimpl
 def prepare_connection(conn):
-    """SQL functions for researchers and canned queries: the German search in plain SQL."""
-    conn.create_function("radar_query", 1, lambda text: normalise_query(text) or '""', deterministic=True)
-    conn.create_function("radar_normalise", 1, normalise_text, deterministic=True)
+    """SQL functions for researchers and canned queries: the German search in plain SQL. Both
+    answer NULL for a text longer than MAX_FUNCTION_CHARS (radar_query cuts a query to 500)."""
+    conn.create_function("radar_query", 1, _bounded(_radar_query), deterministic=True)
+    conn.create_function("radar_normalise", 1, _bounded(normalise_text), deterministic=True)
 
 
 @hookimpl
@@ -48,7 +89,7 @@ def filters_from_request(request, database, table, datasette):
 
 @hookimpl(specname="filters_from_request", trylast=True)
 def german_search_from_request(request, database, table, datasette):
-    """`?_search=` on the article lists goes through db.search.normalise_query."""
+    """`?_search=` on the article lists goes through db.text.query.normalise_query."""
     return facets.german_search(request, database, table, datasette)
 
 
@@ -76,10 +117,19 @@ def menu_links(datasette):
     return links
 
 
+@hookimpl(trylast=True)
+def register_output_renderer(datasette):
+    """`.atom` through datasette-atom, but an empty list gives an empty feed, not an error (runs
+    last, so it replaces datasette-atom's own renderer)."""
+    import datasette_atom
+
+    return {"extension": "atom", "render": pages.render_atom, "can_render": datasette_atom.can_render_atom}
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """datasette-atom 0.9 fails with a 500 on a list without rows: answer with an empty feed."""
-    return pages.empty_atom_feed(request, exception) or readonly.client_error(exception)
+    """A 4xx answer as a short plain page."""
+    return readonly.client_error(exception)
 
 
 @hookimpl

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 import click
 
-from radar.options import check_reachable, db_option, validate_start_url
+from radar.options import FiniteRange, RunFailed, check_reachable, db_option, validate_start_url
 
 
 def summarise(stats: dict, db_path: str) -> str:
@@ -34,17 +35,38 @@ def summarise(stats: dict, db_path: str) -> str:
 
 
 def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, object]:
-    """`-s NAME=VALUE` (as for `scrapy crawl`); values are read as JSON when they parse, else text."""
+    """`-s NAME=VALUE` (as for `scrapy crawl`); values are read as JSON when they parse, else text.
+    A value for one of Scrapy's own number or yes/no settings must be one (checked here: Scrapy
+    would fail mid-start with a traceback, or take `nan` as a delay)."""
     out: dict[str, object] = {}
     for raw in values:
         name, sep, value = raw.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{raw!r} is not NAME=VALUE")
         try:
-            out[name.strip()] = json.loads(value)
+            parsed = json.loads(value)
         except ValueError:
-            out[name.strip()] = value
+            parsed = value
+        out[name.strip()] = _check_setting(name.strip(), parsed)
     return out
+
+
+def _check_setting(name: str, value: object) -> object:
+    from scrapy.settings import default_settings
+
+    default = getattr(default_settings, name, None)
+    if isinstance(default, bool):
+        if value in (True, False, 0, 1) or str(value).lower() in ("true", "false"):
+            return value
+        raise click.BadParameter(f"{name}: {value!r} is not true or false")
+    if isinstance(default, (int, float)):
+        fractional = isinstance(default, float) or "DELAY" in name or "TIMEOUT" in name
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if number is None or not math.isfinite(number) or (number < 0 and not name.endswith("PRIORITY")):
+            raise click.BadParameter(f"{name}: {value!r} is not a {'number' if fractional else 'whole number'} ≥ 0")
+        if not fractional and number != int(number):
+            raise click.BadParameter(f"{name}: {value!r} is not a whole number")
+    return value
 
 
 def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -71,7 +93,8 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Only articles published on or after DATE; stop paging at older list pages.")
 @click.option("--full", is_flag=True, help="Walk every list page even where the archive knows the articles.")
 @click.option("--jobdir", default=None, type=click.Path(file_okay=False), help="Scrapy JOBDIR to pause and resume.")
-@click.option("--timeout", default=None, type=click.FloatRange(min=0.1), help="Seconds before a download is abandoned (retried).")
+@click.option("--timeout", default=None, type=FiniteRange(0.1, 600),
+              help="Seconds (0.1 to 600) before a download is abandoned (retried).")
 @click.option("--spider", default=None, help="Spider to run (default: kommune21 with --start-url, else configured).")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=64 (repeatable).")
@@ -135,7 +158,7 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         except click.ClickException as exc:
             problems.append(exc.message)
     if problems and len(problems) == len(hosts):
-        raise click.ClickException(problems[0] if len(problems) == 1 else "; ".join(problems))
+        raise RunFailed(problems[0] if len(problems) == 1 else "; ".join(problems))
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
 
@@ -169,8 +192,8 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         crawl_id = crawl_id or distributed.default_crawl_id(spider, args)
         try:
             settings.update(distributed.worker_settings(redis_url, crawl_id, settings), priority="cmdline")
-        except distributed.DistributedError as exc:
-            raise click.ClickException(str(exc)) from None
+        except distributed.DistributedError as exc:  # Redis unreachable: the run failed
+            raise RunFailed(str(exc)) from None
     try:
         stats = run_crawl(spider, settings, **{k: v for k, v in args.items() if v not in (None, False)})
     except KeyError:
@@ -181,5 +204,5 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         click.echo(distributed.summarise_worker(stats, redis_url, crawl_id))
         return
     if not stats.get("response_received_count"):
-        raise click.ClickException(f"no page could be fetched from {', '.join(start_urls)}")
+        raise RunFailed(f"no page could be fetched from {', '.join(start_urls)}")
     click.echo(summarise(stats, db_path))

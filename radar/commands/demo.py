@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import pick_port
+from radar.options import RunFailed, pick_port
 
 
 @click.command()
@@ -47,7 +47,7 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
                  "--db", db_path],
             )
             if crawl.returncode != 0:
-                raise click.ClickException("the demo crawl failed (see above)")
+                raise RunFailed("the demo crawl failed (see above)")
             click.echo(f"Archive file: {db_path}  (give it to other commands: radar digest --db {db_path} …)")
             if no_serve:
                 return
@@ -56,7 +56,7 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
             server = children.start(datasette_command(db_path, host, port))
             server.wait()
             if server.returncode:
-                raise click.ClickException(f"the archive server stopped with exit status {server.returncode}")
+                raise RunFailed(f"the archive server stopped with exit status {server.returncode}")
     except Stopped as stop:
         click.echo(f"Stopped ({stop}); every process of the demo is stopped.", err=True)
         sys.exit(128 + stop.signum)

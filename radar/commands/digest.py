@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import BadInput, db_option, require_articles, subscribers_db_option
+from radar.options import BadInput, RunFailed, db_option, require_articles, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -102,7 +102,7 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
             try:
                 stack.enter_context(send_lock(str(private)))
             except Locked as exc:
-                raise click.ClickException(str(exc)) from None
+                raise RunFailed(str(exc)) from None
         subscribers = [Subscriber.from_row(row) for row in store.list_subscribers()]
         report = Report(week=week, mode="send" if send else "out", subscribers=len(subscribers))
         if only:
@@ -130,12 +130,12 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
                     send_all(builder, todo, store, mailer, report, progress=bar,
                              on_failure=lambda email, reason: click.echo(f"Failed: {email}: {reason}", err=True))
             except SmtpUnavailable as exc:  # before the first mail: nothing was sent or recorded
-                raise click.ClickException(f"{exc}; nothing sent") from None
+                raise RunFailed(f"{exc}; nothing sent") from None
     if report.aborted:
-        raise click.ClickException(f"{report.aborted}; stopped: {report.line()}")
+        raise RunFailed(f"{report.aborted}; stopped: {report.line()}")
     click.echo(report.line())
     if report.failed:
-        raise click.ClickException(f"{len(report.failed)} mail(s) not accepted by the SMTP server; "
+        raise RunFailed(f"{len(report.failed)} mail(s) not accepted by the SMTP server; "
                                    "they were not recorded and go out with the next run")
 
 

@@ -33,9 +33,13 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
     Example: radar export --db data/radar.db --format csv --topic ozg --state DE-HE --since 2025-06-01 -o ozg-hessen.csv
     """
     from db.connect import connect_reader
-    from publish.export import ExportError, export
+    from publish.export import ExportError, export, export_sql
 
     filters = {"topic": topic, "actor": actor, "state": state, "since": since, "until": until, "search": search}
+    try:  # the request is checked before the archive is opened or the output file created
+        export_sql(what, filters, body=not no_body)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
     db = connect_reader(db_path)  # read-only: an export never changes the archive
     require_articles(db, db_path)
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")

@@ -7,7 +7,7 @@ import signal
 
 import click
 
-from radar.options import db_option
+from radar.options import FiniteRange, RunFailed, db_option
 
 
 def _env_int(name: str) -> int | None:
@@ -25,7 +25,7 @@ def _env_int(name: str) -> int | None:
               help="--once: store what is queued, then exit. --follow: keep storing until SIGTERM or Ctrl-C.")
 @click.option("--crawl-id", "crawl_ids", multiple=True, metavar="ID",
               help="Only this crawl (repeatable; default: every crawl workers have opened).")
-@click.option("--lock-wait", default=60.0, show_default=True, type=click.FloatRange(0),
+@click.option("--lock-wait", default=60.0, show_default=True, type=FiniteRange(0, 86400),
               help="Seconds to wait while another writer holds the lock.")
 def ingest_command(redis_url: str, db_path: str, batch: int, once: bool, crawl_ids: tuple[str, ...],
                    lock_wait: float) -> None:
@@ -45,13 +45,13 @@ def ingest_command(redis_url: str, db_path: str, batch: int, once: bool, crawl_i
     try:
         check_redis(redis_url)
     except DistributedError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise RunFailed(str(exc)) from None
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=10, socket_timeout=30)
     lock = WriterLock(client)
     try:
         lock.acquire(wait=lock_wait)
     except WriterLockHeld as exc:
-        raise click.ClickException(str(exc)) from None
+        raise RunFailed(str(exc)) from None
     stop = {"requested": False}
 
     def request_stop(signum: int, frame: object) -> None:
@@ -69,7 +69,7 @@ def ingest_command(redis_url: str, db_path: str, batch: int, once: bool, crawl_i
             click.echo(f"ingesting from {redacted(redis_url)} into {db_path} until SIGTERM/Ctrl-C", err=True)
             report = ingester.follow(lambda: stop["requested"])
     except (ValueError, WriterLockHeld, redis.RedisError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise RunFailed(str(exc)) from None
     finally:
         try:
             lock.release()

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from radar.options import validate_start_url
+
 
 @click.command()
 @click.option("--file", "sources_file", default=None, type=click.Path(dir_okay=False),
               help="Sources file (default: crawler/sources.toml).")
-@click.option("--base", default=None, help="Base URL for {base} (default: a placeholder, for checking only).")
+@click.option("--base", default=None, callback=validate_start_url, help="Base URL for {base} (default: a placeholder, for checking only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the validated sources as JSON.")
 def sources_command(sources_file: str | None, base: str | None, as_json: bool) -> None:
     """List and validate the sources a crawl can use; a bad entry is named by file, source and field.

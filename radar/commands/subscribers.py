@@ -147,8 +147,10 @@ def import_command(path: Path, db_path: str, subscribers_db: str | None) -> None
         rows = read_file(path)
         where = "line" if path.suffix.lower() in (".jsonl", ".ndjson") else "row"
         subscribers = validate_all(rows, _vocab(db_path), where=f"{path.name} {where}")
-    except (SubscriberError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"nothing imported:\n{exc}") from None
+    except SubscriberError as exc:
+        problems = str(exc).splitlines()
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise click.ClickException(f"nothing imported: {'; '.join(problems[:5])}{more}") from None
     known = {row["email"] for row in store.list_subscribers()}
     store.upsert_subscribers(s.to_row() for s in subscribers)
     added = sum(1 for s in subscribers if s.email not in known)

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import click
 
+from radar.options import RunFailed
+
 GROUPS = {"actor": "actors", "state": "states", "municipality": "municipalities", "topic": "topics"}
 
 taxonomy_option = click.option(
     "--taxonomy",
     "taxonomy_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
     help="Taxonomy directory (default: the packaged nlp/taxonomy).",
 )
@@ -30,6 +32,11 @@ def _load_tagger(taxonomy_dir: Path | None):
         raise click.ClickException(str(exc)) from None
 
 
+# spaCy's own limit per text (nlp.max_length, error E088): a longer text is refused with one line
+# naming it, before any tagging (split long documents into articles first).
+MAX_TEXT_CHARS = 1_000_000
+
+
 def _articles(text: str, jsonl: bool | None) -> Iterator[dict]:
     """JSON Lines (id/title/teaser/text per line) or one plain-text article (first line = title)."""
     lines = text.splitlines()
@@ -38,19 +45,30 @@ def _articles(text: str, jsonl: bool | None) -> Iterator[dict]:
         jsonl = first.lstrip().startswith("{")
     if not jsonl:
         title, _, body = text.strip().partition("\n")
-        yield {"id": None, "title": title.strip(), "teaser": "", "text": body.strip()}
+        yield _checked({"id": None, "title": title.strip(), "teaser": "", "text": body.strip()}, "the text")
         return
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"line {number}: invalid JSON ({exc.msg})") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise click.ClickException(f"line {number}: invalid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
         if not isinstance(obj, dict):
             raise click.ClickException(f"line {number}: expected a JSON object with title/text")
-        yield {"id": obj.get("id"), "title": obj.get("title") or "", "teaser": obj.get("teaser") or "",
-               "text": obj.get("text") or obj.get("body") or ""}
+        fields = {"title": obj.get("title"), "teaser": obj.get("teaser"), "text": obj.get("text") or obj.get("body")}
+        for key, value in fields.items():
+            if value is not None and not isinstance(value, str):
+                raise click.ClickException(f"line {number}: {key!r} must be text, not {type(value).__name__}")
+        yield _checked({"id": obj.get("id"), **{key: value or "" for key, value in fields.items()}}, f"line {number}")
+
+
+def _checked(article: dict, where: str) -> dict:
+    size = len(article["title"]) + len(article["teaser"]) + len(article["text"])
+    if size > MAX_TEXT_CHARS:
+        raise click.ClickException(f"{where}: {size:,} characters, more than the {MAX_TEXT_CHARS:,} the tagger "
+                                   "takes per article; split it into articles")
+    return article
 
 
 def tag_record(tags, article_id, version: str) -> dict:
@@ -76,8 +94,12 @@ def tag_command(source, jsonl: bool | None, taxonomy_dir: Path | None) -> None:
 
     Example: echo '{"id": 1, "title": "DStGB fordert Cybersicherheitsstrategie"}' | radar tag
     """
+    try:
+        text = source.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{source.name}: not UTF-8 text (a binary file?)") from None
     tagger = _load_tagger(taxonomy_dir)
-    articles = list(_articles(source.read(), jsonl))
+    articles = list(_articles(text, jsonl))
     triples = ((a["title"], a["teaser"], a["text"]) for a in articles)
     for article, tags in zip(articles, tagger.tag_many(triples), strict=True):
         click.echo(json.dumps(tag_record(tags, article["id"], tagger.version), ensure_ascii=False))
@@ -114,4 +136,4 @@ def eval_command(gold_dir: Path, as_json: bool, errors: bool, test_errors: bool,
         click.echo(format_report(result, show_errors=errors, test_errors=test_errors))
     missed = failed_checks(result)
     if check and missed:
-        raise click.ClickException("checks failed: " + "; ".join(missed))
+        raise RunFailed("checks failed: " + "; ".join(missed))

@@ -1,0 +1,196 @@
+"""The indexed form of a German text: stems in text order, then the extra tokens.
+
+`normalise_text` is what `articles_search` holds and what queries are matched against (the rules
+are in docs/search.md): each word gives its stems (`word_stems`) and, for compounds and
+hyphenated words, extra tokens (`word_extras`: compound parts, runs of parts, the joined whole).
+
+Bounded whatever the input: work is linear in the text, and the result is at most
+`max(2 × len(text), MIN_LIMIT)` characters. A text whose extra tokens would pass that keeps each
+extra token once (in order) as far as they fit; its stems, which phrases need, are kept whole.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from db.text.compounds import MAX_SPLIT_CHARS, compound_spans, sub_compounds
+from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, WORD, fold, stem
+
+# A short text of compounds needs up to three times its length: `Onlinezugangsgesetz: Bilanz`
+# (27 characters) gives 72 characters of stems, parts and runs of parts; a 90-character teaser with
+# `National-Once-Only-Technical-System` gives 260. No text of our sample and gold set is clipped.
+MIN_LIMIT = 512
+
+
+def _pieces(word: str) -> list[str]:
+    return SUBWORD.findall(word.lower())
+
+
+def _indexed(piece: str) -> bool:
+    """Stop words and single letters are not indexed (single digits are)."""
+    return piece not in STOPWORDS and (len(piece) > 1 or piece.isdigit())
+
+
+def _tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems, extra tokens) of a word of at most MAX_SPLIT_CHARS characters or of one long piece."""
+    pieces = _pieces(word)
+    folded_pieces = [fold(piece) for piece in pieces]
+    indexed = [folded for piece, folded in zip(pieces, folded_pieces, strict=True) if _indexed(piece)]
+    main = tuple(map(stem, indexed))
+    candidates: list[str] = []  # to be stemmed: compound parts, runs of parts, the joined whole
+    for folded in indexed:
+        spans = compound_spans(folded)
+        if spans:
+            candidates += [part for part, _, _ in spans]
+            candidates += sub_compounds(folded, [(start, end) for _, start, end in spans])
+    if len(pieces) > 1 and len(word) <= MAX_SPLIT_CHARS:  # `ozg-ozg-…` chains are not joined
+        joined = "".join(folded_pieces)
+        candidates.append(joined)
+        bounds, pos = [], 0
+        for folded in folded_pieces:
+            bounds.append((pos, pos + len(folded)))
+            pos += len(folded)
+        candidates += sub_compounds(joined, bounds)
+    if not candidates:
+        return main, ()
+    seen = set(main)  # each extra token once, in order of first appearance, none a stem already
+    return main, tuple(token for token in dict.fromkeys(map(stem, candidates)) if token not in seen)
+
+
+_cached_tokens = lru_cache(maxsize=200_000)(_tokens)
+
+
+def word_tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems in text order, extra tokens) of one word, e.g. `Cyber-Sicherheit` → (`cyb`, `sich`),
+    (`cybersich`,). Stop words give nothing; a chain longer than MAX_SPLIT_CHARS gives what its
+    pieces give."""
+    if len(word) <= CACHE_WORD_CHARS:
+        return _cached_tokens(word)
+    pieces = SUBWORD.findall(word)
+    if len(pieces) <= 1:
+        return _tokens(word)  # one long token: stemmed whole, never split nor cached
+    each = [word_tokens(piece) for piece in pieces]  # pieces have no joints: one level deep
+    return tuple(t for main, _ in each for t in main), tuple(t for _, extra in each for t in extra)
+
+
+def word_stems(word: str) -> tuple[str, ...]:
+    """The stems of one word as found by `WORD`, in order (`Cyber-Sicherheit` → `cyb`, `sich`)."""
+    return word_tokens(word)[0]
+
+
+def word_extras(word: str) -> tuple[str, ...]:
+    """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole."""
+    return word_tokens(word)[1]
+
+
+def joined_whole(word: str) -> str | None:
+    """The stem of a hyphenated word's joined whole as the index holds it (`Cyber-Sicherheit` →
+    `cybersich`); None for a single piece or a chain too long to be joined."""
+    pieces = _pieces(word)
+    if len(pieces) < 2 or len(word) > MAX_SPLIT_CHARS:
+        return None
+    return stem(fold("".join(pieces)))
+
+
+@lru_cache(maxsize=200_000)
+def _cached_token_set(word: str) -> frozenset[str]:
+    main, extra = word_tokens(word)
+    return frozenset(main) | frozenset(extra)
+
+
+def word_token_set(word: str) -> frozenset[str]:
+    """Every token a word is indexed as (for highlighting)."""
+    if len(word) > CACHE_WORD_CHARS:
+        main, extra = word_tokens(word)
+        return frozenset(main) | frozenset(extra)
+    return _cached_token_set(word)
+
+
+def clear_caches() -> None:
+    """Forget every cached word (tests that count work start from a cold cache)."""
+    from db.text import compounds, words
+
+    for cache in (_cached_tokens, _cached_token_set, _cached_stems_only, compounds._cached_spans, words._cached_stem):
+        cache.cache_clear()
+
+
+def _clip(tokens: list[str], limit: int) -> list[str]:
+    """The leading tokens whose joined text fits in `limit` characters."""
+    size = -1
+    for count, token in enumerate(tokens):
+        size += len(token) + 1
+        if size > limit:
+            return tokens[:count]
+    return tokens
+
+
+def normalise_text(text: str | None, limit: int | None = None) -> str:
+    """The indexed form of a text: stems in order, then the extra tokens (compound parts), at most
+    `limit` characters (default: twice the text, at least MIN_LIMIT)."""
+    if not text:
+        return ""
+    if limit is None:
+        limit = max(2 * len(text), MIN_LIMIT)
+    words = WORD.findall(text)
+    main: list[str] = []
+    extra: list[str] = []
+    cached = _cached_tokens  # most words are short and seen before: straight to the cache
+    size = -1  # characters of main and extra so far, separators included; checked per chunk
+    for begin in range(0, len(words), _CHUNK):
+        done = len(main), len(extra)
+        for word in words[begin : begin + _CHUNK] if len(words) > _CHUNK else words:
+            stems, tokens = cached(word) if len(word) <= CACHE_WORD_CHARS else word_tokens(word)
+            main += stems
+            if tokens:
+                extra += tokens
+        if begin + _CHUNK >= len(words):
+            break  # the last chunk: the joined text tells
+        size += _joined_size(main, done[0]) + _joined_size(extra, done[1])
+        if size > limit:
+            return _over_limit(main, extra, words[begin + _CHUNK :], limit)
+    joined = " ".join(main + extra) if extra else " ".join(main)
+    return joined if len(joined) <= limit else _over_limit(main, extra, [], limit)
+
+
+# Words handled between two checks of the running size: checks cost little, and past the limit
+# at most one chunk of extra tokens is computed in vain.
+_CHUNK = 256
+
+
+def _joined_size(tokens: list[str], start: int) -> int:
+    return sum(map(len, tokens[start:])) + len(tokens) - start
+
+
+def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int) -> str:
+    """A text whose index form passes `limit`: all stems (phrases need them), then each extra
+    token once, in order, as many as fit. Extra tokens of the remaining words are computed only
+    while there is room for them, so the work stays bounded by the limit."""
+    unique = dict.fromkeys(extra)
+    main_size = _joined_size(main, 0)
+    extra_size = _joined_size(list(unique), 0)
+    for word in rest:
+        if main_size + extra_size <= limit:
+            stems, tokens = word_tokens(word)
+            for token in tokens:
+                if token not in unique:
+                    unique[token] = None
+                    extra_size += len(token) + 1
+        else:
+            stems = word_stems_only(word)
+        main += stems
+        main_size += _joined_size(list(stems), 0)
+    if main_size > limit:  # only a text of nothing but `ß`-words comes near: keep what fits
+        return " ".join(_clip(main, limit))
+    return " ".join(main + _clip(list(unique), limit - main_size - 1))
+
+
+def _stems_only(word: str) -> tuple[str, ...]:
+    return tuple(stem(fold(piece)) for piece in _pieces(word) if _indexed(piece))
+
+
+_cached_stems_only = lru_cache(maxsize=50_000)(_stems_only)
+
+
+def word_stems_only(word: str) -> tuple[str, ...]:
+    """The stems of a word without looking for compound parts (the same as `word_stems`, cheaper)."""
+    return _cached_stems_only(word) if len(word) <= CACHE_WORD_CHARS else _stems_only(word)

@@ -1,0 +1,72 @@
+"""Words as the German search sees them: what a word is, stop words, folding and stems.
+
+Pure text, no SQLite: shared by the index text (db.text.normalise), the query parser
+(db.text.query) and highlighting (db.text.highlight). Every function here runs in time linear in
+its input; the caches hold short words only, so a 1 MB token is never kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+# --- vocabulary ---------------------------------------------------------------------------------
+# Common German words: not indexed, dropped from queries (with a note). Surface forms, lower case.
+STOPWORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    anders auch auf aus bei beim bin bis bist da damit dann das dass daß dein deine dem den denn der
+    des dessen deshalb die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem
+    einen einer eines einig einige einigem einigen einiger einiges er es etwas euch euer eure für
+    gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr ihre ihrem
+    ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes
+    jetzt kann kein keine keinem keinen keiner keines können könnte machen man manche manchem
+    manchen mancher manches mein meine meinem meinen meiner meines mich mir mit muss musste nach
+    nicht nichts noch nun nur ob oder ohne sehr sein seine seinem seinen seiner seines selbst sich
+    sie sind so solche solchem solchen solcher solches soll sollte sondern sonst um und uns unser
+    unsere unserem unseren unserer unter viel vom von vor war waren warst was weg weil weiter
+    welche welchem welchen welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen
+    wollte würde würden zu zum zur zwar zwischen über
+    """.split()
+)
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_STEMMER = Stemmer.Stemmer("german")
+_STEM_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+# Words longer than this are stemmed without the cache (they are rare and would only crowd it).
+CACHE_WORD_CHARS = 64
+
+
+def fold(word: str) -> str:
+    """Lower case with `ä→ae ö→oe ü→ue ß→ss`: the spelling both `Straße` and `Strasse` share."""
+    return word.lower().translate(_UMLAUTS)
+
+
+FOLDED_STOPWORDS = frozenset(fold(word) for word in STOPWORDS)
+
+# A word: letters/digits, optionally joined by hyphens or dots inside (`E-Akte`, `Komm.ONE`).
+# No nested quantifier can match the same text twice, so matching is linear (no backtracking blow-up).
+WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
+SUBWORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=200_000)
+def _cached_stem(word: str) -> str:
+    return _STEMMER.stemWord(word).translate(_STEM_FOLD)
+
+
+def stem(word: str) -> str:
+    """German Snowball stem of one folded word, umlauts mapped to their base vowel."""
+    if len(word) > CACHE_WORD_CHARS:
+        return _STEMMER.stemWord(word).translate(_STEM_FOLD)
+    return _cached_stem(word)
+
+
+def iter_words(text: str | None) -> Iterator[str]:
+    """The words of a text as the index sees them (for tests and tools)."""
+    for match in WORD.finditer(text or ""):
+        yield match.group()
