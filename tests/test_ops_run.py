@@ -18,6 +18,7 @@ from digest.testing import RecordingHandler, SmtpServer
 from ops.lock import run_lock
 from sample_site.server import SampleSite
 from tests.conftest import SAMPLE_SOURCES, run_radar
+from tests.test_ops_pages import Served
 
 ADMIN = "admin@example.org"
 READER = "anna@example.org"
@@ -129,6 +130,14 @@ def test_a_failing_source_alerts_once_and_once_more_when_it_recovers(tmp_path, s
         alerts = to(smtp, ADMIN)
         assert len(alerts) == 1 and alerts[0]["Subject"] == "[Policy Radar] Quelle egov: failing"
         assert "no article found" in alerts[0].get_content()
+        served = Served(tmp_path / "published" / "radar.db")  # the snapshot, as deploy/ serves it
+        try:
+            status, page = served.get("/radar/-/quellen")
+            assert status == 200
+            assert "gestört" in page.split('class="radar-status-failing"', 1)[1].split("</tr>", 1)[0]
+            assert ADMIN not in page and served.get("/radar/alerts.json")[0] == 404  # incidents stay private
+        finally:
+            served.stop()
         again, _ = radar_run(tmp_path, site, smtp.port, "--no-digest")
         assert again.returncode == 1 and len(to(smtp, ADMIN)) == 1  # the same incident: no second mail
     finally:
