@@ -16,6 +16,7 @@ BENCHES = {
     "search": ([], ["--articles", "1000000"]),
     "digest": ([], ["--subscribers", "1000", "--articles", "500"]),
     "text": ([], ["--mb", "1"]),
+    "searchquality": ([], []),
 }
 
 

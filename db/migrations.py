@@ -18,7 +18,7 @@ from db.crawl_schema import ensure_crawler_schema
 from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
-from db.search_index import convert_old_layout, create_search_index
+from db.search_index import add_part_columns, convert_old_layout, create_search_index
 from db.sqlite import ArchiveError
 from db.views import ensure_views
 
@@ -67,8 +67,15 @@ def _external_content_index(db: Database, ctx: Context) -> None:
             ctx.report.append("dropped the unused exact-word index articles_fts")
 
 
+def _part_columns(db: Database, ctx: Context) -> None:
+    """4: compound parts in columns of their own and the archive's lexicon (issue 14): the index
+    is made anew by the next writer (db.search_index.add_part_columns)."""
+    if add_part_columns(db):
+        ctx.report.append("the German search index gets part columns and the archive's lexicon (rebuilt on the next write)")
+
+
 def _source_runs(db: Database, ctx: Context) -> None:
-    """4: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
+    """5: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
     ensure_source_runs(db)
 
 
@@ -76,6 +83,7 @@ STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("core tables, German search index and views", _core),
     ("personal data moved to the private file", _personal_data_out),
     ("German search index without a copy of the text; articles_fts dropped", _external_content_index),
+    ("German search index with compound parts apart and the archive's lexicon", _part_columns),
     ("source_runs: per-source run counters for source health", _source_runs),
 ]
 SCHEMA_VERSION = len(STEPS)

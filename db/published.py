@@ -14,7 +14,10 @@ from db.views import VIEWS
 TABLES = frozenset({
     "sources", "articles", "article_versions", "raw_pages", "tags", "links", "crawl_runs", "quarantine",
     "url_aliases", "article_minhash", "article_bands", "taxonomy_versions", "articles_search_queue",
-    "articles_search_state", "source_runs",
+    "articles_search_state",
+    # the words of the published articles, counted for splitting compounds (db/search_lexicon.py)
+    "search_lexicon", "search_parts",
+    "source_runs",  # per-source run counters: source health, the page Quellen (db/health_schema.py)
 })
 FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")

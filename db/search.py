@@ -1,11 +1,12 @@
 """German full-text search over the archive: the names of the normalised index and its ranking.
 
 SQLite's FTS5 tokenizers know no German (porter is English-only, trigram is 10x slower at 1M
-articles, see docs/search.md). So the archive keeps an FTS5 table, `articles_search`, whose text
-is *normalised in Python* by `db.text.normalise.normalise_text` and whose queries are parsed by the
-same rules in `db.text.query.parse_query` (the pure text parts live in db/text/: words, compounds,
-normalisation, query parser, highlighting; index maintenance in db/search_index.py). This module
-ranks matches: bm25 over a window of the newest, in a recent slice first.
+articles, see docs/search.md). So the archive keeps a second FTS5 table, `articles_search`, whose
+text is *normalised in Python* by `db.text.normalise.normalise_text` and whose queries are parsed by
+the same rules in `db.text.query.parse_query` (the pure text parts live in db/text/: words,
+compounds, normalisation, query parser, highlighting). This module names the index and ranks
+matches (bm25 over a window, a recent slice); db/search_index.py keeps the index in step with the
+articles, db/search_lexicon.py counts the archive's own words that compounds are split into.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from db.search_lexicon import PARTS_TABLE, query_lexicon
+from db.text.query import SearchQuery, parse_query
+
 # --- the index ----------------------------------------------------------------------------------
 SEARCH_TABLE = "articles_search"
 QUEUE_TABLE = "articles_search_queue"
@@ -21,11 +25,40 @@ QUEUE_TABLE = "articles_search_queue"
 # query word to weigh it (IDF), so ranking in 100,000 articles costs a tenth of ranking in a million.
 RECENT_TABLE = "articles_search_recent"
 RECENT_SIZE = 100_000
-# bm25 weights of the columns title, teaser (kicker + teaser), body: a match in the title counts
-# ten times a match in the body.
-WEIGHTS = (10.0, 3.0, 1.0)
+# Columns: the stems of title, teaser (kicker + teaser), body in text order, then the extra tokens
+# of each (compound parts, runs of parts, joined hyphen wholes) in columns of their own.
+COLUMNS = ("title", "teaser", "body", "title_parts", "teaser_parts", "body_parts")
+# bm25 weights: a match in the title counts ten times a match in the body; a word found only inside
+# a compound counts a twentieth of the word itself, so the word anywhere (even in the body) ranks
+# above the word inside a compound anywhere (even in the title): `Sicherheit` before
+# `Planungssicherheit`, and among compounds the title still counts most.
+PART_WEIGHT = 0.01
+WEIGHTS = (10.0, 3.0, 1.0, 10.0 * PART_WEIGHT, 3.0 * PART_WEIGHT, 1.0 * PART_WEIGHT)
 BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
 # Index maintenance (tables, triggers, the queue, sync): db/search_index.py.
+
+
+def parse_archive_query(conn, text: str | None) -> SearchQuery:
+    """`parse_query` with the archive at hand: when a query has fewer than a page
+    (MIN_RECENT_MATCHES) of matches, its compounds are also searched as their halves written apart,
+    close together (split by the archive's lexicon). A frequent compound is searched as itself
+    only: it fills the page, and NEAR over frequent halves would cost position lists."""
+    plain = parse_query(text)
+    if not plain.ok or not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{PARTS_TABLE}'").fetchone():
+        return plain
+    split = parse_query(text, query_lexicon(conn, plain.text), COLUMNS[:3])
+    if split.match == plain.match:
+        return plain
+    found = conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT ?)",
+                         [plain.match, MIN_RECENT_MATCHES]).fetchone()[0]
+    return split if found < MIN_RECENT_MATCHES else plain
+
+
+def query_match(conn, text: str | None) -> str | None:
+    """The FTS5 expression of `parse_archive_query` (None: nothing to search)."""
+    return parse_archive_query(conn, text).match
+
+
 
 
 # --- ranked search SQL --------------------------------------------------------------------------

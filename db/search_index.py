@@ -9,7 +9,10 @@ delete it and the new text to insert it. Never use FTS5's `rebuild` or a plain `
 tables: both read `articles`' raw text, not the normalised one.
 
 If the normalisation rules change (their fingerprint over a probe text differs from the one the
-index was built with), the next writer rebuilds the whole index. Readers never sync. An article
+index was built with), the next writer rebuilds the whole index. So it does when the archive has
+doubled since the last build: compounds are split into the archive's own words
+(db/search_lexicon.py), and the frozen list of them is renewed only with a whole rebuild, so every
+article is deleted with the very tokens it was indexed with. Readers never sync. An article
 whose text cannot be normalised is quarantined with the reason and leaves the queue, so one
 poisoned row never blocks the queue or is retried forever.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import sqlite3
 from collections.abc import Sequence
 
@@ -25,8 +29,11 @@ from sqlite_utils import Database
 
 import db.search as rules
 from db.records import utcnow
+from db.search import COLUMNS as INDEX_COLUMNS
 from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
-from db.text.normalise import normalise_text
+from db.search_lexicon import count_articles, create_lexicon_tables, load_parts, recount_and_freeze
+from db.text.compounds import Lexicon
+from db.text.normalise import normalise_columns
 
 logger = logging.getLogger(__name__)
 SYNC_BATCH = 500
@@ -52,13 +59,13 @@ PROBE = (
 )
 
 
-def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> tuple[str, str, str]:
-    """The three indexed columns of one article, normalised."""
-    return (
-        normalise_text(title),
-        normalise_text(" ".join(part for part in (kicker, teaser) if part)),
-        normalise_text(body),
-    )
+def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None,
+                   lexicon: Lexicon | None = None) -> tuple[str, str, str, str, str, str]:
+    """The six indexed columns of one article, normalised (db.search.COLUMNS): the stems of title,
+    kicker + teaser and body, then the extra tokens (compound parts) of each."""
+    columns = [normalise_columns(text, lexicon=lexicon)
+               for text in (title, " ".join(part for part in (kicker, teaser) if part), body)]
+    return (columns[0][0], columns[1][0], columns[2][0], columns[0][1], columns[1][1], columns[2][1])
 
 
 def normaliser_fingerprint() -> str:
@@ -74,7 +81,7 @@ def create_fts(conn: sqlite3.Connection, name: str, detected: bool | None = None
     quotes it differently so Datasette's detection never picks the slice."""
     quoted = '"articles"' if (name == SEARCH_TABLE if detected is None else detected) else "'articles'"
     conn.execute(
-        f"CREATE VIRTUAL TABLE {name} USING fts5(title, teaser, body, content={quoted}, content_rowid='id', "
+        f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(INDEX_COLUMNS)}, content={quoted}, content_rowid='id', "
         "tokenize = 'unicode61 remove_diacritics 2')"
     )
     conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
@@ -108,6 +115,7 @@ def create_search_index(db: Database) -> None:
         create_fts(conn, SEARCH_TABLE)
         create_fts(conn, RECENT_TABLE)
         create_queue_and_triggers(conn)
+        create_lexicon_tables(conn)
         conn.execute(f"INSERT OR IGNORE INTO {QUEUE_TABLE}(article_id) SELECT id FROM articles")
         set_fingerprint(conn, normaliser_fingerprint())
 
@@ -133,15 +141,15 @@ def convert_old_layout(db: Database) -> bool:
                 conn.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", ids)
             for article_id, *values, url in rows:
                 columns = _normalised(conn, article_id, values, url)
-                if columns is not None:
-                    _insert(conn, SEARCH_TABLE, article_id, columns)
-                    if article_id > cutoff:
-                        _insert(conn, RECENT_TABLE, article_id, columns)
+                if columns is not None:  # that layout: words and parts in one column each
+                    joined = [f"{words} {parts}".strip() for words, parts in zip(columns[:3], columns[3:], strict=True)]
+                    for table in (SEARCH_TABLE, RECENT_TABLE) if article_id > cutoff else (SEARCH_TABLE,):
+                        conn.execute(f"INSERT INTO {table}(rowid, title, teaser, body) VALUES (?, ?, ?, ?)", [article_id, *joined])
             conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
     sample = conn.execute(
         f"SELECT s.title, s.teaser, s.body, a.title, a.kicker, a.teaser, a.body FROM {SEARCH_TABLE} s "
         f"JOIN articles a ON a.id = s.rowid ORDER BY s.rowid DESC LIMIT 50").fetchall()
-    current = all(tuple(r[:3]) == search_columns(*r[3:]) for r in sample)
+    current = all(tuple(r[:3]) == search_columns(*r[3:]) for r in sample)  # never, since the part columns
     with conn:
         conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
         for table in (SEARCH_TABLE, RECENT_TABLE):
@@ -152,6 +160,26 @@ def convert_old_layout(db: Database) -> bool:
         conn.execute(f"DROP TABLE {QUEUE_TABLE}")
         create_queue_and_triggers(conn)
         set_fingerprint(conn, normaliser_fingerprint() if current else "older rules")
+    return True
+
+
+def add_part_columns(db: Database) -> bool:
+    """Migration step 4: compound parts in columns of their own (the word itself ranks above the
+    word inside a compound) and the archive's lexicon. The three-column tables are dropped (they
+    keep no text: nothing is lost) and made anew, empty; the next writer rebuilds them."""
+    conn = db.conn
+    with conn:
+        create_lexicon_tables(conn)
+        if SEARCH_TABLE not in db.table_names():
+            return False
+        columns = tuple(row[1] for row in conn.execute(f"PRAGMA table_info({SEARCH_TABLE})"))
+        if columns == INDEX_COLUMNS:
+            return False
+        for table in (SEARCH_TABLE, RECENT_TABLE):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            create_fts(conn, table)
+        conn.execute(f"DELETE FROM {QUEUE_TABLE}")
+        set_fingerprint(conn, "older layout")
     return True
 
 
@@ -169,9 +197,10 @@ def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc:
                  [url or f"article {article_id}", INDEX_ERROR, reason, utcnow()])
 
 
-def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url: str | None) -> tuple | None:
+def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url: str | None,
+                lexicon: Lexicon | None = None) -> tuple | None:
     try:
-        return search_columns(*values)
+        return search_columns(*values, lexicon=lexicon)
     except (RecursionError, MemoryError, ValueError, TypeError, RuntimeError) as exc:
         _quarantine(conn, url, article_id, exc)
         return None
@@ -183,12 +212,42 @@ def _indexed(conn: sqlite3.Connection, table: str, ids: Sequence[int]) -> set[in
 
 
 def _delete(conn: sqlite3.Connection, table: str, article_id: int, columns: tuple) -> None:
-    conn.execute(f"INSERT INTO {table}({table}, rowid, title, teaser, body) VALUES ('delete', ?, ?, ?, ?)",
+    conn.execute(f"INSERT INTO {table}({table}, rowid, {', '.join(INDEX_COLUMNS)}) VALUES ('delete', ?{', ?' * len(INDEX_COLUMNS)})",
                  [article_id, *columns])
 
 
 def _insert(conn: sqlite3.Connection, table: str, article_id: int, columns: tuple) -> None:
-    conn.execute(f"INSERT INTO {table}(rowid, title, teaser, body) VALUES (?, ?, ?, ?)", [article_id, *columns])
+    conn.execute(f"INSERT INTO {table}(rowid, {', '.join(INDEX_COLUMNS)}) VALUES (?{', ?' * len(INDEX_COLUMNS)})", [article_id, *columns])
+
+
+# The frozen lexicon is renewed (with a rebuild) once the archive has at least this many articles
+# and twice as many as at the last build.
+MIN_ARTICLES_FOR_LEXICON = 1
+
+
+def _state(conn: sqlite3.Connection, key: str, default: int) -> int:
+    row = conn.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = ?", [key]).fetchone()
+    return int(row[0]) if row else default
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: int | str) -> None:
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (key, value) VALUES (?, ?)", [key, str(value)])
+
+
+_FROZEN: dict[str, Lexicon] = {}  # the frozen lexicon by the random id of the build that froze it
+
+
+def _frozen_lexicon(conn: sqlite3.Connection) -> Lexicon:
+    """The frozen parts, loaded once per build (not on every sync of a crawl): each rebuild stores
+    a random build id, so a lexicon kept here is never used for another build or archive."""
+    row = conn.execute(f"SELECT value FROM {STATE_TABLE} WHERE key = 'lexicon_build'").fetchone()
+    if row is None:
+        return load_parts(conn)
+    if row[0] not in _FROZEN:
+        _FROZEN.clear()  # keeps one
+        _FROZEN[row[0]] = load_parts(conn)
+    return _FROZEN[row[0]]
 
 
 def stale(conn: sqlite3.Connection) -> bool:
@@ -202,6 +261,14 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
     conn = db.conn
     if stale(conn):
         return rebuild_search_index(db)
+    if conn.execute(f"SELECT 1 FROM {QUEUE_TABLE} LIMIT 1").fetchone():
+        with conn:  # the words of new and changed articles count from now on (used from the next rebuild)
+            count_articles(conn, conn.execute(
+                f"SELECT a.title, a.kicker, a.teaser, a.body FROM {QUEUE_TABLE} q JOIN articles a ON a.id = q.article_id"))
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if articles >= 2 * _state(conn, "lexicon_articles", 0) and articles >= MIN_ARTICLES_FOR_LEXICON:
+            return rebuild_search_index(db)
+    lexicon = _frozen_lexicon(conn)
     done = 0
     cutoff = _recent_cutoff(conn)
     while True:
@@ -222,7 +289,7 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
                 if article_id in in_main or article_id in in_recent:
                     # what the index holds: the old text the trigger kept, else the unchanged current one
                     values = old_values if old else (row[1:5] if row else None)
-                    columns = _normalised(conn, article_id, values, url) if values is not None else None
+                    columns = _normalised(conn, article_id, values, url, lexicon) if values is not None else None
                     if columns is None:  # the indexed tokens are unknown: leave this article as it is
                         continue
                     if article_id in in_main:
@@ -231,7 +298,7 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
                         _delete(conn, RECENT_TABLE, article_id, columns)
                 if row is None:
                     continue
-                columns = _normalised(conn, article_id, row[1:5], url)
+                columns = _normalised(conn, article_id, row[1:5], url, lexicon)
                 if columns is None:
                     continue
                 _insert(conn, SEARCH_TABLE, article_id, columns)
@@ -239,11 +306,11 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
                     _insert(conn, RECENT_TABLE, article_id, columns)
             conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
         done += len(ids)
-    _trim_recent(conn, cutoff)
+    _trim_recent(conn, cutoff, lexicon)
     return done
 
 
-def _trim_recent(conn: sqlite3.Connection, cutoff: int) -> None:
+def _trim_recent(conn: sqlite3.Connection, cutoff: int, lexicon: Lexicon) -> None:
     """Articles that fell out of the recent slice leave it (their text is unchanged, or they would
     have been queued: normalising it again gives the tokens to delete)."""
     old_ids = [row[0] for row in conn.execute(f"SELECT id FROM {RECENT_TABLE}_docsize WHERE id <= ?", [cutoff])]
@@ -254,18 +321,22 @@ def _trim_recent(conn: sqlite3.Connection, cutoff: int) -> None:
             for article_id, *values, url in conn.execute(
                 f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id IN ({marks})", ids
             ).fetchall():
-                columns = _normalised(conn, article_id, values, url)
+                columns = _normalised(conn, article_id, values, url, lexicon)
                 if columns is not None:
                     _delete(conn, RECENT_TABLE, article_id, columns)
 
 
 def rebuild_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
-    """Index every article afresh (the normalisation rules changed): empty both tables, re-insert."""
+    """Index every article afresh (the normalisation rules changed, or the archive doubled since the
+    lexicon was frozen): count the words anew, freeze the parts, empty both tables, re-insert."""
     conn = db.conn
     with conn:
+        create_lexicon_tables(conn)
         for table in (SEARCH_TABLE, RECENT_TABLE):
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
         conn.execute(f"DELETE FROM {QUEUE_TABLE}")
+    recount_and_freeze(conn, batch)
+    lexicon = load_parts(conn)
     cutoff = _recent_cutoff(conn)
     last, done = 0, 0
     while True:
@@ -275,7 +346,7 @@ def rebuild_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
             break
         with conn:
             for article_id, *values, url in rows:
-                columns = _normalised(conn, article_id, values, url)
+                columns = _normalised(conn, article_id, values, url, lexicon)
                 if columns is not None:
                     _insert(conn, SEARCH_TABLE, article_id, columns)
                     if article_id > cutoff:
@@ -284,4 +355,6 @@ def rebuild_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
         done += len(rows)
     with conn:
         set_fingerprint(conn, normaliser_fingerprint())
+        set_state(conn, "lexicon_articles", conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        set_state(conn, "lexicon_build", secrets.token_hex(8))
     return done

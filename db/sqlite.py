@@ -4,6 +4,12 @@ and "another writer holds the lock" into one-line `ArchiveError`s instead of tra
 `open_rw` is for writers (creates the file and its folder, WAL, busy timeout); `open_ro` is for
 readers and never writes, creates or changes a file: `mode=ro`, or `immutable=1` where the folder
 is read-only and no writer can be at work (no `-wal` file).
+
+Nothing here opens an archive except through SQLite: its locks are POSIX locks, which belong to
+the process, and closing *any* handle on the file drops them all (sqlite.org/howtocorrupt.html,
+2.2). A crawl holds two connections; had opening the second one read the header with `open()`,
+the store worker would take itself for the last user at its close, checkpoint and delete the WAL,
+and the crawl's later writes would go to the deleted file. So the header is SQLite's to check.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 # Seconds a writer waits for another writer's transaction (a restarted crawl while the old store
 # worker finishes its last batch) before giving up and naming the holder.
 BUSY_TIMEOUT = 60.0
@@ -28,11 +33,12 @@ class ArchiveBusy(ArchiveError):
 
 
 def check_file(path: str | Path, must_exist: bool = True) -> bool:
-    """Raise ArchiveError unless `path` is an SQLite file (or, with `must_exist=False`, absent).
-    Returns whether the file exists."""
+    """Raise ArchiveError unless `path` can be an SQLite file (or, with `must_exist=False`, is
+    absent). Returns whether the file exists. Looks only at the directory entry, never opens the
+    file (see the module docstring); `not_a_database` words SQLite's verdict on its content."""
     p = Path(path)
     try:
-        p.stat()
+        size = p.stat().st_size
     except FileNotFoundError:
         if must_exist:
             raise ArchiveError(f"{path}: no such file") from None
@@ -41,16 +47,18 @@ def check_file(path: str | Path, must_exist: bool = True) -> bool:
         raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if p.is_dir():
         raise ArchiveError(f"{path}: is a directory, not an SQLite file")
-    try:
-        with p.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if header and header != SQLITE_HEADER:
-        raise ArchiveError(f"{path}: not an SQLite database (a file of another program, or corrupt)")
-    if not header and must_exist:
+    if not os.access(p, os.R_OK):
+        raise ArchiveError(f"{path}: cannot read (Permission denied)")
+    if not size and must_exist:
         raise ArchiveError(f"{path}: empty file, not an archive")
     return True
+
+
+def not_a_database(path: str | Path, exc: sqlite3.DatabaseError) -> ArchiveError:
+    """The one line for a file SQLite cannot use: another program's file, or a corrupt one."""
+    if exc.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+        return ArchiveError(f"{path}: not an SQLite database (a file of another program, or corrupt)")
+    return ArchiveError(f"{path}: not a usable SQLite database ({exc})")
 
 
 def holders(path: str | Path) -> list[str]:
@@ -88,9 +96,7 @@ def open_rw(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
     """A writer's connection: creates file and folder, WAL, `synchronous=NORMAL` (durable at every
     checkpoint; a power cut may lose the last transactions, never corrupt), foreign keys on."""
     p = Path(path)
-    exists = check_file(p, must_exist=False)
-    if exists and p.stat().st_size == 0:
-        exists = False
+    check_file(p, must_exist=False)  # an empty file is an empty database to SQLite: a new archive
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -110,7 +116,7 @@ def open_rw(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
         raise ArchiveError(f"{path}: cannot open for writing ({exc})") from None
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+        raise not_a_database(path, exc) from None
     return conn
 
 
@@ -130,12 +136,12 @@ def open_ro(path: str | Path) -> sqlite3.Connection:
         conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+        raise not_a_database(path, exc) from None
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+        raise not_a_database(path, exc) from None
     return conn
 
 

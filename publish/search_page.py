@@ -18,7 +18,7 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import FILTERS, RANK_WINDOW, RECENT_SIZE, ranked_search
+from db.search import FILTERS, RANK_WINDOW, RECENT_SIZE, parse_archive_query, ranked_search
 from db.text.highlight import highlight as highlight_segments
 from db.text.highlight import segments_to_text, snippet
 from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
@@ -130,10 +130,12 @@ async def search_page(request, datasette):
 
         def run(conn):
             with sqlite_timelimit(conn, limit_ms):
-                return ranked_search(conn, query.match, filters, limit, offset, scope)
+                # the archive's lexicon also splits a typed compound into halves written apart
+                archive_query = parse_archive_query(conn, q)
+                return archive_query, ranked_search(conn, archive_query.match, filters, limit, offset, scope)
 
         try:
-            ranked = await db.execute_fn(run)
+            query, ranked = await db.execute_fn(run)
         except sqlite3.OperationalError as exc:
             if "interrupt" not in str(exc):
                 raise

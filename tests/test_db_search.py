@@ -82,7 +82,7 @@ def test_title_weighs_more_than_body(archive):
 
 
 def test_normalise_text_orders_stems_then_parts():
-    assert normalise_text("Cybersicherheit") == "cybersich cyb sich"
+    assert normalise_text("Cybersicherheit") == "cybersicherheit cyb sicherheit"
     assert normalise_text("die und der") == ""
     assert normalise_text("Städte") == normalise_text("Staedte") == "stadt"
     assert normalise_text("Straße") == normalise_text("Strasse")
@@ -265,7 +265,9 @@ def test_an_index_with_its_own_copy_of_the_text_is_converted(tmp_path):
     for table in (SEARCH_TABLE, "articles_search_recent"):
         conn.execute(f"create virtual table {table} using fts5(title, teaser, body, tokenize = 'unicode61 remove_diacritics 2')")
         for row in conn.execute("select id, title, kicker, teaser, body from articles").fetchall():
-            conn.execute(f"insert into {table}(rowid, title, teaser, body) values (?, ?, ?, ?)", [row[0], *search_columns(*row[1:])])
+            columns = search_columns(*row[1:])  # that layout held the words and parts in one column
+            conn.execute(f"insert into {table}(rowid, title, teaser, body) values (?, ?, ?, ?)",
+                         [row[0], *(f"{words} {parts}".strip() for words, parts in zip(columns[:3], columns[3:], strict=True))])
     conn.execute(f"create trigger articles_search_ai after insert on articles begin insert or ignore into {QUEUE_TABLE}(article_id) values (new.id); end")
     conn.execute(f"insert into {QUEUE_TABLE} values (2)")  # one change still queued
     conn.execute("create virtual table articles_fts using fts5(title, kicker, teaser, body, content=[articles])")
@@ -285,14 +287,16 @@ def test_hostile_bodies_are_stored_and_indexed_within_bounds(tmp_path):
     """A 16 KB run-together compound and a 12 KB `ozg-ozg-…` chain once failed with RecursionError
     or grew the index a hundredfold: both are stored, searchable and indexed in at most twice their
     text (plus a small allowance for short texts)."""
+    from db.search_index import search_columns
+
     writer = ArchiveWriter(str(tmp_path / "radar.db"))
     bodies = {1: "Sicherheitsstrategie" * 800, 2: "ozg-" * 3000 + "Cybersicherheit", 3: "Onlinezugangsgesetz " * 800}
     writer.upsert_articles([item(n, f"Meldung {n}", body=body) for n, body in bodies.items()])
     sync_search_index(writer.db)
     for n, body in bodies.items():
-        title, teaser, indexed = writer.db.execute(f"select title, teaser, body from {SEARCH_TABLE} where rowid = ?", [n]).fetchone()
-        assert len(indexed) <= max(2 * len(body), 512), (n, len(indexed), len(body))
-        assert len(title) + len(teaser) + len(indexed) <= 2 * (len(body) + len(f"Meldung {n}")) + 3 * 512
+        title, teaser, words, title_parts, teaser_parts, parts = search_columns(f"Meldung {n}", None, "", body)
+        assert len(words) + 1 + len(parts) <= max(2 * len(body), 512), (n, len(words), len(parts), len(body))
+        assert sum(map(len, (title, teaser, title_parts, teaser_parts))) <= 2 * 512
     assert search(writer.db, "ozg") == [2]
     assert search(writer.db, "Cybersicherheit") == [2]
     assert search(writer.db, "Zugang") == [3]

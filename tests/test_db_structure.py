@@ -16,6 +16,7 @@ import pytest
 from db.connect import connect_reader, connect_writer
 from db.digest_store import DigestStore
 from db.migrations import SCHEMA_VERSION
+from db.reader import ArchiveReader
 from db.sqlite import ArchiveError
 from db.store import ArchiveWriter
 
@@ -191,6 +192,26 @@ def test_a_second_writer_waits_then_names_the_holder(tmp_path):
             with second.transaction():
                 pass
 
+
+
+def test_a_second_connection_in_the_crawl_process_keeps_its_writes(tmp_path):
+    """SQLite's file locks belong to the process, and closing any handle on the file drops them all.
+    The crawl holds two connections (spider's reader, pipeline's writer); if opening the second one
+    dropped the first's lock, the store worker closing its connection takes itself for the last user,
+    checkpoints and deletes the WAL, and the crawl's next write (its run's end) goes to a deleted file."""
+    path = tmp_path / "radar.db"
+    writer = ArchiveWriter(str(path))
+    ArchiveReader(str(path))  # the spider's connection, kept open as in a crawl
+    connect_reader(path)  # and a reader's: neither may release the writer's lock
+    run_id = writer.start_run("test")
+    worker = "from db.store import ArchiveWriter; import sys; ArchiveWriter(sys.argv[1]).db.close()"
+    subprocess.run([sys.executable, "-c", worker, str(path)], cwd=ROOT, check=True, timeout=60)
+    assert Path(f"{path}-wal").exists()  # the other process saw our lock: no checkpoint-and-delete
+    writer.finish_run(run_id, {"pages": 3}, {}, status="shutdown")
+    look = ("from db.connect import connect_reader; import sys; "
+            "print(connect_reader(sys.argv[1]).execute('select status, pages from crawl_runs').fetchone())")
+    seen = subprocess.run([sys.executable, "-c", look, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert seen.stdout.strip() == "('shutdown', 3)", seen.stdout + seen.stderr
 
 # --- poison records, near-duplicates -----------------------------------------------------------------
 class Poison(str):

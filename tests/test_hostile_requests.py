@@ -133,7 +133,7 @@ def test_sql_functions_refuse_oversized_text_at_once(server):
         assert status == 200 and json.loads(body) == [{"r": None}], body[:500]
         assert time.monotonic() - started < 5
     status, body = get(server.base + "/radar.json?_shape=array&sql=" + quote("select radar_normalise('Cybersicherheit') as n"))
-    assert status == 200 and json.loads(body) == [{"n": "cybersich cyb sich"}]
+    assert status == 200 and json.loads(body) == [{"n": "cybersicherheit cyb sicherheit"}]
 
 
 def test_rejected_requests_log_one_line_each_and_no_traceback(server):

@@ -9,10 +9,11 @@ MAX_RUN_PARTS long, so a word yields at most a few dozen extra tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
-from db.text.words import fold
+from db.text.words import FOLDED_STOPWORDS, fold
 
 # Known parts for splitting compounds (surface forms; folded when loaded). Domain words of German
 # administration and IT news plus frequent general nouns. A compound is split only into parts of
@@ -89,16 +90,19 @@ def _heads_ending_at(word: str, end: int) -> tuple[str, ...]:
 Span = tuple[str, int, int]  # (the part as a word, start, end of its span incl. a linking element)
 
 
-def split_compound(word: str) -> tuple[str, ...]:
+def split_compound(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     """Known parts of a folded compound (`cybersicherheit` → `cyber`, `sicherheit`), or `()`."""
-    return tuple(part for part, _, _ in compound_spans(word))
+    return tuple(part for part, _, _ in compound_spans(word, lexicon))
 
 
-def compound_spans(word: str) -> tuple[Span, ...]:
-    """The parts of a folded compound with where each sits in it (linking `s` included)."""
+def compound_spans(word: str, lexicon: Lexicon | None = None) -> tuple[Span, ...]:
+    """The parts of a folded compound with where each sits in it (linking `s` included): by the
+    curated PARTS alone, or with an archive's `lexicon` (its own words) too."""
     if not _MIN_WORD_TO_SPLIT <= len(word) <= MAX_SPLIT_CHARS:
         return ()
-    return _cached_spans(word)
+    if lexicon is None:
+        return _cached_spans(word)
+    return lexicon.spans(word)
 
 
 @lru_cache(maxsize=100_000)
@@ -179,3 +183,95 @@ def sub_compounds(word: str, spans: Sequence[tuple[int, int]]) -> Iterator[str]:
         for j in range(i + 1, min(count, i + MAX_RUN_PARTS)):
             if (i, j) != (0, count - 1):
                 yield word[spans[i][0] : spans[j][1]]
+
+
+# --- splitting by an archive's own vocabulary -------------------------------------------------------
+# A word of the archive is a part when it occurs in MIN_DOCS articles or more and has LEXICON_MIN_PART
+# to LEXICON_MAX_PART letters (a stop word never is). New compounds then split without a list:
+# `hitzeaktionsplan` → `hitze`, `aktion`, `plan` once `Hitze` is written somewhere in the archive.
+MIN_DOCS = 2
+LEXICON_MIN_PART = 4
+LEXICON_MAX_PART = 24
+_MIN_UNKNOWN_HEAD = 5
+# An unknown last part that is only a derivational ending of the word before it is no head:
+# `digital` + `isierung`, `kommun` + `ikation`.
+_NOT_A_HEAD = ("isier", "ier", "ung", "heit", "keit", "lich", "isch", "ikation", "ation", "ismus", "ität", "itaet")
+_LEXICON_CACHE = 200_000
+
+
+class Lexicon:
+    """An archive's words (folded) with the number of articles each occurs in: the parts compounds
+    are split into besides the curated PARTS, so a compound of new words needs no list.
+
+    `spans(word)` is a dynamic programme over the word's positions (no recursion): every cut into
+    parts that are all known words, at most one unknown part allowed as the first (four letters or
+    more) or the last (five or more) one. The best cut has the fewest unknown parts, then the most
+    parts (runs of adjacent parts are indexed too, so the coarser units stay findable), then the
+    most frequent parts. At most LEXICON_MAX_PART × 7 steps per letter, 64 letters."""
+
+    def __init__(self, docs: Mapping[str, int], min_docs: int = MIN_DOCS):
+        self.docs = {word: count for word, count in docs.items()
+                     if count >= min_docs and LEXICON_MIN_PART <= len(word) <= LEXICON_MAX_PART
+                     and word not in FOLDED_STOPWORDS}
+        self._spans: dict[str, tuple[Span, ...]] = {}
+        self.cache: dict[str, object] = {}  # for the callers' per-lexicon results (db.text.normalise)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def weight(self, part: str) -> int:
+        """How often `part` occurs as a word (a curated part counts once at least); 0: unknown."""
+        count = self.docs.get(part, 0)
+        return max(count, 1) if part in PARTS else count
+
+    def spans(self, word: str) -> tuple[Span, ...]:
+        found = self._spans.get(word)
+        if found is None:
+            if len(self._spans) >= _LEXICON_CACHE:
+                self._spans.clear()
+            found = self._split(word) or _cached_spans(word)
+            self._spans[word] = found
+        return found
+
+    def _split(self, word: str) -> tuple[Span, ...]:
+        count = len(word)
+        # best[u][i]: the best cut of word[:i] at a part boundary (after its linking element) with u
+        # unknown parts, as (score, spans); score = (-parts, -log frequency), lower is better.
+        best: list[list[tuple[tuple[int, float], tuple[Span, ...]] | None]] = [[None] * (count + 1) for _ in range(2)]
+        best[0][0] = ((0, 0.0), ())
+        for cut in range(_MIN_UNKNOWN_MODIFIER, count - _MIN_PART + 1):  # an unknown first part
+            best[1][cut] = ((-1, 0.0), ((_strip_link(word[:cut]), 0, cut),))
+        final: list[tuple[tuple[int, float], tuple[Span, ...]] | None] = [None, None]
+
+        def offer(unknown: int, stop: int, score: tuple[int, float], spans: tuple[Span, ...]) -> None:
+            if stop == count:
+                if final[unknown] is None or score < final[unknown][0]:
+                    final[unknown] = (score, spans)
+            elif best[unknown][stop] is None or score < best[unknown][stop][0]:
+                best[unknown][stop] = (score, spans)
+
+        for start in range(count - _MIN_PART + 1):
+            for unknown in (0, 1):
+                here = best[unknown][start]
+                if here is None:
+                    continue
+                (parts, logs), spans = here
+                for end in range(start + _MIN_PART, min(count, start + LEXICON_MAX_PART) + 1):
+                    part = word[start:end]
+                    weight = self.weight(part) if len(part) >= LEXICON_MIN_PART or part in PARTS else 0
+                    if not weight or (start == 0 and end == count):
+                        continue
+                    if unknown and len(spans) == 1 and start == spans[0][2] and len(part) < _MIN_HEAD_AFTER_UNKNOWN:
+                        continue  # after an unknown first part only a long one: not `insges` + `amt`
+                    for link in _LINKS_OR_NONE:
+                        stop = end + len(link)
+                        if stop <= count and word.startswith(link, end):
+                            offer(unknown, stop, (parts - 1, logs - math.log(weight + 1)), (*spans, (part, start, stop)))
+                # an unknown last part after known ones
+                head = word[start:]
+                if unknown == 0 and spans and len(head) >= _MIN_UNKNOWN_HEAD and not head.startswith(_NOT_A_HEAD):
+                    offer(1, count, (parts - 1, logs), (*spans, (head, start, count)))
+        for choice in final:
+            if choice is not None and len(choice[1]) > 1:
+                return choice[1]
+        return ()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from db.text.compounds import MAX_SPLIT_CHARS, compound_spans, sub_compounds
+from db.text.compounds import MAX_SPLIT_CHARS, Lexicon, compound_spans, sub_compounds
 from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, WORD, fold, stem
 
 # A short text of compounds needs up to three times its length: `Onlinezugangsgesetz: Bilanz`
@@ -31,7 +31,7 @@ def _indexed(piece: str) -> bool:
     return piece not in STOPWORDS and (len(piece) > 1 or piece.isdigit())
 
 
-def _tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(stems, extra tokens) of a word of at most MAX_SPLIT_CHARS characters or of one long piece."""
     pieces = _pieces(word)
     folded_pieces = [fold(piece) for piece in pieces]
@@ -39,7 +39,7 @@ def _tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     main = tuple(map(stem, indexed))
     candidates: list[str] = []  # to be stemmed: compound parts, runs of parts, the joined whole
     for folded in indexed:
-        spans = compound_spans(folded)
+        spans = compound_spans(folded, lexicon)
         if spans:
             candidates += [part for part, _, _ in spans]
             candidates += sub_compounds(folded, [(start, end) for _, start, end in spans])
@@ -60,32 +60,40 @@ def _tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 _cached_tokens = lru_cache(maxsize=200_000)(_tokens)
 
 
-def word_tokens(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(stems in text order, extra tokens) of one word, e.g. `Cyber-Sicherheit` → (`cyb`, `sich`),
-    (`cybersich`,). Stop words give nothing; a chain longer than MAX_SPLIT_CHARS gives what its
-    pieces give."""
+def word_tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stems in text order, extra tokens) of one word, e.g. `Cyber-Sicherheit` → (`cyb`,
+    `sicherheit`), (`cybersicherheit`,). Stop words give nothing; a chain longer than
+    MAX_SPLIT_CHARS gives what its pieces give. Compounds are split by the curated parts, or with
+    an archive's `lexicon` too (cached in the lexicon)."""
     if len(word) <= CACHE_WORD_CHARS:
-        return _cached_tokens(word)
+        if lexicon is None:
+            return _cached_tokens(word)
+        found = lexicon.cache.get(word)
+        if found is None:
+            if len(lexicon.cache) >= 200_000:
+                lexicon.cache.clear()
+            found = lexicon.cache[word] = _tokens(word, lexicon)
+        return found  # type: ignore[return-value]
     pieces = SUBWORD.findall(word)
     if len(pieces) <= 1:
-        return _tokens(word)  # one long token: stemmed whole, never split nor cached
-    each = [word_tokens(piece) for piece in pieces]  # pieces have no joints: one level deep
+        return _tokens(word, lexicon)  # one long token: stemmed whole, never split nor cached
+    each = [word_tokens(piece, lexicon) for piece in pieces]  # pieces have no joints: one level deep
     return tuple(t for main, _ in each for t in main), tuple(t for _, extra in each for t in extra)
 
 
 def word_stems(word: str) -> tuple[str, ...]:
-    """The stems of one word as found by `WORD`, in order (`Cyber-Sicherheit` → `cyb`, `sich`)."""
+    """The stems of one word as found by `WORD`, in order (`Cyber-Sicherheit` → `cyb`, `sicherheit`)."""
     return word_tokens(word)[0]
 
 
-def word_extras(word: str) -> tuple[str, ...]:
+def word_extras(word: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     """The extra tokens of one word: compound parts and runs of them, the joined hyphen whole."""
-    return word_tokens(word)[1]
+    return word_tokens(word, lexicon)[1]
 
 
 def joined_whole(word: str) -> str | None:
     """The stem of a hyphenated word's joined whole as the index holds it (`Cyber-Sicherheit` →
-    `cybersich`); None for a single piece or a chain too long to be joined."""
+    `cybersicherheit`); None for a single piece or a chain too long to be joined."""
     pieces = _pieces(word)
     if len(pieces) < 2 or len(word) > MAX_SPLIT_CHARS:
         return None
@@ -127,19 +135,30 @@ def _clip(tokens: list[str], limit: int) -> list[str]:
 def normalise_text(text: str | None, limit: int | None = None) -> str:
     """The indexed form of a text: stems in order, then the extra tokens (compound parts), at most
     `limit` characters (default: twice the text, at least MIN_LIMIT)."""
+    main, extra = normalise_columns(text, limit)
+    return f"{main} {extra}" if main and extra else main or extra
+
+
+def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexicon | None = None) -> tuple[str, str]:
+    """The indexed form of a text as two strings, together at most `limit` characters (default:
+    twice the text, at least MIN_LIMIT): the stems in text order, and the extra tokens (compound
+    parts, runs of parts, joined hyphen wholes; parts by an archive's `lexicon` when given). The
+    index keeps them in columns of their own, so a word ranks above the word inside a compound."""
     if not text:
-        return ""
+        return "", ""
     if limit is None:
         limit = max(2 * len(text), MIN_LIMIT)
     words = WORD.findall(text)
     main: list[str] = []
     extra: list[str] = []
-    cached = _cached_tokens  # most words are short and seen before: straight to the cache
     size = -1  # characters of main and extra so far, separators included; checked per chunk
     for begin in range(0, len(words), _CHUNK):
         done = len(main), len(extra)
         for word in words[begin : begin + _CHUNK] if len(words) > _CHUNK else words:
-            stems, tokens = cached(word) if len(word) <= CACHE_WORD_CHARS else word_tokens(word)
+            if lexicon is None and len(word) <= CACHE_WORD_CHARS:  # most words: straight to the cache
+                stems, tokens = _cached_tokens(word)
+            else:
+                stems, tokens = word_tokens(word, lexicon)
             main += stems
             if tokens:
                 extra += tokens
@@ -147,9 +166,10 @@ def normalise_text(text: str | None, limit: int | None = None) -> str:
             break  # the last chunk: the joined text tells
         size += _joined_size(main, done[0]) + _joined_size(extra, done[1])
         if size > limit:
-            return _over_limit(main, extra, words[begin + _CHUNK :], limit)
-    joined = " ".join(main + extra) if extra else " ".join(main)
-    return joined if len(joined) <= limit else _over_limit(main, extra, [], limit)
+            return _over_limit(main, extra, words[begin + _CHUNK :], limit, lexicon)
+    if _joined_size(main, 0) + _joined_size(extra, 0) - 1 <= limit:
+        return " ".join(main), " ".join(extra)
+    return _over_limit(main, extra, [], limit, lexicon)
 
 
 # Words handled between two checks of the running size: checks cost little, and past the limit
@@ -161,7 +181,8 @@ def _joined_size(tokens: list[str], start: int) -> int:
     return sum(map(len, tokens[start:])) + len(tokens) - start
 
 
-def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int) -> str:
+def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int,
+                lexicon: Lexicon | None = None) -> tuple[str, str]:
     """A text whose index form passes `limit`: all stems (phrases need them), then each extra
     token once, in order, as many as fit. Extra tokens of the remaining words are computed only
     while there is room for them, so the work stays bounded by the limit."""
@@ -170,7 +191,7 @@ def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int) 
     extra_size = _joined_size(list(unique), 0)
     for word in rest:
         if main_size + extra_size <= limit:
-            stems, tokens = word_tokens(word)
+            stems, tokens = word_tokens(word, lexicon)
             for token in tokens:
                 if token not in unique:
                     unique[token] = None
@@ -180,8 +201,8 @@ def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int) 
         main += stems
         main_size += _joined_size(list(stems), 0)
     if main_size > limit:  # only a text of nothing but `ß`-words comes near: keep what fits
-        return " ".join(_clip(main, limit))
-    return " ".join(main + _clip(list(unique), limit - main_size - 1))
+        return " ".join(_clip(main, limit)), ""
+    return " ".join(main), " ".join(_clip(list(unique), limit - main_size - 1))
 
 
 def _stems_only(word: str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from db.text.compounds import Lexicon, compound_spans
 from db.text.normalise import joined_whole, word_stems
 from db.text.words import WORD, fold, stem
 
@@ -21,6 +22,9 @@ MAX_QUERY_CHARS = 500
 # Bracket levels kept; deeper ones are ignored (with a note).
 MAX_DEPTH = 10
 OPERATORS = {"AND": "AND", "UND": "AND", "OR": "OR", "ODER": "OR", "NOT": "NOT", "NICHT": "NOT"}
+# A compound typed as one word also finds its parts written apart within this many indexed words of
+# each other (`Digitalministerkonferenz`: "die Digitalminister der Länder trafen sich zur Konferenz").
+NEAR_PARTS = 8
 _QUERY_TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s"()]+')
 
 
@@ -52,7 +56,9 @@ class _Parser:
     """Recursive descent over: or := and (OR and)*; and := unary (AND? unary)*;
     unary := (NOT | -) unary | ( or ) | "phrase" | word[*]. Errors are repaired and noted."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, lexicon: Lexicon | None = None, word_columns: Sequence[str] = ()):
+        self.lexicon = lexicon
+        self.word_columns = word_columns
         self.notes: list[str] = []
         self.limited = False
         self.tokens = self.limit_depth(_QUERY_TOKEN.findall(text))
@@ -213,8 +219,31 @@ class _Parser:
                 nodes.append(_Node("term", value=_quote([whole])))
             else:  # one word, or a hyphen chain too long to be joined: its stems as a phrase
                 self.terms.update(main)
-                nodes.append(_Node("term", value=_quote(main)))
+                node = _Node("term", value=_quote(main))
+                halves = self.halves(word) if len(main) == 1 else ()
+                if halves:  # a compound: itself, or written apart with its halves close together
+                    self.terms.update(stem for pair in halves for stem in pair)
+                    scope = f"{{{' '.join(self.word_columns)}}} : " if self.word_columns else ""
+                    nears = [_Node("term", value=f"{scope}NEAR({_quote([a])} {_quote([b])}, {NEAR_PARTS})") for a, b in halves]
+                    node = _Node("or", children=[node, *nears])
+                nodes.append(node)
         return _combine("and", nodes)
+
+
+    def halves(self, word: str) -> list[tuple[str, str]]:
+        """Each way to cut a compound in two at a part boundary, as the stems of both halves
+        (`digitalministerkonferenz` → (`digital`, `ministerkonferenz`), (`digitalminist`,
+        `konferenz`)), by the archive's lexicon; none without one."""
+        if self.lexicon is None:
+            return []
+        folded = fold(word)
+        spans = compound_spans(folded, self.lexicon)
+        halves = []
+        for (part, start, _), (_, cut, _) in zip(spans, spans[1:], strict=False):
+            left, right = stem(folded[:start] + part), stem(folded[cut:])
+            if left and right and left != right:
+                halves.append((left, right))
+        return halves
 
 
 def _quote(tokens: Sequence[str]) -> str:
@@ -248,18 +277,20 @@ def _render(node: _Node) -> str:
     return body
 
 
-def parse_query(text: str | None) -> SearchQuery:
+def parse_query(text: str | None, lexicon: Lexicon | None = None, word_columns: Sequence[str] = ()) -> SearchQuery:
     """Parse what a user typed into a safe FTS5 expression over `articles_search`.
 
     Never raises: unbalanced quotes or brackets, dangling `AND`/`OR`/`NOT` and FTS5 special
-    characters are repaired, and each repair is described in `notes` for the page to show."""
+    characters are repaired, and each repair is described in `notes` for the page to show. With an
+    archive's `lexicon` (db.search.parse_archive_query), a compound is also searched as its halves
+    written apart, close together, in the index's `word_columns` (not among compound parts)."""
     text = (text or "").strip()
     if not text:
         return SearchQuery(text="", match=None)
     cut_note = None
     if len(text) > MAX_QUERY_CHARS:
         text, cut_note = _shorten(text)
-    parser = _Parser(text)
+    parser = _Parser(text, lexicon, word_columns)
     node = parser.parse()
     notes = parser.notes
     limited = parser.limited or cut_note is not None

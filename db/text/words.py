@@ -54,15 +54,31 @@ WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 SUBWORD = re.compile(r"[^\W_]+")
 
 
-@lru_cache(maxsize=200_000)
-def _cached_stem(word: str) -> str:
+# Nouns made with -heit, -keit, -ung, -schaft are words of their own: Snowball cuts the suffix
+# (`Sicherheit` → `sich`, like the adjective `sicher`; `Möglichkeit` → `moglich`), so only their
+# plural or genitive ending is removed and they keep the suffix (`Sicherheiten` → `sicherheit`).
+_NOUN_SUFFIX = re.compile(r"(?<=[a-z]{3})(?:heit|keit|ung|schaft)(?=(?:en|s)?$)")
+_FOLDED_UMLAUT = re.compile(r"ae|oe|(?<!q)ue")
+
+
+_NOUN_ENDINGS = tuple(f"{suffix}{ending}" for suffix in ("heit", "keit", "ung", "schaft") for ending in ("", "en", "s"))
+
+
+def _stem(word: str) -> str:
+    suffix = _NOUN_SUFFIX.search(word) if word.endswith(_NOUN_ENDINGS) else None
+    if suffix:  # the word up to its suffix, umlauts to their base vowel as Snowball gives them
+        return _FOLDED_UMLAUT.sub(lambda m: m.group()[0], word[: suffix.end()]).translate(_STEM_FOLD)
     return _STEMMER.stemWord(word).translate(_STEM_FOLD)
 
 
+_cached_stem = lru_cache(maxsize=200_000)(_stem)
+
+
 def stem(word: str) -> str:
-    """German Snowball stem of one folded word, umlauts mapped to their base vowel."""
+    """German stem of one folded word, umlauts mapped to their base vowel: Snowball's, except that
+    nouns in -heit/-keit/-ung/-schaft keep their suffix (`Sicherheit` ≠ `sicher`)."""
     if len(word) > CACHE_WORD_CHARS:
-        return _STEMMER.stemWord(word).translate(_STEM_FOLD)
+        return _stem(word)
     return _cached_stem(word)
 
 

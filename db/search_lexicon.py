@@ -1,0 +1,92 @@
+"""The archive's own words, which compounds are split into (db.text.compounds.Lexicon).
+
+Two tables: `search_lexicon` counts, for every word (folded, LEXICON_MIN_PART to LEXICON_MAX_PART
+letters, no stop words, no numbers), the articles it occurs in, and grows with every sync;
+`search_parts` is the frozen copy (words in MIN_DOCS articles or more) the index was built with.
+The index is external-content (db/search_index.py): FTS5 is told which tokens to delete, so an
+article must be normalised with the very lexicon it was indexed with. The frozen copy changes only
+when the whole index is rebuilt (db.search_index.rebuild_search_index): when the archive has
+doubled since, so all rebuilds together cost at most about one more indexing of the archive.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
+from db.text.words import FOLDED_STOPWORDS, SUBWORD, WORD, fold
+
+LEXICON_TABLE = "search_lexicon"
+PARTS_TABLE = "search_parts"
+
+
+def create_lexicon_tables(conn: sqlite3.Connection) -> None:
+    for name in (LEXICON_TABLE, PARTS_TABLE):
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID")
+
+
+def lexicon_words(*texts: str | None) -> set[str]:
+    """The words of one article as the lexicon counts them."""
+    words = set()
+    for text in texts:
+        for piece in SUBWORD.findall((text or "").lower()):
+            if LEXICON_MIN_PART <= len(piece) <= LEXICON_MAX_PART and piece.isalpha():
+                word = fold(piece)
+                if word not in FOLDED_STOPWORDS:
+                    words.add(word)
+    return words
+
+
+def count_articles(conn: sqlite3.Connection, articles: Iterable[Sequence[str | None]]) -> None:
+    """Add one count per article (title, kicker, teaser, body) to each of its words. Counts only
+    grow (a changed or deleted article is not taken back): they choose parts, no statistics."""
+    counts: dict[str, int] = {}
+    for texts in articles:
+        for word in lexicon_words(*texts):
+            counts[word] = counts.get(word, 0) + 1
+    conn.executemany(f"INSERT INTO {LEXICON_TABLE}(word, docs) VALUES (?, ?) "
+                     "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
+
+
+def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500) -> None:
+    """Count every article afresh and freeze the parts (for a rebuild of the whole index)."""
+    with conn:
+        conn.execute(f"DELETE FROM {LEXICON_TABLE}")
+    last = 0
+    while True:
+        rows = conn.execute("SELECT id, title, kicker, teaser, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                            [last, batch]).fetchall()
+        if not rows:
+            break
+        with conn:
+            count_articles(conn, (row[1:] for row in rows))
+        last = rows[-1][0]
+    with conn:
+        conn.execute(f"DELETE FROM {PARTS_TABLE}")
+        conn.execute(f"INSERT INTO {PARTS_TABLE}(word, docs) SELECT word, docs FROM {LEXICON_TABLE} WHERE docs >= ?", [MIN_DOCS])
+
+
+def load_parts(conn: sqlite3.Connection) -> Lexicon:
+    """The frozen lexicon the index is built with."""
+    return Lexicon(dict(conn.execute(f"SELECT word, docs FROM {PARTS_TABLE}")))
+
+
+def query_lexicon(conn: sqlite3.Connection, text: str) -> Lexicon:
+    """The frozen parts a query's compounds can be split into: every piece of each long word looked
+    up in `search_parts` (a few hundred keys; the lexicon is never loaded whole)."""
+    keys: set[str] = set()
+    for word in WORD.findall(text or ""):
+        for piece in SUBWORD.findall(word.lower()):
+            folded = fold(piece)
+            if LEXICON_MIN_PART * 2 <= len(folded) <= MAX_SPLIT_CHARS:
+                for start in range(len(folded) - LEXICON_MIN_PART + 1):
+                    for end in range(start + LEXICON_MIN_PART, min(len(folded), start + LEXICON_MAX_PART) + 1):
+                        keys.add(folded[start:end])
+    found: dict[str, int] = {}
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(conn.execute(f"SELECT word, docs FROM {PARTS_TABLE} WHERE word IN ({marks})", chunk))
+    return Lexicon(found)
