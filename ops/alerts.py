@@ -10,6 +10,7 @@ opened and closed while mail was down becomes one mail saying both.
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +59,9 @@ def disk_margin_mb(value: str | None) -> float:
     try:
         margin = float(raw)
     except ValueError:
-        raise AlertConfigError(f"{DISK_MARGIN_ENV} must be a number of megabytes, got {raw!r}") from None
+        margin = math.nan
+    if not math.isfinite(margin):
+        raise AlertConfigError(f"{DISK_MARGIN_ENV} must be a number of megabytes, got {raw!r}")
     if margin < 0:
         raise AlertConfigError(f"{DISK_MARGIN_ENV} must not be negative")
     return margin

@@ -12,6 +12,7 @@ judged at read time: a source whose runs stopped coming turns stale even if noth
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -37,9 +38,12 @@ def stale_days_setting(value: float | None = None) -> float:
     if value is not None:
         return value
     raw = os.environ.get(STALE_DAYS_ENV, "").strip()
-    days = float(raw) if raw else DEFAULT_STALE_DAYS
-    if days <= 0:
-        raise ValueError(f"{STALE_DAYS_ENV} must be a positive number of days, got {raw!r}")
+    try:
+        days = float(raw) if raw else DEFAULT_STALE_DAYS
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and 0 < days <= 3650):
+        raise ValueError(f"{STALE_DAYS_ENV} must be a positive number of days (at most 3650), got {raw!r}")
     return days
 
 

@@ -97,4 +97,4 @@ def test_radar_health_all_ok_exits_0_and_bad_input_exits_2(archive, tmp_path):
     assert missing.returncode == 2 and missing.stderr.strip().splitlines() == [
         f"Error: no archive at {tmp_path / 'nope.db'}: run `radar run` first"]
     bad = run_radar("health", "--db", str(archive), env={"RADAR_STALE_DAYS": "-1"})
-    assert bad.returncode == 2 and bad.stderr.strip() == "Error: RADAR_STALE_DAYS must be a positive number of days, got '-1'"
+    assert bad.returncode == 2 and bad.stderr.strip() == "Error: RADAR_STALE_DAYS must be a positive number of days (at most 3650), got '-1'"

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from radar.options import ArchiveProblem, BadInput, db_option
+from radar.options import ArchiveProblem, BadInput, FiniteRange, db_option
 
 
 def table(rows: list) -> str:
@@ -37,7 +37,7 @@ def _errors(last: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="JSON (one object per source) instead of the table.")
 @click.option("--prom", "prom_file", default=None, type=click.Path(dir_okay=False),
               help="Also write the counters in Prometheus text format to FILE (node_exporter textfile collector).")
-@click.option("--stale-days", default=None, type=click.FloatRange(min=0.01),
+@click.option("--stale-days", default=None, type=FiniteRange(0.01, 3650, "days"),
               help="Days without a successful or productive run before a source is stale (default $RADAR_STALE_DAYS or 14).")
 def health_command(db_path: str, as_json: bool, prom_file: str | None, stale_days: float | None) -> None:
     """Each source's health from the runs of `radar run`: ok, stale or failing, and why.

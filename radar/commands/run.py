@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from radar.options import BadInput, db_option, subscribers_db_option, validate_start_url
+from radar.options import (
+    BadInput,
+    FiniteRange,
+    db_option,
+    subscribers_db_option,
+    validate_start_url,
+)
 
 
 class LockedOut(click.ClickException):
@@ -33,7 +39,7 @@ class LockedOut(click.ClickException):
 @click.option("--report", "report_path", default=None, type=click.Path(dir_okay=False),
               help="JSON report of the run (default: last-run.json beside the archive).")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 16), help="Sources crawled at once.")
-@click.option("--stale-days", default=None, type=click.FloatRange(min=0.01),
+@click.option("--stale-days", default=None, type=FiniteRange(0.01, 3650, "days"),
               help="Days without a successful or productive run before a source is stale (default $RADAR_STALE_DAYS or 14).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Pretend today is this date for the digest (which week, who is due).")
