@@ -37,8 +37,8 @@ class ArticleItem(scrapy.Item):
 
 
 class PageItem(scrapy.Item):
-    """A fetched article page, not yet extracted: the extract step (in the store worker, or the
-    inline ExtractPipeline) turns it into an ArticleItem's fields or a quarantine record.
+    """A fetched article page, not yet extracted: crawler/pageflow.py (in the store worker, inline,
+    or in a distributed worker) turns it into an ArticleItem's fields or a quarantine record.
 
     The spider has already decided the article's address (`url`: redirects and canonical link
     followed) and what to fetch next; extraction is the expensive part, kept off the reactor.
@@ -47,8 +47,15 @@ class PageItem(scrapy.Item):
     kind = scrapy.Field()  # always "page"
     url = scrapy.Field()
     source = scrapy.Field()
+    # The bytes as fetched (kept in the archive for `radar reparse`); None when `html` encoded with
+    # `encoding` gives exactly these bytes (crawler/extract/parse.py: page_body).
     raw_html = scrapy.Field()
-    encoding = scrapy.Field()  # the charset the HTTP header declared (checked against the bytes)
+    # The spider's one decode-repair-parse (crawler/extract/parse.py): the decoded, repaired text,
+    # the charset actually used, and what the parse found, so the store worker does not redo it.
+    html = scrapy.Field()
+    encoding = scrapy.Field()
+    repaired = scrapy.Field()  # an unclosed <title> was closed
+    markup_errors = scrapy.Field()  # structural errors libxml2 repaired
     fetched_at = scrapy.Field()
     listing_date = scrapy.Field()  # the list page's or feed's date, used when the page has none
     etag = scrapy.Field()

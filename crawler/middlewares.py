@@ -13,9 +13,10 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.dupefilters import RFPDupeFilter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -85,6 +86,22 @@ class BackoffRetryMiddleware(RetryMiddleware):
             delay = self.backoff(result.meta.get("retry_times", 1))
             await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
         return result
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's RedirectMiddleware that names a redirect loop (A → B → A) as one.
+
+    Scrapy stops a chain after REDIRECT_MAX_TIMES, but a loop through an article URL ends earlier,
+    and silently: the duplicate filter drops the repeated URL. Here a redirect to a URL already in
+    the request's chain fails with a "redirect loop" IgnoreRequest, which the spider's errback
+    counts and quarantines (`redirect_loop`), as it does a chain that is too long.
+    """
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in chain:
+            raise IgnoreRequest(f"redirect loop: {' → '.join([*chain, redirected.url])}")
+        return super()._redirect(redirected, request, reason)
 
 
 class FaultsMiddleware:

@@ -153,47 +153,69 @@ class WriterLockHeld(RuntimeError):
 
 
 class WriterLock:
-    """At most one writer at a time: `SET NX` with a TTL, refreshed after every batch.
+    """At most one writer at a time: redis-py's `Lock` (SET NX PX, released and extended by token
+    in Lua), with a TTL refreshed after every batch.
 
-    A writer killed on this host is recognised at once (its pid is gone) so a restart need not wait
-    for the TTL; a writer elsewhere is waited for until its lock expires.
+    The token is JSON naming host and pid, so a writer killed on this host is recognised at once
+    (its pid is gone) and a restart need not wait for the TTL; a writer elsewhere is waited for
+    until its lock expires.
     """
 
-    _REFRESH = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
-    _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-    _STEAL = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
-              "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0")
-
     def __init__(self, redis: Any, ttl: float = 30.0, key: str = WRITER_LOCK_KEY):
+        from redis.lock import Lock
+
         self.redis = redis
-        self.ttl_ms = int(ttl * 1000)
         self.key = key
         self.host = socket.gethostname()
         self.value = json.dumps({"host": self.host, "pid": os.getpid(), "token": uuid.uuid4().hex})
+        self.lock = Lock(redis, key, timeout=ttl, thread_local=False)
 
     def acquire(self, wait: float) -> None:
         deadline = time.monotonic() + wait
         while True:
-            if self.redis.set(self.key, self.value, nx=True, px=self.ttl_ms):
+            if self.lock.acquire(blocking=False, token=self.value):
                 return
             holder = self.redis.get(self.key)
-            if holder is not None:
-                info = self._parse(holder)
-                if info.get("host") == self.host and isinstance(info.get("pid"), int) and not pid_alive(info["pid"]):
-                    if self.redis.eval(self._STEAL, 1, self.key, holder, self.value, self.ttl_ms):
-                        logger.warning("took over the writer lock of dead writer pid %s", info["pid"])
-                        return
-                    continue
+            if holder is not None and self._dead_here(holder):
+                if self._release_stale(holder):
+                    logger.warning("took over the writer lock of dead writer pid %s", self._parse(holder).get("pid"))
+                continue
             if time.monotonic() >= deadline:
                 raise WriterLockHeld(f"another writer holds {self.key}: {self._parse(holder) if holder else '?'}")
             time.sleep(0.2)
 
     def refresh(self) -> None:
-        if not self.redis.eval(self._REFRESH, 1, self.key, self.value, self.ttl_ms):
-            raise WriterLockHeld(f"lost the writer lock {self.key} (another writer took over)")
+        from redis.exceptions import LockError
+
+        try:
+            self.lock.reacquire()
+        except LockError:
+            raise WriterLockHeld(f"lost the writer lock {self.key} (another writer took over)") from None
 
     def release(self) -> None:
-        self.redis.eval(self._RELEASE, 1, self.key, self.value)
+        from redis.exceptions import LockError
+
+        try:
+            self.lock.release()
+        except LockError:  # expired or taken over: not ours to release any more
+            pass
+
+    def _dead_here(self, holder: bytes | str) -> bool:
+        info = self._parse(holder)
+        return info.get("host") == self.host and isinstance(info.get("pid"), int) and not pid_alive(info["pid"])
+
+    def _release_stale(self, holder: bytes | str) -> bool:
+        """Release the dead writer's lock by its token (a no-op if it changed meanwhile)."""
+        from redis.exceptions import LockError
+        from redis.lock import Lock
+
+        stale = Lock(self.redis, self.key, thread_local=False)
+        stale.local.token = holder
+        try:
+            stale.release()
+        except LockError:
+            return False
+        return True
 
     @staticmethod
     def _parse(raw: bytes | str) -> dict[str, Any]:

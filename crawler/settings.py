@@ -49,11 +49,24 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # After the retry middleware in the request direction, so retried requests keep their headers.
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # Scrapy's redirects, plus: a redirect back to a URL of the same chain is a counted loop
+    # (Scrapy's duplicate filter would drop it silently).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     # Just after HttpErrorMiddleware (50): a callback that raises becomes a quarantine record.
     "crawler.middlewares.FaultsMiddleware": 60,
+    # Per source and run: list pages, link depth and articles are bounded (crawler/limits.py).
+    "crawler.limits.CrawlLimitsMiddleware": 70,
 }
+
+# --- Limits: no site holds the crawl forever ------------------------------------------------------
+# Defaults for sources that set no `max_list_pages` / `max_depth` / `max_articles` of their own
+# (docs/sources.md); `radar crawl --max-…` caps them for one run, `--time-limit` the whole run.
+RADAR_MAX_LIST_PAGES = 1000
+RADAR_MAX_DEPTH = 3
+RADAR_MAX_ARTICLES = 50_000
 
 # --- Incremental and resumable -----------------------------------------------------------------
 # Duplicates are filtered within a run only; whether an article is already stored is the archive's
@@ -64,10 +77,8 @@ DUPEFILTER_CLASS = "crawler.middlewares.MemoryDupeFilter"
 RADAR_CONDITIONAL_REQUESTS = True
 RADAR_INCREMENTAL = True
 
-# --- Pipelines: extract, tag, then store (db is the only writer of SQLite) ----------------------------
+# --- Pipeline: extract, tag, store (crawler/pageflow.py; db is the only writer of SQLite) ------------
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 200,
-    "crawler.pipelines.TagPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,
 }
 # Where StorePipeline writes; `radar crawl --db` overrides it.
@@ -77,10 +88,12 @@ RADAR_DB = "data/radar.db"
 RADAR_STORE_BATCH = 50
 RADAR_STORE_FLUSH_SECONDS = 2.0
 # "process": extract, tag and write in a worker process (the reactor keeps fetching on its own core);
-# "inline": ExtractPipeline and TagPipeline do it in this process (simpler to debug, slower).
+# "inline": the same steps in this process (simpler to debug, slower).
 RADAR_STORE_WORKER = "process"
 # Batches waiting for the worker; when full, the crawl waits (backpressure instead of memory).
-RADAR_STORE_QUEUE = 16
+# A page travels as its decoded text (parsed once, crawler/extract/parse.py), which takes about
+# twice the memory of its bytes: 8 batches hold what 16 held before (peak RSS measured by bench/crawl).
+RADAR_STORE_QUEUE = 8
 
 # --- Engine ----------------------------------------------------------------------------------
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for *every* response's output (default 100); an

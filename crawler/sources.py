@@ -39,6 +39,9 @@ SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # The base URL `radar sources` validates `{base}` sources against when none is given.
 PLACEHOLDER_BASE = "http://127.0.0.1:8000"
 
+#: Per-source crawl limits (positive integers; crawler/limits.py applies them).
+LIMIT_KEYS = ("max_list_pages", "max_depth", "max_articles")
+
 # key: (type, required, help) — the documented schema; docs/sources.md is checked against it.
 CRAWL_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "contact_url": (str, False, "URL where site operators can reach us; goes into the User-Agent"),
@@ -56,6 +59,9 @@ SOURCE_KEYS: dict[str, tuple[type | tuple[type, ...], bool, str]] = {
     "concurrency": (int, False, "concurrent requests to this source's hosts (default: CONCURRENT_REQUESTS_PER_DOMAIN)"),
     "delay": ((int, float), False, "seconds between requests to this source's hosts (AutoThrottle may raise it)"),
     "rank": (int, False, "which source is the original of a near-duplicate on the same day (lower wins; default: file order)"),
+    "max_list_pages": (int, False, "list pages, feed pages and sitemaps per run (default: RADAR_MAX_LIST_PAGES, 1000)"),
+    "max_depth": (int, False, "links from a list page to an article: 1 = only listed articles (default: RADAR_MAX_DEPTH, 3)"),
+    "max_articles": (int, False, "article pages per run (default: RADAR_MAX_ARTICLES, 50000)"),
     "rules": (dict, False, "list-page rules (type = rules)"),
     "article": (dict, False, "article field rules (extractor = rules)"),
 }
@@ -113,6 +119,10 @@ class Source:
     concurrency: int | None = None
     delay: float | None = None
     rank: int = 0
+    # Crawl limits per run (None: the run's defaults, crawler/limits.py); a trap stops here.
+    max_list_pages: int | None = None
+    max_depth: int | None = None
+    max_articles: int | None = None
 
     def to_config(self) -> dict[str, Any]:
         """JSON-able form stored in `sources.config`, so reparse and reports work offline."""
@@ -126,6 +136,7 @@ class Source:
             "follow_related": self.follow_related,
             "rank": self.rank,
         }
+        out.update({k: getattr(self, k) for k in LIMIT_KEYS if getattr(self, k) is not None})
         if self.rules:
             out["rules"] = {k: v for k, v in vars(self.rules).items() if v is not None}
         return out
@@ -293,7 +304,7 @@ def _parse_source(source_id: str, raw: dict[str, Any], rank: int, where: str, er
             re.compile(pattern)
         except re.error as exc:
             err("article_urls", f"invalid regular expression: {exc}")
-    for key in ("concurrency",):
+    for key in ("concurrency", *LIMIT_KEYS):
         if isinstance(raw.get(key), int) and not isinstance(raw.get(key), bool) and raw[key] < 1:
             err(key, "must be at least 1")
     if isinstance(raw.get("delay"), (int, float)) and not isinstance(raw.get("delay"), bool) and raw["delay"] < 0:
@@ -342,6 +353,7 @@ def _parse_source(source_id: str, raw: dict[str, Any], rank: int, where: str, er
         concurrency=raw.get("concurrency"),
         delay=float(raw["delay"]) if isinstance(raw.get("delay"), (int, float)) else None,
         rank=raw["rank"] if isinstance(raw.get("rank"), int) else rank,
+        **{k: raw[k] for k in LIMIT_KEYS if isinstance(raw.get(k), int) and not isinstance(raw[k], bool)},
     )
 
 

@@ -29,6 +29,8 @@ FAULTS = {
     "huge": "Riesige Seite (20 MB)",
     "nodate": "Meldung ganz ohne Datum",
     "empty": "Leere Antwort (200, kein Inhalt)",
+    "bomb": "Gzip-Bombe (64 KB, entpackt 64 MB)",
+    "loop": "Weiterleitungsschleife (loop → loop-b → loop)",
 }
 
 HUGE_BYTES = 20 * 1024 * 1024
@@ -136,7 +138,24 @@ class Faults:
             return Response(200, html.encode("utf-8"), html_utf8)
         if name == "empty":
             return Response(200, b"", html_utf8)
-        return None
+        return self._trap(name, query, html_utf8)
+
+    def _trap(self, name: str, query: str, html_utf8: dict[str, str]) -> Response | None:
+        """The endless and exploding pages of sample_site/traps.py."""
+        from sample_site import traps
+
+        if name == "bomb":
+            return Response(200, traps.gzip_bomb(), {**html_utf8, "Content-Encoding": "gzip"})
+        if name in ("loop", "loop-b"):
+            target = "/faults/loop-b" if name == "loop" else "/faults/loop"
+            return Response(302, b"", {**html_utf8, "Location": target})
+        if name == "kalender":
+            page = traps.month_page(self.env, query)
+        elif name.startswith("kalender/tag/"):
+            page = traps.day_page(self.env, name[len("kalender/tag/"):])
+        else:
+            return None
+        return Response(200, page.encode("utf-8"), html_utf8) if page is not None else None
 
     def _simple(self, name: str) -> str:
         return _article(self.env, name, [

@@ -127,3 +127,28 @@ def test_listing_pages_are_never_deduplicated_away(spider):
 )
 def test_feed_and_sitemap_dates(text, expected):
     assert _feed_date(text) == expected
+
+
+def test_rss_1_0_and_a_broken_rss_feed_are_read_by_feedparser(spider):
+    rdf = b"""<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="http://press.example/"><title>P</title></channel>
+<item rdf:about="http://press.example/news/rdf"><title>RDF</title><link>http://press.example/news/rdf</link>
+<dc:date>2025-09-10T09:00:00+02:00</dc:date></item></rdf:RDF>"""
+    requests, _ = split(spider.parse_feed(respond(XmlResponse, "http://press.example/feed", rdf, "press")))
+    assert [(r.url, r.meta["listing_date"]) for r in requests] == [("http://press.example/news/rdf", "2025-09-10")]
+    # an undeclared HTML entity and an unclosed <channel>: lxml gives up, feedparser reads on
+    broken = b"""<rss version="2.0"><channel><title>Presse &ndash; Verband</title>
+<item><title>Kaputt &amp; trotzdem</title><link>http://press.example/news/kaputt</link>
+<pubDate>Fri, 12 Sep 2025 10:00:00 +0200</pubDate></item>"""
+    requests, items = split(spider.parse_feed(respond(XmlResponse, "http://press.example/feed", broken, "press")))
+    assert [r.url for r in requests] == ["http://press.example/news/kaputt"]
+    assert not [i for i in items if isinstance(i, QuarantineItem)]
+
+
+def test_a_gzipped_sitemap_bomb_is_cut_off_at_download_maxsize(spider):
+    bomb = gzip.compress(b"<urlset>" + b" " * (8 * 1024 * 1024) + b"</urlset>")
+    response = respond(XmlResponse, "http://maps.example/bomb.xml.gz", bomb, "maps", download_maxsize=1024 * 1024)
+    requests, items = split(spider.parse_sitemap(response))
+    assert requests == []
+    assert [i["error_kind"] for i in items if isinstance(i, QuarantineItem)] == ["compression_bomb"]

@@ -82,8 +82,12 @@ def test_what_could_not_be_parsed_is_quarantined_with_the_reason(faults_crawl):
         "truncated": "truncated",
         "huge": "too_large",
         "empty": "empty",
+        "bomb": "compression_bomb",
+        "loop": "redirect_loop",
     }
     assert kept["404"]["reason"] == "HTTP 404"
+    assert "DOWNLOAD_MAXSIZE" in kept["bomb"]["reason"]
+    assert "redirect loop" in kept["loop"]["reason"]
     assert "larger than download max size" in kept["huge"]["reason"]
     assert "ends inside a tag" in kept["truncated"]["reason"]
     truncated_body = zlib.decompress(kept["truncated"]["body_gz"]).decode("utf-8")
@@ -98,10 +102,10 @@ def test_every_fault_is_counted_by_kind_in_the_run(faults_crawl):
     errors = json.loads(run["errors_by_kind"])
     assert errors == {
         "http_404": 1, "http_500": 1, "timeout": 1, "truncated": 1, "too_large": 1, "empty": 1,
-        "malformed": 1,
+        "malformed": 1, "compression_bomb": 1, "redirect_loop": 1,
     }
     assert run["errors"] == sum(errors.values())
-    assert run["new"] == 5 and run["quarantined"] == 6 and run["status"] == "finished"
+    assert run["new"] == 5 and run["quarantined"] == 8 and run["status"] == "finished"
     assert run["started"] <= run["finished"]
     assert run["retries"] >= 2 + 2 + 2  # flaky, 500 and slow were each retried twice
 

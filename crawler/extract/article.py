@@ -123,9 +123,10 @@ def split_caption(caption: str) -> tuple[str, str]:
     return caption[: match.start()].strip(), match.group("credit").strip()
 
 
-def extract_article(html: str, url: str, now: datetime | None = None) -> ArticleFields:
-    """Extract a Kommune21-style article; missing parts stay empty rather than guessed."""
-    sel = Selector(text=html)
+def extract_article(html: str, url: str, now: datetime | None = None, sel: Selector | None = None) -> ArticleFields:
+    """Extract a Kommune21-style article; missing parts stay empty rather than guessed. `sel` is
+    `html` already parsed (crawler/extract/parse.py), so it is not parsed again."""
+    sel = sel if sel is not None else Selector(text=html)
     article = sel.css("div.article") or sel.css("#content") or sel.css("article") or sel.css("body")
     root = article[0] if article else sel
     kicker = text_of(root, "h1 .kicker")

@@ -73,8 +73,8 @@ def trafilatura_body(html: str, url: str) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def extract_generic(html: str, url: str, now: datetime | None = None) -> ArticleFields:
-    sel = Selector(text=html)
+def extract_generic(html: str, url: str, now: datetime | None = None, sel: Selector | None = None) -> ArticleFields:
+    sel = sel if sel is not None else Selector(text=html)  # `html` already parsed, if given
     title = generic_title(sel)
     teaser = text_of(sel, TEASER_HOLDERS) or clean(
         sel.css('meta[name="description"]::attr(content), meta[property="og:description"]::attr(content)').get()

@@ -13,46 +13,31 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from parsel import Selector
+
 from crawler.extract.article import ArticleFields, extract_article
 from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic
+from crawler.extract.parse import page_body, parse_html, repair_html
 from crawler.extract.rules import extract_with_rules
 
 logger = logging.getLogger(__name__)
 
-_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
-_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 # The document ends inside a tag (`…<p`), the signature of a body cut off in transit or by the server.
 _ENDS_INSIDE_TAG = re.compile(r"<[^>]*\Z")
 
 
 def extract_page(
-    extractor: str, article_rules: Mapping[str, str] | None, html: str, url: str, now: datetime | None = None
+    extractor: str, article_rules: Mapping[str, str] | None, html: str, url: str, now: datetime | None = None,
+    sel: Selector | None = None,
 ) -> ArticleFields:
-    """Article fields of one page with the source's extractor (`kommune21`, `rules` or `generic`)."""
+    """Article fields of one page with the source's extractor (`kommune21`, `rules` or `generic`);
+    `sel` is `html` already parsed (then it is not parsed again)."""
     if extractor == "kommune21":
-        return extract_article(html, url, now=now)
+        return extract_article(html, url, now=now, sel=sel)
     if extractor == "rules" and article_rules:
-        return extract_with_rules(html, url, article_rules, now=now)
-    return extract_generic(html, url, now=now)
-
-
-def repair_html(html: str) -> tuple[str, bool]:
-    """Undo the one markup error that costs a whole page: an unclosed `<title>`.
-
-    `<title>` holds raw text up to `</title>`; without one, parsers (lxml and browsers alike) read
-    the entire rest of the document as the title and find no body. The title is closed at the end
-    of its line (or the next tag). Returns (html, whether it was repaired).
-    """
-    opened = _TITLE_OPEN.search(html)
-    if not opened or _TITLE_CLOSE.search(html, opened.end()):
-        return html, False
-    end = len(html)
-    for stop in ("\n", "<"):
-        found = html.find(stop, opened.end())
-        if found != -1:
-            end = min(end, found)
-    return html[:end] + "</title>" + html[end:], True
+        return extract_with_rules(html, url, article_rules, now=now, sel=sel)
+    return extract_generic(html, url, now=now, sel=sel)
 
 
 # Markup errors the HTML parser had to repair before a page counts as `malformed` (one stray end tag
@@ -62,14 +47,7 @@ MALFORMED_ERRORS = 3
 
 def markup_errors(html: str) -> int:
     """How many structural errors (mismatched or stray tags) libxml2 repaired while parsing."""
-    from lxml import etree
-
-    parser = etree.HTMLParser(recover=True)
-    try:
-        etree.fromstring(html, parser)
-    except (etree.ParserError, ValueError):
-        return MALFORMED_ERRORS
-    return sum(1 for entry in parser.error_log if entry.level_name == "ERROR")
+    return parse_html(html)[1]
 
 
 def page_problem(html: str) -> tuple[str, str] | None:
@@ -92,16 +70,16 @@ def content_problem(fields: ArticleFields) -> tuple[str, str] | None:
     return None
 
 
-def page_links(html: str, url: str, extractor: str, article_rules: Mapping[str, str] | None) -> tuple[str, list[str]]:
-    """(canonical URL, related links) from one quick parse — what the spider needs to decide what to
-    fetch next, without the cost of a full extraction (which happens in the store worker)."""
+def page_links(
+    html: str | Selector, url: str, extractor: str, article_rules: Mapping[str, str] | None
+) -> tuple[str, list[str]]:
+    """(canonical URL, related links) of a parsed page (or its text) — what the spider needs to
+    decide what to fetch next, without the cost of a full extraction (done in the store worker)."""
     from urllib.parse import urljoin
-
-    from parsel import Selector
 
     from crawler.sources import select
 
-    sel = Selector(text=html)
+    sel = html if isinstance(html, Selector) else Selector(text=html)
     href = sel.css('link[rel="canonical"]::attr(href)').get()
     canonical = urljoin(url, href.strip()) if href and href.strip() else url
     if extractor == "kommune21":
@@ -149,28 +127,36 @@ def page_records(
     page: Mapping[str, Any], extractor: str, article_rules: Mapping[str, str] | None, since: date | None = None
 ) -> PageResult:
     """A fetched page (`kind = "page"`: url, source, raw_html, encoding, fetched_at, listing_date,
-    etag, last_modified, aliases) → the article record, or a quarantine record saying why not.
+    etag, last_modified, aliases; with `html`, `repaired` and `markup_errors` when the spider has
+    decoded, repaired and parsed it already) → the article record, or a quarantine record.
 
     The same steps for every source: decode (charset faults), check (empty, cut off), repair
     (unclosed `<title>`), extract, check the result, date rules (the list's or feed's date when the
     page has none, never the fetch time), `--since`.
     """
     result = PageResult()
-    body: bytes = page.get("raw_html") or b""
-    text, encoding = decode_html(body, page.get("encoding"))
+    body = page_body(page)
+    if page.get("html") is not None:  # decoded and repaired by the spider (crawler/extract/parse.py)
+        text, encoding = page["html"], page.get("encoding") or "utf-8"
+    else:
+        text, encoding = decode_html(body, page.get("encoding"))
     problem = page_problem(text)
     if problem:
         result.fault(page, problem[0], problem[1], body)
         return result
-    text, repaired = repair_html(text)
-    errors = markup_errors(text)
+    if page.get("html") is not None:
+        repaired, errors = bool(page.get("repaired")), int(page.get("markup_errors") or 0)
+        sel = Selector(text=text)  # the one parse here: extraction reads this tree
+    else:
+        text, repaired = repair_html(text)
+        sel, errors = parse_html(text)
     if repaired or errors >= MALFORMED_ERRORS:
         # Counted, not quarantined: the parser recovered, and the article is stored.
         result.errors["malformed"] += 1
         logger.info("malformed: %s (%d markup errors%s)", page.get("url"), errors, ", unclosed <title>" if repaired else "")
     fetched = datetime.fromisoformat(page["fetched_at"]) if page.get("fetched_at") else None
     try:
-        fields = extract_page(extractor, article_rules, text, page["url"], now=fetched)
+        fields = extract_page(extractor, article_rules, text, page["url"], now=fetched, sel=sel)
     except Exception as exc:  # an extractor bug costs one page, kept in quarantine, never the crawl
         result.fault(page, "parse_error", f"{exc.__class__.__name__}: {exc}".splitlines()[0][:500], body)
         return result

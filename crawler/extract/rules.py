@@ -41,8 +41,9 @@ def rule_text(sel: Selector, query: str | None) -> str:
     return " ".join(_texts(select(sel, query)))
 
 
-def extract_with_rules(html: str, url: str, rules: Mapping[str, str], now: datetime | None = None) -> ArticleFields:
-    sel = Selector(text=html)
+def extract_with_rules(html: str, url: str, rules: Mapping[str, str], now: datetime | None = None,
+                       sel: Selector | None = None) -> ArticleFields:
+    sel = sel if sel is not None else Selector(text=html)  # `html` already parsed, if given
     title = rule_text(sel, rules.get("title")) or generic_title(sel)
     if rules.get("body"):
         body = "\n\n".join(_texts(select(sel, rules["body"])))

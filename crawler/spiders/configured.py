@@ -12,25 +12,23 @@ stopped, a list page failed), in which case every list page is walked again and 
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urlparse
 
 import scrapy
-from parsel import Selector
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.extract.dates import BERLIN, find_german_date, parse_german_date
-from crawler.extract.encoding import decode_html
-from crawler.extract.pages import page_links, repair_html
+from crawler.discovery import feed_date as _feed_date  # noqa: F401  (the spider's date rule for feeds)
+from crawler.discovery import feed_links, sitemap_links
+from crawler.extract.dates import find_german_date
+from crawler.extract.pages import page_links
+from crawler.extract.parse import parse_page
 from crawler.items import AliasItem, CheckedItem, LinksItem, PageItem, QuarantineItem
 from crawler.sources import Source, SourcesError, kommune21_source, load_sources, select
 
@@ -38,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 # Upper bound on list pages per source and run: a "next" link that never ends is a site bug, not news.
 MAX_LIST_PAGES = 5000
-# Sitemaps may be gzipped; never inflate more than this.
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
 def error_kind(failure: Failure) -> str:
@@ -67,7 +63,14 @@ def error_kind(failure: Failure) -> str:
     if failure.check(DownloadConnectionRefusedError):
         return "connection_refused"
     if failure.check(IgnoreRequest):
-        return "robots" if "robots" in str(failure.value).lower() else "ignored"
+        message = str(failure.value).lower()
+        if "robots" in message:
+            return "robots"
+        if "redirect loop" in message or "max redirections" in message:
+            return "redirect_loop"
+        if "decompression" in message:
+            return "compression_bomb"  # a body that inflates beyond DOWNLOAD_MAXSIZE
+        return "ignored"
     name = failure.type.__name__ if failure.type else "error"
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
@@ -155,7 +158,9 @@ class ConfiguredSpider(scrapy.Spider):
 
     def incremental(self, source: Source) -> bool:
         """Stop paging at known articles only when the previous crawl of the source walked to the end."""
-        return not self.full and self.reader is not None and self.previous_status.get(source.id) == "finished"
+        # `limited: …`: walked to a crawl limit (crawler/limits.py); what it walked is complete
+        previous = (self.previous_status.get(source.id) or "").split(":")[0]
+        return not self.full and self.reader is not None and previous in ("finished", "limited")
 
     def known(self, urls: Iterable[str]) -> dict[str, Any]:
         return self.reader.known(urls) if self.reader is not None else {}
@@ -270,72 +275,41 @@ class ConfiguredSpider(scrapy.Spider):
             yield request
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        """An RSS 2.0 or Atom feed: each entry's link, with its date for --since and as a fallback."""
+        """An RSS or Atom feed (feedparser): each entry's link, with its date for --since and as a fallback."""
         source = self.by_id[response.meta["source"]]
         self.count("list_pages")
-        try:
-            sel = Selector(text=response.body.decode(_xml_encoding(response), errors="replace"), type="xml")
-            sel.remove_namespaces()
-        except Exception as exc:  # lxml raises several types for broken XML
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        found = feed_links(response.body, response.url, content_type)
+        if found.problem:
             self.count("listing_failed")
-            yield self.fault(response.url, source.id, "bad_feed", f"not a parseable feed: {exc}", response.body)
+            yield self.fault(response.url, source.id, *found.problem, response.body)
             return
-        entries: list[tuple[str, str, str | None]] = []
-        for node in sel.xpath("//item"):
-            link = (node.xpath("link/text()").get() or node.xpath("guid[not(@isPermaLink='false')]/text()").get() or "").strip()
-            entries.append((link, (node.xpath("title/text()").get() or "").strip(), _feed_date(node.xpath("pubDate/text()").get())))
-        for node in sel.xpath("//entry"):
-            link = (
-                node.xpath("link[@rel='alternate']/@href").get() or node.xpath("link[not(@rel)]/@href").get() or ""
-            ).strip()
-            stamp = node.xpath("published/text()").get() or node.xpath("updated/text()").get()
-            entries.append((link, (node.xpath("title/text()").get() or "").strip(), _feed_date(stamp)))
-        if not entries and not sel.xpath("/rss|/feed|/RDF"):
-            self.count("listing_failed")
-            yield self.fault(response.url, source.id, "bad_feed", "neither RSS nor Atom", response.body)
-            return
-        articles = [(urljoin(response.url, u), t, d) for u, t, d in entries if u]
-        articles = [(u, t, d) for u, t, d in articles if source.accepts(u)]
+        articles = [(u, t, d) for u, t, d in found.entries if source.accepts(u)]
         known = self.known(u for u, _, _ in articles)
         yield from self.follow_articles(response, source, articles, known, context="feed", via="feed")
-        next_href = sel.xpath("/feed/link[@rel='next']/@href").get()
-        if next_href and not (self.incremental(source) and articles and all(u in known for u, _, _ in articles)):
-            request = self.listing_request(
-                urljoin(response.url, next_href), source, self.parse_feed, response.meta.get("page", 1) + 1
-            )
+        if found.next_url and not (self.incremental(source) and articles and all(u in known for u, _, _ in articles)):
+            request = self.listing_request(found.next_url, source, self.parse_feed, response.meta.get("page", 1) + 1)
             if request is not None:
                 yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """A sitemap or sitemap index; an unchanged `lastmod` of a known article means no request at all."""
-        from scrapy.utils.sitemap import Sitemap
-
         source = self.by_id[response.meta["source"]]
         self.count("list_pages")
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(MAX_SITEMAP_BYTES)
-            except (OSError, EOFError) as exc:
-                self.count("listing_failed")
-                yield self.fault(response.url, source.id, "bad_sitemap", f"cannot gunzip: {exc}")
-                return
-        try:
-            sitemap = Sitemap(body)
-        except Exception as exc:  # lxml's XMLSyntaxError and friends
+        max_size = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        found = sitemap_links(response.body, response.url, max_size)
+        if found.problem:
             self.count("listing_failed")
-            yield self.fault(response.url, source.id, "bad_sitemap", f"not a parseable sitemap: {exc}", response.body)
+            keep = response.body if found.problem[0] == "bad_sitemap" else None
+            yield self.fault(response.url, source.id, *found.problem, keep)
             return
-        entries = [(entry.get("loc", "").strip(), entry.get("lastmod")) for entry in sitemap]
-        if sitemap.type == "sitemapindex":
-            for loc, _ in entries:
-                if loc:
-                    request = self.listing_request(urljoin(response.url, loc), source, self.parse_sitemap)
-                    if request is not None:
-                        yield request
+        for child in found.children:
+            request = self.listing_request(child, source, self.parse_sitemap)
+            if request is not None:
+                yield request
+        articles = [(u, d) for u, _, d in found.entries if source.accepts(u)]
+        if not articles:
             return
-        articles = [(urljoin(response.url, u), m) for u, m in entries if u]
-        articles = [(u, m) for u, m in articles if source.accepts(u)]
         yield LinksItem(
             kind="links",
             url=response.url,
@@ -343,8 +317,7 @@ class ConfiguredSpider(scrapy.Spider):
             links=[{"url": u, "context": "sitemap", "anchor": None} for u, _ in articles],
         )
         known = self.known(u for u, _ in articles)
-        for url, lastmod in articles:
-            modified = _feed_date(lastmod)
+        for url, modified in articles:
             if self.too_old(modified):
                 self.count("skipped")
                 continue
@@ -374,9 +347,9 @@ class ConfiguredSpider(scrapy.Spider):
             yield self.fault(response.url, source.id, "not_html", f"Content-Type {content_type!r}")
             return
         declared = http_content_type_encoding(content_type) if content_type else None
-        text, _ = decode_html(response.body, declared)
-        text, _ = repair_html(text)
-        canonical, related = page_links(text, response.url, source.extractor, source.article)
+        parsed = parse_page(response.body, declared, response.url)  # the page's one decode-repair-parse
+        canonical, related = page_links(parsed.selector, response.url, source.extractor, source.article)
+        parsed.selector = None  # the tree is done with: do not keep it alive while the item travels
         aliases = [*response.meta.get("redirect_urls", []), response.url, *response.meta.get("aliases", [])]
         url = response.url
         if canonical != response.url:
@@ -397,8 +370,12 @@ class ConfiguredSpider(scrapy.Spider):
             kind="page",
             url=url,
             source=source.id,
-            raw_html=response.body,
-            encoding=declared,
+            # the text alone when it re-encodes to the exact bytes: half the data to the store worker
+            raw_html=None if parsed.encodes_to(response.body) else response.body,
+            html=parsed.text,
+            encoding=parsed.encoding,
+            repaired=parsed.repaired,
+            markup_errors=parsed.markup_errors,
             fetched_at=_now().isoformat(timespec="seconds"),
             listing_date=response.meta.get("listing_date"),
             etag=_header(response, "ETag"),
@@ -421,7 +398,8 @@ class ConfiguredSpider(scrapy.Spider):
         if kind in ("robots", "ignored"):
             self.count(f"skipped/{kind}")
             logger.info("%s: %s (%s)", kind, request.url, failure.value)
-            return
+        if kind == "ignored":
+            return  # e.g. offsite: not this source's page, not a fault
         if request.meta.get("role") == "listing":
             self.count("listing_failed")
         body = None
@@ -430,7 +408,10 @@ class ConfiguredSpider(scrapy.Spider):
             response = failure.value.response
             body = response.body
             reason = f"HTTP {response.status}"
-        yield self.fault(request.url, source, kind, reason.splitlines()[0][:500], body)
+        url = request.url
+        if kind == "redirect_loop":  # the URL the crawl asked for, not the chain's last hop
+            url = (request.meta.get("redirect_urls") or [url])[0]
+        yield self.fault(url, source, kind, reason.splitlines()[0][:500], body)
 
 
 def _now() -> datetime:
@@ -440,31 +421,3 @@ def _now() -> datetime:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _xml_encoding(response: Response) -> str:
-    declared = http_content_type_encoding((response.headers.get("Content-Type") or b"").decode("latin-1"))
-    return declared or "utf-8"
-
-
-def _feed_date(text: str | None) -> str | None:
-    """RFC 822 (RSS), ISO 8601 (Atom, sitemaps) or a German date → ISO day in Berlin, or None."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        parsed = None
-    if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = parse_german_date(text, _now())
-    if parsed is None:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(BERLIN)
-    if parsed.date() > _now().astimezone(BERLIN).date():
-        return None  # a date in the future is a site error, not news
-    return parsed.date().isoformat()

@@ -47,6 +47,8 @@ def parse_setting(ctx: click.Context, param: click.Parameter, values: tuple[str,
             parsed = json.loads(value)
         except ValueError:
             parsed = value
+        if isinstance(parsed, float) and not math.isfinite(parsed):  # also for RADAR_* settings
+            raise click.BadParameter(f"{raw!r}: {value} is not a finite number")
         out[name.strip()] = _check_setting(name.strip(), parsed)
     return out
 
@@ -95,6 +97,14 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--jobdir", default=None, type=click.Path(file_okay=False), help="Scrapy JOBDIR to pause and resume.")
 @click.option("--timeout", default=None, type=FiniteRange(0.1, 600),
               help="Seconds (0.1 to 600) before a download is abandoned (retried).")
+@click.option("--time-limit", default=None, type=FiniteRange(1, 7 * 24 * 3600),
+              help="Stop the whole run after this many seconds (counted as `time_limit`; what was fetched is stored).")
+@click.option("--max-list-pages", default=None, type=click.IntRange(min=1), metavar="N",
+              help="At most N list pages per source in this run (caps the sources file's `max_list_pages`).")
+@click.option("--max-depth", default=None, type=click.IntRange(min=1), metavar="N",
+              help="Articles at most N links from a list page (1: only listed ones; caps `max_depth`).")
+@click.option("--max-articles", default=None, type=click.IntRange(min=1), metavar="N",
+              help="At most N article pages per source in this run (caps `max_articles`).")
 @click.option("--spider", default=None, help="Spider to run (default: kommune21 with --start-url, else configured).")
 @click.option("-s", "--set", "overrides", multiple=True, callback=parse_setting, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s CONCURRENT_REQUESTS=64 (repeatable).")
@@ -110,7 +120,9 @@ def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -
 def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: str | None, base: str | None,
                   start_url: str | None, db_path: str, since: str | None, full: bool, jobdir: str | None,
                   timeout: float | None, spider: str | None, overrides: dict[str, object], log_level: str,
-                  redis_url: str | None = None, crawl_id: str | None = None, stats_file: str | None = None) -> None:
+                  redis_url: str | None = None, crawl_id: str | None = None, stats_file: str | None = None,
+                  time_limit: float | None = None, max_list_pages: int | None = None, max_depth: int | None = None,
+                  max_articles: int | None = None) -> None:
     """Crawl sources, tag every article and store it; faults are counted, never fatal.
 
     Examples:
@@ -120,6 +132,8 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
       radar crawl --sources crawler/sample_sources.toml --base http://127.0.0.1:8000 --source verband
 
       radar crawl --start-url https://www.kommune21.de/ --since 2025-06-01 --jobdir data/job
+
+      radar crawl --all --time-limit 3600 --max-list-pages 50 --timeout 20
     """
     from crawler.runner import project_settings, run_crawl, source_settings
     from crawler.sources import SourcesError, kommune21_source, load_sources
@@ -168,6 +182,9 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         JOBDIR=jobdir,
         LOG_LEVEL=log_level.upper(),
         DOWNLOAD_TIMEOUT=timeout,
+        CLOSESPIDER_TIMEOUT=time_limit,
+        RADAR_LIMIT_CAPS={k: v for k, v in (("max_list_pages", max_list_pages), ("max_depth", max_depth),
+                                            ("max_articles", max_articles)) if v is not None} or None,
         **source_settings(sources, user_agent),
     )
     settings.update(overrides, priority="cmdline")
@@ -184,7 +201,7 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     else:
         args["sources"] = ",".join(s.id for s in sources)
         spider = spider or "configured"
-    if redis_url:  # one worker of a distributed crawl: crawler/distributed.py
+    if redis_url:  # one worker of a distributed crawl: crawler/distributed/
         from crawler import distributed
 
         if jobdir:

@@ -1,0 +1,79 @@
+"""One way for a page: the store worker process, the inline store and the distributed worker all
+run crawler/pageflow.py, so the same site gives the same articles with the same tags whichever
+transport carried it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from crawler.pageflow import PageFlow
+from sample_site.server import DEFAULT_SITE_DIR
+from tests.conftest import run_radar
+
+NOW = datetime(2025, 10, 7, 12, tzinfo=timezone.utc).isoformat()
+
+
+def test_pageflow_extracts_tags_quarantines_and_skips():
+    article = next((DEFAULT_SITE_DIR / "k21-meldungen").glob("*/index.html"))
+    flow = PageFlow({"kommune21": {"extractor": "kommune21", "article": {}}}, since=None)
+    page = {"kind": "page", "url": f"http://s/k21-meldungen/{article.parent.name}/", "source": "kommune21",
+            "raw_html": article.read_bytes(), "fetched_at": NOW}
+    empty = {**page, "url": "http://s/leer", "raw_html": b""}
+    links = {"kind": "links", "url": "http://s/", "source": "kommune21", "links": []}
+    result = flow.run([page, empty, links])
+    stored, quarantined, passed = result.records
+    assert stored["title"] and stored["body"] and stored["taxonomy_version"] == flow.tagger.version
+    assert isinstance(stored["tags"], list)
+    assert quarantined["kind"] == "quarantine" and quarantined["error_kind"] == "empty"
+    assert passed is links
+    assert result.errors["empty"] == 1
+    later = PageFlow({"kommune21": {"extractor": "kommune21", "article": {}}}, since="2999-01-01", tag=False)
+    skipped = later.run([page])
+    assert skipped.records == [] and skipped.skipped == 1
+
+
+def articles_and_tags(db_path) -> dict[str, tuple[str, tuple]]:
+    db = sqlite_utils.Database(db_path)
+    tags: dict[int, list] = {}
+    for row in db.query("select article_id, kind, value from tags"):
+        tags.setdefault(row["article_id"], []).append((row["kind"], row["value"]))
+    return {row["url"].split("/", 3)[3]: (row["title"], tuple(sorted(tags.get(row["id"], []))))
+            for row in db.query("select id, url, title from articles")}
+
+
+def test_inline_and_worker_process_store_the_same_articles_and_tags(crawled_db, sample_site, tmp_path):
+    inline_db = tmp_path / "inline.db"
+    result = run_radar("crawl", "--start-url", f"{sample_site.base_url}/", "--db", str(inline_db),
+                       "-s", 'RADAR_STORE_WORKER="inline"')
+    assert result.returncode == 0, result.stderr[-3000:]
+    inline, worker = articles_and_tags(inline_db), articles_and_tags(crawled_db)
+    assert len(worker) > 50
+    assert inline == worker
+    assert sum(1 for _, tags in inline.values() if tags) > 40  # tagged, not merely stored
+
+
+def test_the_store_side_extracts_from_the_spiders_parse_not_from_a_second_decode():
+    """The spider's one decode-repair-parse travels with the page: the store side reads its text and
+    markup count, and gets the raw bytes back byte for byte when the spider left them out."""
+    from crawler.extract.pages import page_records
+    from crawler.extract.parse import parse_page
+    from sample_site.faults import MALFORMED, Faults
+
+    article = next((DEFAULT_SITE_DIR / "k21-meldungen").glob("*/index.html")).read_bytes()
+    parsed = parse_page(article, "utf-8")
+    assert parsed.encodes_to(article) and parsed.markup_errors == 0
+    page = {"kind": "page", "url": "http://s/a", "source": "k", "raw_html": None, "html": parsed.text,
+            "encoding": parsed.encoding, "repaired": False, "markup_errors": 7, "fetched_at": NOW}
+    result = page_records(page, "kommune21", None)
+    record = result.records[0]
+    assert record["raw_html"] == article  # re-encoded, byte for byte
+    assert result.errors["malformed"] == 1  # the spider's count is used, not a second parse's (0)
+    # latin-1 bytes sent as UTF-8 are read as latin-1 and survive the round trip; a BOM does not
+    wrong = Faults().wrong_charset()
+    assert parse_page(wrong, "utf-8").encodes_to(wrong)
+    bom = b"\xef\xbb\xbf" + article
+    assert not parse_page(bom, "utf-8").encodes_to(bom)
+    malformed = parse_page(MALFORMED.replace("</title>", "", 1).encode(), "utf-8")
+    assert malformed.repaired and malformed.markup_errors >= 3 and not malformed.encodes_to(b"")
