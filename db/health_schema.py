@@ -1,6 +1,6 @@
 """The archive's table of per-source run counters (`source_runs`), behind `radar health` and the
 published page "Quellen". Public data: source ids and counts, no personal data. Created by
-migration step 5 (db/migrations.py); written by db/ops_store.py.
+migration step 6 (db/migrations.py); written by db/ops_store.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,6 @@ SOURCE_RUN_COLUMNS: dict[str, type] = {
 
 
 def ensure_source_runs(db: Database) -> None:
-    """Migration step 5 (db/migrations.py): the per-source run counters behind source health."""
+    """Migration step 6 (db/migrations.py): the per-source run counters behind source health."""
     db["source_runs"].create(SOURCE_RUN_COLUMNS, pk=("run", "source_id"), if_not_exists=True)
     db["source_runs"].create_index(["source_id", "run"], if_not_exists=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from db.actor_store import ensure_actor_schema
 from db.crawl_schema import ensure_crawler_schema
 from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
@@ -74,8 +75,14 @@ def _part_columns(db: Database, ctx: Context) -> None:
         ctx.report.append("the German search index gets part columns and the archive's lexicon (rebuilt on the next write)")
 
 
+def _discovered_actors(db: Database, ctx: Context) -> None:
+    """5: `tags.discovered` and `actor_candidates` for organisations the register does not know
+    (db/actor_store.py)."""
+    ensure_actor_schema(db)
+
+
 def _source_runs(db: Database, ctx: Context) -> None:
-    """5: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
+    """6: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
     ensure_source_runs(db)
 
 
@@ -84,6 +91,7 @@ STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("personal data moved to the private file", _personal_data_out),
     ("German search index without a copy of the text; articles_fts dropped", _external_content_index),
     ("German search index with compound parts apart and the archive's lexicon", _part_columns),
+    ("discovered actors: tags.discovered, actor_candidates", _discovered_actors),
     ("source_runs: per-source run counters for source health", _source_runs),
 ]
 SCHEMA_VERSION = len(STEPS)

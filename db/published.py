@@ -17,6 +17,8 @@ TABLES = frozenset({
     "articles_search_state",
     # the words of the published articles, counted for splitting compounds (db/search_lexicon.py)
     "search_lexicon", "search_parts",
+    # organisations the tagger discovered, with counts (no personal data; db/actor_store.py)
+    "actor_candidates",
     "source_runs",  # per-source run counters: source health, the page Quellen (db/health_schema.py)
 })
 FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from db.actor_store import discovered_of, update_candidates
 from db.connect import connect_writer
 from db.duplicates import fingerprint
 from db.reader import ArchiveReader, tag_keys
@@ -292,8 +293,14 @@ class ArchiveWriter(RunBookkeeping):
         return self._source_rank[source_id]
 
     def replace_tags(self, article_id: int, tags: Iterable[Mapping[str, Any]], taxonomy_version: str | None) -> None:
-        """Tags are derived data: replace an article's set whole so removed matches disappear."""
+        """Tags are derived data: replace an article's set whole so removed matches disappear.
+        Discovered actors also move their counts in `actor_candidates` (db/actor_store.py)."""
+        tags = list(tags)
+        before = discovered_of(self.db.conn, article_id)
         self.db.conn.execute("delete from tags where article_id = ?", [article_id])
+        new = [t for t in tags if t.get("discovered")]
+        if before or new:
+            update_candidates(self.db.conn, article_id, before, new, utcnow())
         rows = [
             (
                 article_id,
@@ -307,13 +314,14 @@ class ArchiveWriter(RunBookkeeping):
                 tag.get("score"),
                 int(bool(tag.get("derived"))),
                 taxonomy_version,
+                int(bool(tag.get("discovered"))),
             )
             for tag in tags
         ]
         if rows:
             self.db.conn.executemany(
                 'insert or replace into tags (article_id, kind, value, label, mentions, evidence, "offset", field, '
-                "score, derived, taxonomy_version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "score, derived, taxonomy_version, discovered) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 

@@ -72,6 +72,7 @@ def affected_by_change(old_taxonomy: Taxonomy | Path | str, new_taxonomy: Taxono
         return {ALL}
     before, after = fingerprints(old), fingerprints(new)
     changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    changed |= {("actor", slug) for slug in old.ignored ^ new.ignored}  # discovered tags to drop or bring back
     if not changed:
         return set()
     affected = changed | _competitors(changed, (old, new))

@@ -3,7 +3,8 @@
 - `radar.tokenizer.v1`: the German tokenizer plus one infix rule that splits hyphens inside words
   (`OZG-Umsetzung` → `OZG - Umsetzung`), so abbreviations in compounds are whole tokens. URLs and
   e-mail addresses stay single tokens (the URL rule runs before infixes), so `www.bsi.bund.de` is no BSI.
-- `radar_matcher`: PhraseMatchers (LOWER and ORTH) plus cached per-lexeme stem/regex rules find the
+- `radar_matcher`: a LOWER PhraseMatcher, a table of case-sensitive token sequences (all places, Länder,
+  abbreviations; indexed by first and second token) plus cached per-lexeme stem/regex rules find the
   candidates; context checks, blockers and longest-match (nlp/resolve.py) pick the mentions, written
   to `doc.spans["radar"]` (label = kind, kb_id = taxonomy id, id = "weak" for generic evidence or a
   bare ambiguous place name without a cue). The same mentions are kept as compact tuples in
@@ -25,6 +26,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import compile_infix_regex, compile_suffix_regex, registry
 
+from nlp.cache import cached, key_of
 from nlp.patterns import (
     lemma_forms_for,
     lemma_needed,
@@ -63,6 +65,20 @@ def trie_pattern(words) -> str:
     return emit(trie)
 
 
+def compiled_phrases(nlp: Language, taxonomy) -> list[tuple[str, bool, tuple[str, ...]]]:
+    """Every phrase pattern as (key, case-sensitive, tokens), cached on disk per taxonomy version and
+    code (tokenizing 75,000 forms and reading the lemma table cost seconds and 100 MB)."""
+    from nlp import forms, patterns
+
+    def build() -> list[tuple[str, bool, tuple[str, ...]]]:
+        items = list(dict.fromkeys((p.key, p.case, p.text) for p in phrases(taxonomy, lemma_forms_for(lemma_needed(taxonomy)))))
+        docs = nlp.tokenizer.pipe([text for _, _, text in items])
+        return [(key, case, tuple(t.text for t in doc)) for (key, case, _), doc in zip(items, docs, strict=True)]
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (forms, patterns)) + Path(__file__).read_bytes()
+    return cached("phrases", key_of(taxonomy.version, code), build)
+
+
 @registry.tokenizers("radar.tokenizer.v1")
 def create_radar_tokenizer() -> Callable[[Language], object]:
     """German tokenizer that also splits word-internal hyphens and the period after `NIS2.`."""
@@ -90,16 +106,27 @@ class RadarMatcher:
         taxonomy = load_cached(Path(taxonomy_dir) if taxonomy_dir else None)
         strings = nlp.vocab.strings
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.orth = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.keys: dict[int, tuple[int, int, int]] = {}  # match id → (kind, id, flag) hashes
-        by_key: dict[tuple[str, bool], list[str]] = {}
-        lemma_forms = lemma_forms_for(lemma_needed(taxonomy))
-        for p in phrases(taxonomy, lemma_forms):
-            by_key.setdefault((p.key, p.case), []).append(p.text)
-        for (key, case), texts in by_key.items():
-            self._register(strings, key)
-            docs = list(nlp.tokenizer.pipe(dict.fromkeys(texts)))
-            (self.orth if case else self.lower).add(key, docs)
+        # case-sensitive phrases (all places, Länder, abbreviations: ~75,000) go to a table of token-hash
+        # sequences indexed by their first token: no Lexeme per place-name token, and a set
+        # intersection with the Doc's tokens finds the few starts worth a look
+        # first token → (keys of one-token phrases, second token → [(remaining tokens, key)])
+        self.seq: dict[int, tuple[list[int], dict[int, list[tuple[tuple[int, ...], int]]]]] = {}
+        registered: dict[str, int] = {}
+        for key, case, tokens in compiled_phrases(nlp, taxonomy):
+            h = registered.get(key)
+            if h is None:
+                h = registered[key] = self._register(strings, key)
+            if case:
+                hashes = tuple(strings.add(t) for t in tokens)
+                singles, longer = self.seq.setdefault(hashes[0], ([], {}))
+                if len(hashes) == 1:
+                    singles.append(h)
+                else:
+                    longer.setdefault(hashes[1], []).append((hashes[2:], h))
+            else:
+                self.lower.add(key, [Doc(nlp.vocab, words=list(tokens))])
+        self.seq_first = frozenset(self.seq)
         tokenize = lambda text: [t.text for t in nlp.make_doc(text)]  # noqa: E731
         self.prefix: dict[str, list[tuple[int, tuple[str, ...], bool]]] = {}
         self.anywhere: list[tuple[str, int, tuple[str, ...]]] = []
@@ -124,8 +151,11 @@ class RadarMatcher:
             kinds={h: strings[k[0]] for h, k in self.keys.items()},
             ids={h: k[1] for h, k in self.keys.items()},
             flags={h: strings[k[2]] for h, k in self.keys.items()},
+            person_cues=taxonomy.person_cues,
         )
         self.weak = strings.add("weak")
+        self.actor_kind = strings.add("actor")
+        self.geo_kinds = frozenset({strings.add("state"), strings.add("municipality")})
 
     def _register(self, strings, key: str) -> int:
         h = strings.add(key)
@@ -157,19 +187,29 @@ class RadarMatcher:
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, int]] = []
         found.extend(self.lower(doc))
-        found.extend(self.orth(doc))
         arr = doc.to_array([ORTH, IDX, LENGTH])
         orths = arr[:, 0].tolist()
         present = set(orths)
+        starts = present & self.seq_first
+        if starts:
+            n = len(orths)
+            seq = self.seq
+            for i in [i for i, orth in enumerate(orths) if orth in starts]:
+                singles, longer = seq[orths[i]]
+                for h in singles:
+                    found.append((h, i, i + 1))
+                if i + 1 < n and longer:
+                    for rest, h in longer.get(orths[i + 1], ()):
+                        end = i + 2 + len(rest)
+                        if end <= n and (not rest or tuple(orths[i + 2:end]) == rest):
+                            found.append((h, i, end))
         for orth in present - self.seen:  # new token strings: evaluate the stem/regex rules once
             self._lexeme_hits(orth)
         hit = present & self.hit_orths
         if hit:
             cache = self.cache
-            for i, orth in enumerate(orths):
-                if orth not in hit:
-                    continue
-                for h, before, anywhere in cache[orth]:
+            for i in [i for i, orth in enumerate(orths) if orth in hit]:
+                for h, before, anywhere in cache[orths[i]]:
                     start = i - len(before)
                     if before and not self._preceded_by(doc, start, before, anywhere):
                         continue
@@ -179,8 +219,14 @@ class RadarMatcher:
             doc.spans[CANDIDATES] = [Span(doc, s, e, label=keys[h][0], kb_id=keys[h][1], span_id=keys[h][2])
                                      for h, s, e in found]
         mentions = self.resolver.resolve(doc, found)
+        kind_of = {h: self.keys[h][0] for h, _, _, _ in mentions}
+        actor, geo = self.actor_kind, self.geo_kinds
+        # token extents for the organisation recogniser (nlp/orgs.py): registered actors and places
+        doc.user_data["radar_actor_tokens"] = [(s, e) for h, s, e, _ in mentions if kind_of[h] == actor]
+        doc.user_data["radar_geo"] = {s: e for h, s, e, _ in mentions if kind_of[h] in geo}
         # compact copy for the Tagger: (kind hash, id hash, start char, end char, weak)
         idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+        doc.user_data["radar_tokens"] = (orths, idx, length)  # shared with radar_orgs
         doc.user_data[RESOLVED] = [(keys[h][0], keys[h][1], idx[s], idx[e - 1] + length[e - 1], weak)
                                    for h, s, e, weak in mentions]
         if self.write_spans:

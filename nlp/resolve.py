@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from spacy.tokens import Doc
 
 from nlp.patterns import BLOCK
+from nlp.place_context import cued, list_head, not_a_place
 
 GEO = frozenset({"state", "municipality"})
 Found = tuple[int, int, int]  # (key hash, start, end)
@@ -29,8 +30,9 @@ class Resolver:
     (any hashable) and flag."""
 
     def __init__(self, cues: Iterable[str], kinds: Mapping[int, str], ids: Mapping[int, object],
-                 flags: Mapping[int, str]):
+                 flags: Mapping[int, str], person_cues: Iterable[str] = ()):
         self.cues = frozenset(cues)
+        self.person_cues = frozenset(person_cues)
         self.kinds = dict(kinds)
         self.ids = dict(ids)
         self.flags = dict(flags)
@@ -40,23 +42,43 @@ class Resolver:
         actors: list[Mention] = []
         topics: list[Mention] = []
         blocks: list[tuple[int, int]] = []
+        lists: list[tuple[int, int]] = []  # names inside "die Landkreise A, B und C"
         kinds, flags = self.kinds, self.flags
         for h, start, end in found:
             kind, flag = kinds[h], flags[h]
             if kind == BLOCK:
                 blocks.append((start, end))
                 continue
-            weak = flag == "weak"
-            if flag == "noun" and not _before_noun(doc, end):
-                continue
-            if flag == "context" and not (start > 0 and doc[start - 1].lower_ in self.cues):
-                weak = True
+            weak = flag == "weak" or flag == "generic"  # `die Landesregierung`: its Land decides (actor_support)
+            if kind in GEO:
+                if flag == "noun" and not _before_noun(doc, end):
+                    continue
+                if not_a_place(doc, start, end, self.person_cues if kind == "municipality" else frozenset()):
+                    continue
+                if flag == "list" or flag == "context" or kind == "municipality":
+                    head = list_head(doc, start)
+                    if flag == "list" and head != "kreis":
+                        continue
+                    if flag == "context" and not (head or cued(doc, start, self.cues)):
+                        weak = True
+                    if head == "kreis" and flag != "list":
+                        lists.append((start, end))
             mention = (h, start, end, weak)
             (geo if kind in GEO else actors if kind == "actor" else topics).append(mention)
         if blocks:
             geo, actors, topics = (_unblocked(m, blocks) for m in (geo, actors, topics))
+        if lists:
+            geo = self._kreis_lists(geo, set(lists))
         actors = _longest(actors)
         return _longest(geo) + actors + _topics(topics, actors, self.ids)
+
+
+    def _kreis_lists(self, geo: list[Mention], spans: set[tuple[int, int]]) -> list[Mention]:
+        """In "die Landkreise Emsland, Leer und Oldenburg" a name with a Kreis reading is that Kreis:
+        its other readings (the city of Oldenburg, the town of Leer) go."""
+        kreis_read = {(m[1], m[2]) for m in geo if self.flags[m[0]] == "list"}
+        return [m for m in geo if (m[1], m[2]) not in spans or (m[1], m[2]) not in kreis_read
+                or self.flags[m[0]] == "list" or self.kinds[m[0]] != "municipality"]
 
 
 def _before_noun(doc: Doc, end: int) -> bool:

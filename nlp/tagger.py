@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nlp.actor_support import support_generic
+from nlp.orgs import ORGS
+from nlp.place_support import drop_places_in_names, support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
 
 FIELDS = ("title", "teaser", "body")
@@ -14,6 +18,8 @@ FIELDS = ("title", "teaser", "body")
 #: mention (0.6) outranks two passing body mentions (0.36) and nothing exceeds 1.
 WEIGHTS = {"title": 0.6, "teaser": 0.4, "body": 0.2}
 KIND_ORDER = {"actor": 0, "state": 1, "municipality": 2, "topic": 3}
+#: A discovered organisation's score is this share of what a registered actor would get.
+DISCOVERED_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Tag:
     field: str
     score: float
     derived: bool = False
+    discovered: bool = False  # an organisation the register does not know (nlp/orgs.py); id is a slug
 
 
 #: Fields are tagged as one Doc, joined by a blank line: no pattern contains a line break, so no match
@@ -112,6 +119,12 @@ class Tagger:
             else:
                 agg.mentions.append(mention)
         aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
+        if any(kind == "municipality" for kind, _ in aggs):
+            names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
+            names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
+            drop_places_in_names(aggs, names, _Agg)
+        support_places(aggs, self.taxonomy, _Agg)
+        support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
         tags = []
         for (kind, id_), agg in aggs.items():
@@ -119,6 +132,7 @@ class Tagger:
             if self._accept(kind, agg, tag.score):
                 tags.append(tag)
         tags += self._derived(tags)
+        tags += self._discovered(doc, article, {t.id for t in tags if t.kind == "actor"})
         tags.sort(key=lambda t: (KIND_ORDER[t.kind], -t.score, t.id))
         return tags
 
@@ -134,6 +148,26 @@ class Tagger:
         text, offset, field_ = article.first(agg)
         label = self.labels.get((kind, id_), id_)
         return Tag(kind, id_, label, len(agg.mentions), text, offset, field_, article.score(agg))
+
+    def _discovered(self, doc, article: _Article, registered: set[str]) -> list[Tag]:
+        """Organisations found by the recogniser, one tag per canonical name, at half the weight of a
+        registered actor: staff see who is new in the debate, ranked below the known bodies."""
+        found: dict[str, tuple[str, _Agg]] = {}
+        for start, end, name in doc.user_data.get(ORGS, ()):
+            slug = slugify(name)
+            if not slug or slug in registered or slug in self.taxonomy.ignored or ("actor", slug) in self.labels:
+                continue
+            entry = found.get(slug)
+            if entry is None:
+                found[slug] = (name, _Agg([(start, end, False)]))
+            else:
+                entry[1].mentions.append((start, end, False))
+        out = []
+        for slug, (name, agg) in found.items():
+            text, offset, field_ = article.first(agg)
+            score = round(article.score(agg) * DISCOVERED_FACTOR, 3)
+            out.append(Tag("actor", slug, name, len(agg.mentions), text, offset, field_, score, False, True))
+        return out
 
     def _derived(self, tags: list[Tag]) -> list[Tag]:
         """Länder implied by municipalities, parent topics implied by child topics (derived=True)."""
@@ -154,6 +188,12 @@ class Tagger:
                 out[key] = replace(best, mentions=tag.mentions + (prev.mentions if prev else 0))
                 parent = pentry.parent if pentry and parent_kind == "topic" else None
         return list(out.values())
+
+
+def slugify(name: str) -> str:
+    """`Landesrechnungshof Mecklenburg-Vorpommern` → landesrechnungshof-mecklenburg-vorpommern."""
+    text = name.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80]
 
 
 def _short_actors(taxonomy: Taxonomy) -> frozenset[tuple[str, str]]:

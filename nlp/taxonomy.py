@@ -18,6 +18,9 @@ from typing import Any
 
 import yaml
 
+from nlp.yaml_io import Loader as _Loader
+from nlp.yaml_io import entry_line as _entry_line
+
 DEFAULT_DIR = Path(__file__).resolve().parent / "taxonomy"
 
 #: Bump when the matching rules change, so stored tags made by older rules count as outdated.
@@ -28,7 +31,7 @@ FILES = {"actor": "actors.yaml", "state": "states.yaml", "municipality": "places
 LIST_KEYS = {"actor": "actors", "state": "states", "municipality": "places", "topic": "topics"}
 ACTOR_KINDS = frozenset(
     {"association", "ministry", "agency", "body", "company", "provider", "research", "civil-society", "eu",
-     "security", "parliament"}
+     "security", "parliament", "government", "media"}
 )
 STATE_IDS = ("DE-SH", "DE-HH", "DE-NI", "DE-HB", "DE-NW", "DE-HE", "DE-RP", "DE-BW", "DE-BY", "DE-SL",
              "DE-BE", "DE-BB", "DE-MV", "DE-SN", "DE-ST", "DE-TH")
@@ -36,22 +39,27 @@ STATE_IDS = ("DE-SH", "DE-HH", "DE-NI", "DE-HB", "DE-NW", "DE-HE", "DE-RP", "DE-
 STATE_AGS = dict(zip(STATE_IDS, ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12",
                                  "13", "14", "15", "16"), strict=True))
 MIN_STEM = 4
+#: A place id: 5-digit Kreis AGS, 8-digit Gemeinde AGS, or `KKKKK-name` for a Gemeindeverband.
+PLACE_ID = re.compile(r"\d{5}|\d{8}|\d{5}-[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Allowed fields per kind: (name, type). "list" fields are lists of non-empty strings.
 FIELDS: dict[str, dict[str, str]] = {
     "actor": {"id": "str", "name": "str", "abbr": "list", "aliases": "list", "exact": "list", "lemmas": "list",
-              "stems": "list", "kind": "str", "website": "str", "note": "str"},
+              "stems": "list", "kind": "str", "website": "str", "since": "int", "until": "int", "successor": "list",
+              "land": "str", "generic": "list", "note": "str"},
     "state": {"id": "str", "name": "str", "genitive": "list", "forms": "list", "adjectives": "list",
               "city_adjectives": "list", "abbr": "list", "ags": "str", "municipality": "str", "note": "str"},
-    "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str",
-                     "names": "list", "adjectives": "list", "context": "list", "note": "str"},
+    "municipality": {"id": "str", "name": "str", "official": "str", "type": "str", "land": "str", "kreis": "str",
+                     "population": "int", "names": "list", "adjectives": "list", "context": "list",
+                     "list_names": "list", "word": "bool", "note": "str"},
     "topic": {"id": "str", "name": "str", "parent": "str", "keywords": "list", "exact": "list", "abbr": "list",
               "stems": "list", "lemmas": "list", "token_regex": "list", "weak_keywords": "list", "weak_stems": "list",
               "note": "str"},
 }
 REQUIRED = {"actor": ("id", "name", "kind"), "state": ("id", "name", "ags"),
             "municipality": ("id", "name", "land"), "topic": ("id", "name")}
-TOP_LEVEL = {"version", "block", "context_cues", "min_score", "attribution", "generated_by"}
+TOP_LEVEL = {"version", "block", "context_cues", "person_cues", "min_score", "attribution", "generated_by",
+             "ignore_discovered"}
 
 
 class TaxonomyError(ValueError):
@@ -99,6 +107,8 @@ class Taxonomy:
     entries: Mapping[tuple[str, str], Entry]
     blockers: tuple[str, ...]
     context_cues: frozenset[str]
+    person_cues: frozenset[str]
+    ignored: frozenset[str]  # slugs of discovered organisations kept out for good (`radar actors ignore`)
     min_score: Mapping[str, float]
     version: str
     file_versions: Mapping[str, str]
@@ -124,7 +134,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise _err(path.name, None, "not UTF-8 text (a binary file?)") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -143,7 +153,13 @@ def _check_entry(file: str, kind: str, index: int, raw: Any) -> dict[str, Any]:
         kind_of = FIELDS[kind].get(key)
         if kind_of is None:
             raise _err(file, label, f"unknown field {key!r} (allowed: {', '.join(FIELDS[kind])})")
-        if kind_of == "str":
+        if kind_of == "int":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _err(file, label, f"{key!r} must be a whole number")
+        elif kind_of == "bool":
+            if not isinstance(value, bool):
+                raise _err(file, label, f"{key!r} must be true or false")
+        elif kind_of == "str":
             if not isinstance(value, (str, int)) or isinstance(value, bool):
                 raise _err(file, label, f"{key!r} must be a string")
             if not str(value).strip():
@@ -172,6 +188,11 @@ def _actor(raw: dict[str, Any], file: str) -> Entry:
     forms += [Form(a) for a in raw.get("aliases", [])]
     forms += [Form(a, case=True) for a in raw.get("abbr", [])]
     forms += [Form(a, case=True) for a in raw.get("exact", [])]
+    if raw.get("land") is not None and raw["land"] not in STATE_IDS:
+        raise _err(file, raw["id"], f"unknown Land {raw['land']!r}")
+    if raw.get("generic") and not raw.get("land"):
+        raise _err(file, raw["id"], "'generic' needs the 'land' it stands for")
+    forms += [Form(g, case=True, flag="generic") for g in raw.get("generic", [])]
     _check_stems(file, raw)
     return Entry("actor", raw["id"], raw["name"], tuple(forms), stems=tuple(s.lower() for s in raw.get("stems", [])),
                  lemmas=tuple(raw.get("lemmas", [])), data=raw)
@@ -197,14 +218,18 @@ def _place(raw: dict[str, Any], file: str) -> Entry:
     if land not in STATE_IDS:
         raise _err(file, raw["id"], f"unknown Land {land!r}")
     ags = raw["id"]
-    if not re.fullmatch(r"\d{5}|\d{8}", ags):
-        raise _err(file, ags, "id must be a 5- or 8-digit AGS")
+    if not PLACE_ID.fullmatch(ags):
+        raise _err(file, ags, "id must be a 5- or 8-digit AGS, or KKKKK-name for a Gemeindeverband")
+    kreis = raw.get("kreis")
+    if kreis is not None and (not re.fullmatch(r"\d{5}", str(kreis)) or not ags.startswith(str(kreis))):
+        raise _err(file, ags, f"kreis {kreis!r} must be the first five digits of the id")
     if not ags.startswith(STATE_AGS[land]):
         raise _err(file, ags, f"AGS does not lie in {land} (expected prefix {STATE_AGS[land]})")
-    names = raw.get("names") or [raw["name"]]
+    names = raw["names"] if "names" in raw else [raw["name"]]  # generated: `names: []` = no strong form
     forms = [Form(n, case=True) for n in names]
     forms += [Form(a, case=True, inflect=False, flag="noun") for a in raw.get("adjectives", [])]
     forms += [Form(c, case=True, flag="context") for c in raw.get("context", [])]
+    forms += [Form(c, case=True, flag="list") for c in raw.get("list_names", [])]
     return Entry("municipality", ags, raw["name"], tuple(forms), parent=land, data=raw)
 
 
@@ -261,12 +286,31 @@ def _check_parents(entries: dict[tuple[str, str], Entry]) -> None:
 
 
 def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
-    """Read, validate and normalise the four taxonomy files of `directory` (default: the packaged one)."""
+    """Read, validate and normalise the four taxonomy files of `directory` (default: the packaged one).
+
+    The result is cached on disk under a hash of the files and this code (nlp/cache.py): parsing the
+    generated places.yaml alone takes over a second."""
+    from dataclasses import replace
+
+    from nlp.cache import cached, key_of
+
     directory = Path(directory) if directory is not None else DEFAULT_DIR
+    parts: list[bytes] = [Path(__file__).read_bytes(), MATCHER_VERSION.encode()]
+    for file in FILES.values():
+        if not (directory / file).is_file():
+            raise _err(file, None, "file not found")
+        parts.append((directory / file).read_bytes())
+    taxonomy = cached("taxonomy", key_of(*parts), lambda: _build_taxonomy(directory))
+    return replace(taxonomy, directory=directory)
+
+
+def _build_taxonomy(directory: Path) -> Taxonomy:
     digest = hashlib.sha1(MATCHER_VERSION.encode())
     entries: dict[tuple[str, str], Entry] = {}
     blockers: list[str] = []
     cues: set[str] = set()
+    person_cues: set[str] = set()
+    ignored: set[str] = set()
     min_score: dict[str, float] = {}
     file_versions: dict[str, str] = {}
     settings: dict[str, Any] = {}
@@ -286,29 +330,36 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
         items = doc.get(LIST_KEYS[kind])
         if not isinstance(items, list) or not items:
             raise _err(file, None, f"missing list {LIST_KEYS[kind]!r}")
-        for key, target in (("block", blockers), ("context_cues", None)):
+        for key, target in (("block", blockers), ("context_cues", cues), ("person_cues", person_cues),
+                            ("ignore_discovered", ignored)):
             value = doc.get(key, [])
             if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
                 raise _err(file, None, f"{key!r} must be a list of non-empty strings")
-            if target is not None:
+            if isinstance(target, list):
                 target.extend(value)
             else:
-                cues.update(v.lower() for v in value)
+                target.update(v.lower() for v in value)
         if "min_score" in doc:
             value = doc["min_score"]
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise _err(file, None, "'min_score' must be a number between 0 and 1")
             min_score[kind] = float(value)
-        settings[file] = {k: doc.get(k) for k in ("block", "context_cues", "min_score")}
+        settings[file] = {k: doc.get(k) for k in ("block", "context_cues", "person_cues", "min_score")}
         for index, raw in enumerate(items):
-            checked = _check_entry(file, kind, index, raw)
-            entry = BUILDERS[kind](checked, file)
-            key = (kind, entry.id)
-            if key in entries:
-                raise _err(file, entry.id, "duplicate id")
+            try:
+                checked = _check_entry(file, kind, index, raw)
+                entry = BUILDERS[kind](checked, file)
+                key = (kind, entry.id)
+                if key in entries:
+                    raise _err(file, entry.id, "duplicate id")
+            except TaxonomyError as exc:
+                raise TaxonomyError(f"{exc} (line {_entry_line(path, LIST_KEYS[kind], index)})") from None
             entries[key] = Entry(**{**entry.__dict__, "fingerprint": _fingerprint(checked)})
     _check_parents(entries)
     for (kind, id_), entry in entries.items():
+        for successor in entry.data.get("successor", []) if kind == "actor" else ():
+            if ("actor", successor) not in entries:
+                raise _err(FILES["actor"], id_, f"unknown successor {successor!r}")
         if kind == "state" and entry.data.get("municipality") and ("municipality", entry.data["municipality"]) not in entries:
             raise _err(FILES["state"], id_, f"unknown municipality {entry.data['municipality']!r}")
     return Taxonomy(
@@ -316,6 +367,8 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
         entries=entries,
         blockers=tuple(blockers),
         context_cues=frozenset(cues),
+        person_cues=frozenset(person_cues),
+        ignored=frozenset(ignored),
         min_score=min_score,
         version=digest.hexdigest()[:12],
         file_versions=file_versions,

@@ -2,7 +2,7 @@
 
 `?_facet_tag=topic` (or `facets: [{tag: topic}]` in metadata) counts the topics of the listed
 articles; each value links to `?_topic=<id>`, which keeps the articles carrying that tag. Kinds:
-topic, actor, state, place (municipality). Filters combine with AND.
+topic, actor, state, place (municipality), new_actor (discovered actors only). Filters combine with AND.
 
 The same module makes Datasette's own `?_search=` German: for the article lists it replaces the
 search parameter with `db.text.query.normalise_query(...)`, so the search box, datasette-search-all,
@@ -21,8 +21,12 @@ from publish.archive import ARTICLE_LISTS, is_archive
 from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
 
 # facet / filter name → tags.kind
-KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality"}
-LABELS = {"topic": "topic", "actor": "actor", "state": "Land", "place": "municipality"}
+KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality", "new_actor": "actor"}
+LABELS = {"topic": "topic", "actor": "actor", "state": "Land", "place": "municipality",
+          "new_actor": "discovered actor"}
+#: Facets over a subset of a kind's tags: `new_actor` counts only organisations the tagger discovered
+#: (not in the register), so staff see who is new in the debate.
+SUBSETS = {"new_actor": " AND t.discovered = 1"}
 
 
 def tag_filter_sql(kind: str, param: str) -> str:
@@ -48,6 +52,7 @@ class TagFacet(Facet):
                 continue
             params = dict(self.params) if isinstance(self.params, dict) else {}
             params["_radar_tag_kind"] = KINDS[name]
+            subset = SUBSETS.get(name, "")
             # Labels from one tag row per value (max(label) over every row would read the table).
             label = "(SELECT label FROM tags l WHERE l.kind = t.kind AND l.value = t.value LIMIT 1)"
             if " where " in self.sql.lower():
@@ -56,13 +61,13 @@ class TagFacet(Facet):
                 sql = (
                     f"SELECT t.value, {label} AS label, count(*) AS count "
                     f"FROM (SELECT id FROM ({self.sql})) listed CROSS JOIN tags t "
-                    "ON t.article_id = listed.id AND t.kind = :_radar_tag_kind "
+                    f"ON t.article_id = listed.id AND t.kind = :_radar_tag_kind{subset} "
                     f"GROUP BY t.value ORDER BY count DESC, t.value LIMIT {facet_size + 1}"
                 )
             else:  # the whole list: straight from the (kind, value) index
                 sql = (
                     f"SELECT t.value, {label} AS label, count(*) AS count FROM tags t "
-                    f"WHERE t.kind = :_radar_tag_kind GROUP BY t.value ORDER BY count DESC, t.value LIMIT {facet_size + 1}"
+                    f"WHERE t.kind = :_radar_tag_kind{subset} GROUP BY t.value ORDER BY count DESC, t.value LIMIT {facet_size + 1}"
                 )
             try:
                 rows = await self.ds.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from db.sqlite import ArchiveError
+from radar.commands.actors import actors_command
 from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
@@ -55,6 +56,7 @@ cli.add_command(ingest_command, "ingest")
 cli.add_command(subscribers_command, "subscribers")
 cli.add_command(digest_command, "digest")
 cli.add_command(migrate_command, "migrate")
+cli.add_command(actors_command, "actors")
 cli.add_command(run_command, "run")
 cli.add_command(health_command, "health")
 

@@ -231,7 +231,8 @@ def test_tag_fields_offsets_and_scores(tagger):
     tags = tagger.tag(title, teaser, body)
     fields = {"title": title, "teaser": teaser, "body": body}
     for tag in tags:
-        assert set(asdict(tag)) == {"kind", "id", "label", "mentions", "evidence", "offset", "field", "score", "derived"}
+        assert set(asdict(tag)) == {"kind", "id", "label", "mentions", "evidence", "offset", "field", "score", "derived",
+                                    "discovered"}
         if not tag.derived:
             assert fields[tag.field][tag.offset:tag.offset + len(tag.evidence)] == tag.evidence
         assert 0 < tag.score <= 1
@@ -271,7 +272,7 @@ def test_the_pipeline_is_a_blank_german_pipeline_with_registered_components():
     from nlp.pipeline import build_pipeline
 
     nlp = build_pipeline(keep_candidates=True)
-    assert nlp.lang == "de" and nlp.pipe_names == ["radar_matcher"]
+    assert nlp.lang == "de" and nlp.pipe_names == ["radar_matcher", "radar_orgs"]
     assert nlp.config["nlp"]["tokenizer"]["@tokenizers"] == "radar.tokenizer.v1"
     doc = nlp("Sachsen-Anhalt und Sachsen")
     assert [(s.text, s.label_, s.kb_id_) for s in doc.spans["radar"]] == [

@@ -51,8 +51,14 @@ def test_all_401_districts_and_the_larger_cities_are_places(taxonomy):
     assert districts <= places
     for ags in ("03159016", "15088220", "03241001", "05334002", "10041100"):  # Göttingen … Saarbrücken
         assert ags in places
+    from nlp.gazetteer import short_name
+
+    largest: dict[str, int] = {}
     for entry in taxonomy.of_kind("municipality"):
-        assert entry.forms, entry.id
+        short = short_name(entry.label)
+        largest[short] = max(largest.get(short, 0), entry.data.get("population", 0))
+    for entry in taxonomy.of_kind("municipality"):  # no form only when a far larger namesake owns the name
+        assert entry.forms or largest[short_name(entry.label)] >= 10 * entry.data.get("population", 0), entry.id
 
 
 def test_places_yaml_is_generated_from_the_current_inputs():
@@ -98,6 +104,8 @@ def _edit(directory: Path, file: str, old: str, new: str) -> None:
         ("states.yaml", "  - id: DE-HE\n    name: Hessen", "  - id: DE-HE\n    name Hessen",
          "states.yaml: YAML syntax error at line"),
         ("states.yaml", "version: 2025-11-25.1\n", "", "states.yaml: missing 'version'"),
+        ("topics.yaml", "    abbr: [OZG, EfA]\n", "    abbr: [OZG, EfA]\n    abbr: [OZG]\n",
+         "topics.yaml: YAML syntax error at line"),
     ],
 )
 def test_a_broken_taxonomy_names_file_entry_and_problem(tax_copy, file, old, new, message):

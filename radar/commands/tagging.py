@@ -77,6 +77,8 @@ def tag_record(tags, article_id, version: str) -> dict:
     for tag in tags:
         item = asdict(tag)
         del item["kind"]
+        if not item["discovered"]:  # shown only on actors the register does not know
+            del item["discovered"]
         record[GROUPS[tag.kind]].append(item)
     return record
 
