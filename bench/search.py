@@ -208,7 +208,7 @@ def generate(path: Path, articles: int, seed: int = 4) -> None:
     columns = f"(rowid, {', '.join(COLUMNS)}) values ({', '.join('?' for _ in range(len(COLUMNS) + 1))})"
     search_sql = f"insert into {SEARCH_TABLE} {columns}"
     recent_sql = f"insert into {RECENT_TABLE} {columns}"
-    recent_from = articles - RECENT_SIZE
+    recent_from = articles - RECENT_SIZE if articles > RECENT_SIZE else articles  # no slice below that size
     chunk = 5_000
     with conn:
         for start in range(1, articles + 1, chunk):

@@ -8,6 +8,7 @@ and a one-line `ArchiveError` when the file is missing, not an archive, or at an
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from sqlite_utils import Database
 from db.migrations import SCHEMA_VERSION, migrate, schema_version
 from db.private import private_path
 from db.search_index import sync_search_index
-from db.sqlite import BUSY_TIMEOUT, ArchiveError, busy_error, check_file, open_ro, open_rw
+from db.sqlite import BUSY_TIMEOUT, ArchiveError, busy_error, check_file, open_ro, open_rw, use_wal
 from db.views import ensure_views
+
+logger = logging.getLogger(__name__)
 
 
 def connect_writer(path: str | Path, private: str | Path | None = None, timeout: float = BUSY_TIMEOUT) -> Database:
@@ -30,7 +33,10 @@ def connect_writer(path: str | Path, private: str | Path | None = None, timeout:
         names = db.table_names()
         if names and "articles" not in names:
             raise ArchiveError(f"{path}: an SQLite file of another program, not an archive")
-        migrate(db, private_path(path, private))
+        use_wal(db.conn, path)
+        for line in migrate(db, private_path(path, private)):
+            if names:  # an existing archive migrated by a writer: say what was done (a new one: quiet)
+                logger.warning("%s: %s", path, line)
         ensure_views(db)  # views are definitions: a corrected one replaces the old at once
         sync_search_index(db)
     except sqlite3.OperationalError as exc:

@@ -30,7 +30,7 @@ SENT = "sent"  # the SMTP server accepted the mail
 EMPTY = "empty"  # nothing matched and the subscriber asked for no "nothing new" mail
 
 LIST_FIELDS = ("topics", "actors", "states", "sources")
-LOG_WRITE_ATTEMPTS = 6  # each after sqlite3's 5 s busy timeout: about half a minute in all
+LOG_WRITE_ATTEMPTS = 6  # retries after the connection's own busy timeout (db/sqlite.py) has run out
 
 
 def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,8 +123,8 @@ class DigestStore:
             raise ValueError(f"unknown digest_log status {status!r}")
         row = {"email": email, "week": week, "status": status, "message_id": message_id, "items": items,
                "done_at": utcnow()}
-        # The mail is already with the SMTP server: a busy archive (a crawl writing) must not make us
-        # lose the record, so wait out a lock for longer than sqlite3's own 5 s before giving up.
+        # The mail is already with the SMTP server: a busy private file (a subscriber being added) must not make us
+        # lose the record, so wait out a lock beyond the connection's busy timeout before giving up.
         for attempt in range(LOG_WRITE_ATTEMPTS):
             try:
                 with self.db.atomic():

@@ -20,18 +20,26 @@ import hashlib
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 MIN_FINGERPRINT_WORDS = 40  # shorter bodies are too generic to call two of them "the same text"
 BANDS, ROWS = 16, 3
-MIN_JACCARD = 0.5  # the signature estimate a candidate needs before the exact check
+# The signature estimate a candidate needs before the exact check: about three standard errors
+# (48 hash functions) below the exact thresholds, so a real copy is never filtered out here.
+MIN_JACCARD = 0.5
+MIN_JACCARD_SAME_SOURCE = 0.75
 CROSS_SOURCE_MIN = 0.7
 SAME_SOURCE_MIN = 0.9
 # Articles read per band key and direction: a key shared by hundreds of articles is boilerplate
 # (a footer, a template), not evidence; a real duplicate shares most of its 16 keys anyway.
 MAX_BAND_CANDIDATES = 20
-BOILERPLATE_SAMPLE = 20  # other articles of the source whose lines count as boilerplate
+BOILERPLATE_SAMPLE = 20  # recent articles of a source whose common lines count as boilerplate
+BOILERPLATE_MIN_ARTICLES = 3
+BOILERPLATE_REFRESH = 50
+# Candidates given the exact check, best signature estimate first: a real copy is among the
+# strongest; a template-heavy site would otherwise make every article check dozens (bench/crawl).
+MAX_EXACT_CHECKS = 3
 MIN_BOILERPLATE_LINE = 20  # characters: shorter lines ("Foto: …") are not worth removing
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
@@ -91,7 +99,10 @@ def shingles(text: str) -> set[tuple[str, str, str]]:
 
 
 def exact_jaccard(a: str, b: str) -> float:
-    sa, sb = shingles(a), shingles(b)
+    return _set_jaccard(shingles(a), shingles(b))
+
+
+def _set_jaccard(sa: set, sb: set) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
@@ -99,9 +110,8 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def strip_boilerplate(body: str, others: Iterable[str]) -> str:
-    """The body without the lines that other articles of its source carry too."""
-    common = {line for other in others for line in _lines(other or "") if len(line) >= MIN_BOILERPLATE_LINE}
+def strip_boilerplate(body: str, common: set[str]) -> str:
+    """The body without its source's boilerplate lines."""
     return "\n".join(line for line in _lines(body) if line not in common)
 
 
@@ -129,28 +139,50 @@ def rebuild_bands(db: Any) -> int:
     return len(rows)
 
 
-def _source_sample(conn: sqlite3.Connection, source_id: str, exclude: Iterable[int]) -> list[str]:
-    ids = list(exclude)
-    marks = ", ".join("?" for _ in ids)
-    return [row[0] for row in conn.execute(
-        f"select body from articles where source_id = ? and id not in ({marks}) order by id desc limit ?",
-        [source_id, *ids, BOILERPLATE_SAMPLE],
-    )]
+class Boilerplate:
+    """Lines that recur in a source's recent articles (in at least BOILERPLATE_MIN_ARTICLES of the
+    last BOILERPLATE_SAMPLE): read once per source and refreshed every BOILERPLATE_REFRESH articles
+    the writer stores, so the exact check costs no query per candidate. A pair's own shared text
+    is not boilerplate unless a third article carries it too."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.lines: dict[str, set[str]] = {}
+        self.age: dict[str, int] = {}
+
+    def of(self, source_id: str) -> set[str]:
+        if source_id not in self.lines or self.age.get(source_id, 0) >= BOILERPLATE_REFRESH:
+            counts: dict[str, int] = {}
+            for (body,) in self.conn.execute(
+                "select body from articles where source_id = ? order by id desc limit ?", [source_id, BOILERPLATE_SAMPLE]
+            ):
+                for line in set(_lines(body or "")):
+                    if len(line) >= MIN_BOILERPLATE_LINE:
+                        counts[line] = counts.get(line, 0) + 1
+            self.lines[source_id] = {line for line, n in counts.items() if n >= BOILERPLATE_MIN_ARTICLES}
+            self.age[source_id] = 0
+        return self.lines[source_id]
+
+    def stored(self, source_id: str) -> None:
+        self.age[source_id] = self.age.get(source_id, 0) + 1
 
 
-def same_text(conn: sqlite3.Connection, a: tuple[int, str, str], b: tuple[int, str, str]) -> bool:
-    """The exact check of a candidate pair (id, source, body) after removing each source's boilerplate."""
-    samples = {source: _source_sample(conn, source, (a[0], b[0])) for source in {a[1], b[1]}}
-    clean_a = strip_boilerplate(a[2], samples[a[1]])
-    clean_b = strip_boilerplate(b[2], samples[b[1]])
-    if len(_WORD.findall(clean_a)) < MIN_FINGERPRINT_WORDS or len(_WORD.findall(clean_b)) < MIN_FINGERPRINT_WORDS:
-        return False  # what is left after the boilerplate is too short to call it the same text
-    threshold = SAME_SOURCE_MIN if a[1] == b[1] else CROSS_SOURCE_MIN
-    return exact_jaccard(clean_a, clean_b) >= threshold
+def clean_shingles(boilerplate: Boilerplate, source_id: str, body: str) -> set | None:
+    """The body's word 3-shingles without its source's boilerplate; None when too little is left
+    to call it the same text as anything."""
+    words = _WORD.findall(strip_boilerplate(body, boilerplate.of(source_id)).lower())
+    if len(words) < MIN_FINGERPRINT_WORDS:
+        return None
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def _body(conn: sqlite3.Connection, article_id: int) -> str:
+    row = conn.execute("select body from articles where id = ?", [article_id]).fetchone()
+    return (row[0] or "") if row else ""
 
 
 def fingerprint(conn: sqlite3.Connection, article_id: int, source_id: str, body: str, published: str | None,
-                rank: Callable[[str], int]) -> int:
+                rank: Callable[[str], int], boilerplate: Boilerplate) -> int:
     """Store the body's MinHash and link this article to its near-duplicates.
 
     The original is the earlier publication (then the source with the lower rank — file order
@@ -179,16 +211,27 @@ def fingerprint(conn: sqlite3.Connection, article_id: int, source_id: str, body:
     for key in keys:
         params += [key, source_id, key, source_id, key, source_id]
     candidates = conn.execute(
-        "select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of, a.body from article_minhash m "
+        "select m.article_id, m.signature, a.published, a.source_id, a.duplicate_of from article_minhash m "
         f"join articles a on a.id = m.article_id where m.article_id in ({_BAND_LOOKUP}) and m.article_id != ?",
         [*params, article_id],
     ).fetchall()
-    matches = [
-        (other_id, other_published, other_source, other_dup)
-        for other_id, other_sig, other_published, other_source, other_dup, other_body in candidates
-        if jaccard(signature, np.frombuffer(other_sig, dtype="<u4")) >= MIN_JACCARD
-        and same_text(conn, (article_id, source_id, body), (other_id, other_source, other_body or ""))
-    ]
+    boilerplate.stored(source_id)
+    matches = []
+    if candidates:
+        signatures = np.frombuffer(b"".join(row[1] for row in candidates), dtype="<u4").reshape(len(candidates), -1)
+        estimates = (signatures == signature).mean(axis=1)  # all candidates at once
+        ranked = sorted(zip(estimates.tolist(), candidates, strict=True), key=lambda pair: -pair[0])
+        own: set | None = None
+        for estimate, (other_id, _sig, other_published, other_source, other_dup) in ranked[:MAX_EXACT_CHECKS]:
+            if estimate < (MIN_JACCARD_SAME_SOURCE if other_source == source_id else MIN_JACCARD):
+                continue
+            own = own if own is not None else clean_shingles(boilerplate, source_id, body)
+            theirs = clean_shingles(boilerplate, other_source, _body(conn, other_id))
+            if own is None:
+                break
+            threshold = SAME_SOURCE_MIN if other_source == source_id else CROSS_SOURCE_MIN
+            if theirs is not None and _set_jaccard(own, theirs) >= threshold:
+                matches.append((other_id, other_published, other_source, other_dup))
     if not matches:
         return 0
     # The group: this article, the matches and the originals they already point to.

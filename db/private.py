@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from db.sqlite import ArchiveError, open_ro, open_rw
+from db.sqlite import ArchiveError, open_ro, open_rw, use_wal
 
 ENV = "RADAR_SUBSCRIBERS_DB"
 DEFAULT_NAME = "subscribers.db"
@@ -79,6 +79,7 @@ def open_private(path: str | Path) -> Database:
     """THE way to write personal data: the private file at `path`, created with its tables if needed."""
     db = Database(open_rw(path))
     refuse_archive(db, path)
+    use_wal(db.conn, path)
     ensure_private_schema(db)
     return db
 

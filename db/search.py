@@ -143,10 +143,10 @@ def ranked_search(conn, match: str, filters: dict | None = None, limit: int = 20
     older = newest > RECENT_SIZE
     hits: list[tuple[int, float]] = []
     used = "all"
-    if scope != "all":
+    if scope != "all" and older:  # a smaller archive has no recent slice: its main index is as small
         hits = [tuple(row) for row in conn.execute(window_sql(filters, window, RECENT_TABLE), params)]
         used = "recent"
-    if scope == "all" or (older and len(hits) < MIN_RECENT_MATCHES):
+    if scope == "all" or not older or len(hits) < MIN_RECENT_MATCHES:
         hits = [tuple(row) for row in conn.execute(window_sql(filters, window, SEARCH_TABLE), params)]
         used = "all"
     hits.sort(key=lambda hit: (hit[1], -hit[0]))

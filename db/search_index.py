@@ -27,7 +27,8 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-import db.search as rules
+import db.search as ranking
+import db.text.normalise as rules
 from db.records import utcnow
 from db.search import COLUMNS as INDEX_COLUMNS
 from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
@@ -185,9 +186,31 @@ def add_part_columns(db: Database) -> bool:
 
 # --- keeping it in step ---------------------------------------------------------------------------
 def _recent_cutoff(conn: sqlite3.Connection) -> int:
-    """Articles with an id above this are in the recent slice."""
+    """Articles with an id above this are in the recent slice. An archive of at most RECENT_SIZE
+    articles has no slice (it would be a second copy of the whole index; ranking uses the main one)."""
     newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    return max(0, newest - rules.RECENT_SIZE)  # read at call time (tests shrink it)
+    size = ranking.RECENT_SIZE  # read at call time (tests shrink it)
+    return newest - size if newest > size else newest
+
+
+def _start_recent(conn: sqlite3.Connection, cutoff: int, lexicon: Lexicon | None) -> None:
+    """The archive just grew past RECENT_SIZE: fill the slice with its newest articles (once)."""
+    newest = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    if newest <= ranking.RECENT_SIZE or conn.execute(f"SELECT 1 FROM {RECENT_TABLE}_docsize LIMIT 1").fetchone():
+        return
+    last = cutoff
+    while True:  # queued articles are left to the queue, which inserts them into both tables
+        rows = conn.execute(
+            f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id > ? AND id NOT IN "
+            f"(SELECT article_id FROM {QUEUE_TABLE}) ORDER BY id LIMIT ?", [last, SYNC_BATCH]).fetchall()
+        if not rows:
+            return
+        with conn:
+            for article_id, *values, url in rows:
+                columns = _normalised(conn, article_id, values, url, lexicon)
+                if columns is not None:
+                    _insert(conn, RECENT_TABLE, article_id, columns)
+        last = rows[-1][0]
 
 
 def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc: BaseException) -> None:
@@ -201,7 +224,7 @@ def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url
                 lexicon: Lexicon | None = None) -> tuple | None:
     try:
         return search_columns(*values, lexicon=lexicon)
-    except (RecursionError, MemoryError, ValueError, TypeError, RuntimeError) as exc:
+    except Exception as exc:  # any failure of one text (RecursionError included) costs only that article
         _quarantine(conn, url, article_id, exc)
         return None
 
@@ -271,6 +294,7 @@ def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
     lexicon = _frozen_lexicon(conn)
     done = 0
     cutoff = _recent_cutoff(conn)
+    _start_recent(conn, cutoff, lexicon)
     while True:
         queued = conn.execute(
             f"SELECT article_id, old, title, kicker, teaser, body FROM {QUEUE_TABLE} ORDER BY article_id LIMIT ?", [batch]

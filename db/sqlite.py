@@ -1,9 +1,9 @@
 """Opening SQLite files: the one place that turns "no file", "not a database", "read-only folder"
 and "another writer holds the lock" into one-line `ArchiveError`s instead of tracebacks.
 
-`open_rw` is for writers (creates the file and its folder, WAL, busy timeout); `open_ro` is for
-readers and never writes, creates or changes a file: `mode=ro`, or `immutable=1` where the folder
-is read-only and no writer can be at work (no `-wal` file).
+`open_rw` is for writers (creates the file and its folder, busy timeout; `use_wal` once the file
+is known to be theirs); `open_ro` is for readers and never writes, creates or changes a file:
+`mode=ro`, or `immutable=1` where the folder is read-only and no writer can be at work (no `-wal`).
 
 Nothing here opens an archive except through SQLite: its locks are POSIX locks, which belong to
 the process, and closing *any* handle on the file drops them all (sqlite.org/howtocorrupt.html,
@@ -93,8 +93,9 @@ def _writable(p: Path) -> bool:
 
 
 def open_rw(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
-    """A writer's connection: creates file and folder, WAL, `synchronous=NORMAL` (durable at every
-    checkpoint; a power cut may lose the last transactions, never corrupt), foreign keys on."""
+    """A writer's connection: creates file and folder, `synchronous=NORMAL` (durable at every
+    checkpoint in WAL mode; a power cut may lose the last transactions, never corrupt), foreign keys
+    on. The caller switches to WAL (`use_wal`) once it knows the file is its own."""
     p = Path(path)
     check_file(p, must_exist=False)  # an empty file is an empty database to SQLite: a new archive
     try:
@@ -105,8 +106,7 @@ def open_rw(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
         raise ArchiveError(f"{path}: cannot write here (the file or its folder is read-only)")
     conn = sqlite3.connect(str(p), timeout=timeout, check_same_thread=False)
     try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a foreign file is not changed yet
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.OperationalError as exc:
@@ -118,6 +118,17 @@ def open_rw(path: str | Path, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connecti
         conn.close()
         raise not_a_database(path, exc) from None
     return conn
+
+
+def use_wal(conn: sqlite3.Connection, path: str | Path) -> None:
+    """WAL mode (readers never block the writer), once the caller knows the file is its own."""
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise busy_error(path) from None
+        raise ArchiveError(f"{path}: cannot open for writing ({exc})") from None
 
 
 def open_ro(path: str | Path) -> sqlite3.Connection:

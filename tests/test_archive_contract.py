@@ -274,3 +274,27 @@ def test_sql_writes_keep_answering_400(datasette):
     assert response.status_code == 400, response.text
     count = asyncio.run(datasette.client.get("/radar.json?sql=select+count(*)+as+n+from+articles"))
     assert count.json()["rows"][0][0] == 12
+
+
+def test_serve_beside_a_writer_answers_every_request(tmp_path):
+    """`radar serve` on a file a writer is changing: read-only connections, never a 500, and the
+    articles stored meanwhile show up; `--immutable` is refused in one line while the writer holds it."""
+    from db.store import ArchiveWriter
+
+    db = Path(build_sample_archive(str(tmp_path / "radar.db")))
+    writer = ArchiveWriter(str(db))
+    refused = radar("serve", "--db", str(db), "--immutable", "--port", str(free_port()), timeout=60)
+    assert refused.returncode == 2 and "is being written" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    with serving(db, env()) as base:
+        statuses = []
+        for batch in range(8):
+            writer.upsert_articles([{"url": f"https://neu.example/{batch}-{n}", "source": "neu",
+                                     "title": f"Glasfasernetz Meldung {batch} {n}", "body": "Text " * 50,
+                                     "published": "2025-09-24"} for n in range(25)])
+            for page in ("/radar/-/search.json?q=Glasfasernetz", "/radar/articles.json", "/radar/articles_feed.atom"):
+                statuses.append(fetch(base + page)[0])
+        assert set(statuses) == {200}, statuses
+        status, body = fetch(base + "/radar.json?sql=select+count(*)+from+articles+where+source_id+%3D+%27neu%27")
+        assert status == 200 and json.loads(body)["rows"][0][0] == 200, body
+    writer.db.close()

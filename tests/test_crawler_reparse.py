@@ -55,5 +55,6 @@ def test_reparse_repairs_what_a_broken_extractor_stored_and_keeps_the_old_text(a
 
 def test_reparse_without_an_archive_is_one_line(tmp_path):
     result = run_radar("reparse", "--db", str(tmp_path / "missing.db"))
-    assert result.returncode == 2
+    assert result.returncode == 2  # db's one-line ArchiveError; nothing is created
     assert result.stderr.strip() == f"Error: {tmp_path / 'missing.db'}: no such file"
+    assert not (tmp_path / "missing.db").exists()

@@ -300,3 +300,22 @@ def test_hostile_bodies_are_stored_and_indexed_within_bounds(tmp_path):
     assert search(writer.db, "ozg") == [2]
     assert search(writer.db, "Cybersicherheit") == [2]
     assert search(writer.db, "Zugang") == [3]
+
+
+def test_no_recent_slice_until_the_archive_outgrows_it(tmp_path, monkeypatch):
+    """Below RECENT_SIZE articles the slice would copy the whole index: it starts when the archive
+    grows past it, filled with the newest articles once."""
+    import db.search as search
+
+    monkeypatch.setattr(search, "RECENT_SIZE", 3)
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    db = writer.db
+    writer.upsert_articles([item(n, f"Breitband Meldung {n}") for n in range(1, 4)])
+    assert db.execute(f"select count(*) from {search.RECENT_TABLE}_docsize").fetchone()[0] == 0
+    small = search.ranked_search(db.conn, normalise_query("Breitband"))
+    assert small.scope == "all" and sorted(row["id"] for row in small.rows) == [1, 2, 3]
+    writer.upsert_articles([item(4, "Breitband Meldung 4")])
+    assert [r[0] for r in db.execute(f"select id from {search.RECENT_TABLE}_docsize order by id")] == [2, 3, 4]
+    writer.upsert_articles([item(5, "Wohngeld Meldung 5"), item(6, "Wohngeld Meldung 6")])
+    assert [r[0] for r in db.execute(f"select id from {search.RECENT_TABLE}_docsize order by id")] == [4, 5, 6]
+    assert sorted(row["id"] for row in search.ranked_search(db.conn, normalise_query("Breitband")).rows) == [1, 2, 3, 4]

@@ -161,6 +161,12 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
 
+    # A broken or foreign archive: one line, nothing fetched (an empty file becomes a new archive).
+    if not redis_url and Path(db_path).exists() and not (Path(db_path).is_file() and Path(db_path).stat().st_size == 0):
+        from db.connect import check_existing_archive
+
+        check_existing_archive(db_path)
+
     hosts = {}
     for url in start_urls:
         parsed = urlparse(url)
@@ -175,6 +181,11 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
         raise RunFailed(problems[0] if len(problems) == 1 else "; ".join(problems))
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
+
+    if not redis_url:  # a corrupt, foreign or read-only archive: one line before anything is fetched
+        from db.connect import connect_writer
+
+        connect_writer(db_path).close()  # also brings its schema up to date
 
     user_agent = loaded.user_agent_string() if loaded else None
     settings = project_settings(

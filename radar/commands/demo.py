@@ -53,7 +53,7 @@ def demo_command(db_path: str, host: str, port: int, no_serve: bool) -> None:
                 return
             click.echo(f"Archive:     http://{host}:{port}/  (search: http://{host}:{port}/{Path(db_path).stem}/-/search?q=OZG)")
             sys.stdout.flush()
-            server = children.start(datasette_command(db_path, host, port))
+            server = children.start(datasette_command(db_path, host, port, immutable=False))  # read-only connections
             server.wait()
             if server.returncode:
                 raise RunFailed(f"the archive server stopped with exit status {server.returncode}")

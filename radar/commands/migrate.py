@@ -26,10 +26,11 @@ def migrate_command(db_path: str, subscribers_db: str | None) -> None:
     from db.connect import check_existing_archive, connect_writer
     from db.migrations import SCHEMA_VERSION, migrate, schema_version
     from db.private import private_path
-    from db.sqlite import open_rw
+    from db.sqlite import open_rw, use_wal
 
     check_existing_archive(db_path)  # a mistyped --db is not created, a stranger's file not touched
     db = Database(open_rw(db_path))
+    use_wal(db.conn, db_path)
     try:
         before = schema_version(db)
         report = migrate(db, private_path(Path(db_path), subscribers_db))
