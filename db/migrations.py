@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from db.actor_store import ensure_actor_schema
 from db.crawl_schema import ensure_crawler_schema
+from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
 from db.search_index import add_part_columns, convert_old_layout, create_search_index
@@ -80,12 +81,18 @@ def _discovered_actors(db: Database, ctx: Context) -> None:
     ensure_actor_schema(db)
 
 
+def _source_runs(db: Database, ctx: Context) -> None:
+    """6: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
+    ensure_source_runs(db)
+
+
 STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("core tables, German search index and views", _core),
     ("personal data moved to the private file", _personal_data_out),
     ("German search index without a copy of the text; articles_fts dropped", _external_content_index),
     ("German search index with compound parts apart and the archive's lexicon", _part_columns),
     ("discovered actors: tags.discovered, actor_candidates", _discovered_actors),
+    ("source_runs: per-source run counters for source health", _source_runs),
 ]
 SCHEMA_VERSION = len(STEPS)
 

@@ -26,6 +26,8 @@ def summarise(stats: dict, db_path: str) -> str:
     line += f", {sum(errors.values())} errors"
     if errors:
         line += " (" + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) + ")"
+    if stats.get("radar/undated"):
+        line += f", {stats['radar/undated']} undated"
     if stats.get("radar/quarantined"):
         line += f", {stats['radar/quarantined']} quarantined"
     return f"{line} → {db_path}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from radar.options import RunFailed, db_option, subscribers_db_option
+from radar.options import BadInput, RunFailed, db_option, require_articles, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -59,6 +59,7 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
     from db.digest_store import DigestStore
     from db.private import private_path
     from digest import config as settings
+    from digest.links import served_link_problem
     from digest.lock import Locked, send_lock
     from digest.run import DigestBuilder, Report, select_due, send_all, write_all
     from digest.send import Mailer, SmtpUnavailable
@@ -67,6 +68,8 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
 
     if bool(out_dir) == send:
         raise click.UsageError("choose one: --out DIR (dry run, writes .eml files) or --send")
+    archive = connect_reader(db_path)  # the digest only reads the archive
+    require_articles(archive, db_path)
     try:
         config, warnings = settings.load(config_file)
     except settings.ConfigError as exc:
@@ -79,8 +82,14 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
-    archive = connect_reader(db_path)  # the digest only reads the archive
     private = private_path(Path(db_path), subscribers_db)
+    config = config.with_archive(db_path)
+    problem = served_link_problem(config.base_url, config.archive_name)
+    if problem and send:
+        archive.close()
+        raise BadInput(f"{problem}; nothing sent")
+    if problem:
+        click.echo(f"Warning: {problem}", err=True)
 
     day = today.date() if today else _today()
     due_by = None if week else day

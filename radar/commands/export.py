@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from radar.options import db_option
+from radar.options import db_option, require_articles
 
 
 @click.command()
@@ -50,6 +50,7 @@ def export_command(db_path: str, fmt: str, output: str, what: str, topic: tuple[
         raise click.ClickException(str(exc)) from None
     db = connect_reader(db_path)  # read-only: an export never changes the archive
     try:
+        require_articles(db, db_path)
         try:  # ids the archive and the taxonomy know, dates in any typed form
             filters = check(db.conn, filters)
         except FilterError as exc:
