@@ -21,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class FlowResult:
-    """A batch after extraction and tagging: records for the store, faults by kind, `--since` skips."""
+    """A batch after extraction and tagging: records for the store, faults by kind, notes by kind
+    (`undated`: stored and shown, so not an error), `--since` skips."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
 
 
@@ -64,6 +66,7 @@ class PageFlow:
             page = page_records(record, spec.get("extractor", "generic"), spec.get("article"), self.since)
             result.records.extend(page.records)
             result.errors.update(page.errors)
+            result.notes.update(page.notes)
             result.skipped += page.skipped
         if self.tagger is not None:
             result.errors.update(self._tag([r for r in result.records if (r.get("kind") or "article") == "article"]))

@@ -217,6 +217,8 @@ class StorePipeline:
             stats.set_value(f"radar/{name}", count)
         for kind, count in (result.get("errors") or {}).items():
             stats.inc_value(f"radar/errors/{kind}", count)
+        for kind, count in (result.get("notes") or {}).items():
+            stats.inc_value(f"radar/{kind}", count)
         if result.get("skipped"):
             stats.inc_value("radar/skipped", result["skipped"])
 

@@ -56,6 +56,8 @@ class RedisQueuePipeline:
         flowed = self.flow.run([ItemAdapter(item).asdict()])
         for kind, count in flowed.errors.items():
             stats.inc_value(f"radar/errors/{kind}", count)
+        for kind, count in flowed.notes.items():
+            stats.inc_value(f"radar/{kind}", count)
         if flowed.skipped:
             stats.inc_value("radar/skipped", flowed.skipped)
         entries = [encode_item(record, crawl=self.keys.crawl, worker=self.worker_id) for record in flowed.records]

@@ -68,7 +68,7 @@ class RecordProcessor:
             errors["store_error"] += len(result.failures)
             for record, reason in result.failures:
                 logger.warning("store_error: %s (%s)", record.get("url"), reason)
-        return {"outcomes": result.outcomes, "errors": errors, "skipped": flowed.skipped}
+        return {"outcomes": result.outcomes, "errors": errors, "notes": flowed.notes, "skipped": flowed.skipped}
 
     def close(self) -> None:
         self.writer.db.close()

@@ -41,7 +41,7 @@ ADDED_COLUMNS: dict[str, dict[str, type]] = {
         "retries": int,
     },
 }
-# Added by migration 6 (db/migrations.py): list pages where a source's list rule matched nothing,
+# Added by migration 7 (db/migrations.py): list pages where a source's list rule matched nothing,
 # and the distinct article links found instead — a source whose markup changed.
 RULE_MISS_COLUMNS: dict[str, type] = {"rule_misses": int, "fallback_links": int}
 
@@ -88,7 +88,7 @@ def ensure_crawler_schema(db: Database) -> None:
 
 
 def add_rule_miss_counters(db: Database) -> bool:
-    """Migration 6: the run's `rule_misses` and `fallback_links` counters; True if added now."""
+    """Migration 7: the run's `rule_misses` and `fallback_links` counters; True if added now."""
     if "crawl_runs" not in db.table_names():
         return False
     have = set(db["crawl_runs"].columns_dict)

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from db.actor_store import ensure_actor_schema
 from db.crawl_schema import add_rule_miss_counters, ensure_crawler_schema
+from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
 from db.search_index import add_part_columns, convert_old_layout, create_search_index
@@ -80,8 +81,13 @@ def _discovered_actors(db: Database, ctx: Context) -> None:
     ensure_actor_schema(db)
 
 
+def _source_runs(db: Database, ctx: Context) -> None:
+    """6: per-source run counters for source health (`radar run`, `radar health`, page Quellen)."""
+    ensure_source_runs(db)
+
+
 def _rule_miss_counters(db: Database, ctx: Context) -> None:
-    """6: crawl_runs counts list pages whose list rule matched nothing (`rule_misses`) and the
+    """7: crawl_runs counts list pages whose list rule matched nothing (`rule_misses`) and the
     article links the crawl found instead (`fallback_links`), docs/crawling.md "No silent zero"."""
     if add_rule_miss_counters(db):
         ctx.report.append("crawl_runs counts rule_misses and fallback_links")
@@ -93,6 +99,7 @@ STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("German search index without a copy of the text; articles_fts dropped", _external_content_index),
     ("German search index with compound parts apart and the archive's lexicon", _part_columns),
     ("discovered actors: tags.discovered, actor_candidates", _discovered_actors),
+    ("source_runs: per-source run counters for source health", _source_runs),
     ("crawl_runs.rule_misses and fallback_links", _rule_miss_counters),
 ]
 SCHEMA_VERSION = len(STEPS)

@@ -19,6 +19,7 @@ TABLES = frozenset({
     "search_lexicon", "search_parts",
     # organisations the tagger discovered, with counts (no personal data; db/actor_store.py)
     "actor_candidates",
+    "source_runs",  # per-source run counters: source health, the page Quellen (db/health_schema.py)
 })
 FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")

@@ -83,7 +83,10 @@ class ArchiveWriter(RunBookkeeping):
         """Register a source once; later calls fill in or refresh the given non-empty fields."""
         fields = {k: v for k, v in fields.items() if v is not None and v != ""}
         row = {"id": source_id, "name": fields.get("name") or source_id, **fields}
-        with self.db.atomic():
+        # BEGIN IMMEDIATE, not a deferred transaction: crawls starting side by side (`radar run
+        # --jobs N`) would otherwise read, then fail to upgrade to a write ("database is locked"
+        # at once, without waiting) when another crawl registered its source in between.
+        with self.transaction():
             if not self.db["sources"].count_where("id = ?", [source_id]):
                 self.db["sources"].insert(row, pk="id", alter=True)
             elif fields:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import difflib
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -40,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp", "backoff", "RADAR_SMTP_BACKOFF", "2", "seconds before the first retry; doubles each time"),
     Setting("digest", "from", "RADAR_DIGEST_FROM", "Policy Radar <radar@localhost>", "From address of the mails"),
     Setting("digest", "base_url", "RADAR_BASE_URL", "http://127.0.0.1:8001", "public URL of the archive (Datasette)"),
+    Setting("digest", "archive_name", "RADAR_ARCHIVE_NAME", "",
+            "database name the archive is served under (default: the --db file name without .db, as radar serve names it)"),
     Setting("digest", "secret", "RADAR_SECRET", "", "HMAC secret for unsubscribe tokens and Message-IDs", secret=True),
     Setting("digest", "unsubscribe", "RADAR_DIGEST_UNSUBSCRIBE", "",
             "address for mailto: unsubscribe requests (default: the From address)"),
@@ -77,6 +80,16 @@ class DigestConfig:
     base_url: str
     secret: str = field(repr=False)
     unsubscribe_addr: str = ""
+    archive_name: str = ""  # the served database's name; empty: the archive file's stem
+
+    def with_archive(self, db_path: str) -> DigestConfig:
+        """The config with `archive_name` filled in from the archive file when not set."""
+        from pathlib import Path
+
+        if self.archive_name:
+            return self
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return DigestConfig(**{**values, "archive_name": Path(db_path).stem})
 
     @property
     def has_secret(self) -> bool:
@@ -161,6 +174,9 @@ def build(raw: Mapping[str, str]) -> DigestConfig:
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"RADAR_BASE_URL must start with http:// or https://, got {base_url!r}")
     unsubscribe = parseaddr(raw["RADAR_DIGEST_UNSUBSCRIBE"])[1] if raw["RADAR_DIGEST_UNSUBSCRIBE"] else addr
+    archive_name = str(raw["RADAR_ARCHIVE_NAME"] or "").strip()
+    if archive_name and (not re.fullmatch(r"[^/?#\s]+", archive_name)):
+        raise ConfigError(f"RADAR_ARCHIVE_NAME must be a database name such as radar, got {archive_name!r}")
     smtp = SmtpConfig(
         host=str(raw["RADAR_SMTP_HOST"]).strip(),
         port=port,
@@ -174,4 +190,5 @@ def build(raw: Mapping[str, str]) -> DigestConfig:
         helo=domain,
     )
     return DigestConfig(smtp=smtp, sender=sender, sender_addr=addr, domain=domain, base_url=base_url,
-                        secret=str(raw["RADAR_SECRET"] or ""), unsubscribe_addr=unsubscribe)
+                        secret=str(raw["RADAR_SECRET"] or ""), unsubscribe_addr=unsubscribe,
+                        archive_name=archive_name)

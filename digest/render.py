@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -72,21 +72,25 @@ class Block:
 
 @dataclass
 class Links:
+    """Archive links: the public base URL and the name the archive is served under (`radar serve
+    --db data/demo.db` serves `/demo/`), so a link in a mail opens the page it names."""
+
     base_url: str
+    archive_name: str = "radar"
 
     def article(self, article_id: int) -> str:
-        return f"{self.base_url}/radar/articles/{article_id}"
+        return f"{self.base_url}/{quote(self.archive_name)}/articles/{article_id}"
 
     def week(self, week: str) -> str:
-        return f"{self.base_url}/radar/articles?week={week}"
+        return f"{self.base_url}/{quote(self.archive_name)}/articles?{urlencode({'week': week})}"
 
 
 class Renderer:
     """Compiles the templates once; `render` is then called once per subscriber."""
 
-    def __init__(self, vocab: Vocabulary, base_url: str):
+    def __init__(self, vocab: Vocabulary, base_url: str, archive_name: str = "radar"):
         self.vocab = vocab
-        self.links = Links(base_url)
+        self.links = Links(base_url, archive_name or "radar")
         env = make_environment()
         self.html = env.get_template("digest.html")
         self.text = env.get_template("digest.txt")
@@ -125,7 +129,7 @@ class Renderer:
         }
 
     def context(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-                unsubscribe_web: str, unsubscribe_mailto: str) -> dict[str, Any]:
+                unsubscribe_web: str, unsubscribe_mailto: str, settings_url: str = "") -> dict[str, Any]:
         count = sum(len(section.articles) for section in sections)
         return {
             "week": week,
@@ -154,11 +158,13 @@ class Renderer:
             "week_url": self.links.week(week),
             "unsubscribe_web": unsubscribe_web,
             "unsubscribe_mailto": unsubscribe_mailto,
+            "settings_url": settings_url,
         }
 
     def render(self, subscriber: Subscriber, week: str, sections: list[Section], summary: WeekSummary,
-               unsubscribe_web: str, unsubscribe_mailto: str) -> Rendered:
-        context = self.context(subscriber, week, sections, summary, unsubscribe_web, unsubscribe_mailto)
+               unsubscribe_web: str, unsubscribe_mailto: str, settings_url: str = "") -> Rendered:
+        context = self.context(subscriber, week, sections, summary, unsubscribe_web, unsubscribe_mailto,
+                               settings_url)
         return Rendered(
             subject=self.subject(week, context["count"]),
             text=self.text.render(context),

@@ -30,7 +30,7 @@ from digest.select import WeekArticles
 from digest.send import Mailer, SendFailed, SmtpUnavailable
 from digest.subscribers import Subscriber
 from digest.summary import summarise
-from digest.tokens import unsubscribe_urls
+from digest.tokens import settings_url, unsubscribe_urls
 from digest.vocabulary import Vocabulary
 from digest.weeks import due_date, previous_week
 
@@ -86,7 +86,7 @@ class DigestBuilder:
         self.vocab = Vocabulary.from_db(db, weeks=(week, previous_week(week)))
         self.articles = WeekArticles(db, week)
         self.summary = summarise(db, week, self.vocab)
-        self.renderer = Renderer(self.vocab, config.base_url)
+        self.renderer = Renderer(self.vocab, config.base_url, config.archive_name)
 
     def build(self, subscriber: Subscriber) -> tuple[EmailMessage | None, int]:
         """The mail and its number of articles; (None, 0) when empty and no mail is wanted."""
@@ -96,7 +96,8 @@ class DigestBuilder:
         web, mailto = unsubscribe_urls(self.config.secret, subscriber.email, self.config.base_url,
                                        self.config.unsubscribe_addr)
         sections = group_by_topic(articles, subscriber, self.vocab)
-        rendered = self.renderer.render(subscriber, self.week, sections, self.summary, web, mailto)
+        settings = settings_url(self.config.secret, subscriber.email, self.config.base_url)
+        rendered = self.renderer.render(subscriber, self.week, sections, self.summary, web, mailto, settings)
         return build_message(subscriber, self.week, rendered, self.config, web, mailto), len(articles)
 
 

@@ -26,6 +26,19 @@ def verify_unsubscribe(secret: str, email: str, token: str) -> bool:
     return hmac.compare_digest(unsubscribe_token(secret, email), (token or "").strip().lower())
 
 
+def settings_token(secret: str, email: str) -> str:
+    """Signs the link to the page showing a subscriber's settings (another purpose, another MAC)."""
+    return _mac(secret, "settings", email)[:32]
+
+
+def verify_settings(secret: str, email: str, token: str) -> bool:
+    return hmac.compare_digest(settings_token(secret, email), (token or "").strip().lower())
+
+
+def settings_url(secret: str, email: str, base_url: str) -> str:
+    return f"{base_url}/-/abo?{urlencode({'email': email, 'token': settings_token(secret, email)})}"
+
+
 def message_id(secret: str, email: str, week: str, domain: str) -> str:
     return f"<radar-digest.{week}.{_mac(secret, 'message-id', email, week)[:24]}@{domain}>"
 
@@ -36,3 +49,8 @@ def unsubscribe_urls(secret: str, email: str, base_url: str, mailbox: str) -> tu
     web = f"{base_url}/-/unsubscribe?{urlencode({'email': email, 'token': token})}"
     mailto = f"mailto:{mailbox}?subject={quote(f'unsubscribe {email} {token}')}"
     return web, mailto
+
+
+def subscribe_token(secret: str, payload: str) -> str:
+    """Signs a confirmation link's payload (address and filters; digest/confirm.py)."""
+    return _mac(secret, "subscribe", payload)[:32]

@@ -2,8 +2,8 @@
 
 The ids are the contract shared by every stage; the archive may know more (a taxonomy grows), so
 `Vocabulary.from_db` adds every topic and actor id already seen in the `tags` table. Labels shown in the German
-e-mail come from here first (so a topic reads "Cybersicherheit", not "cybersecurity", and every mail
-names an actor the same way), then from the tagger's label stored with the tag, then the id itself.
+e-mail come from the taxonomy first (nlp/vocabulary.py: the web, feeds and exports use the same), then
+from the tagger's label stored with the tag, then the id itself.
 """
 
 from __future__ import annotations
@@ -13,93 +13,15 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-TOPICS: dict[str, str] = {
-    "ozg": "OZG",
-    "cybersecurity": "Cybersicherheit",
-    "deutschland-stack": "Deutschland-Stack",
-    "ai": "Künstliche Intelligenz",
-    "eid": "eID / Online-Ausweis",
-    "register-modernisation": "Registermodernisierung",
-    "digital-sovereignty": "Digitale Souveränität",
-    "open-source": "Open Source",
-    "cloud": "Cloud",
-    "e-file": "E-Akte",
-    "vehicle-registration": "Kfz-Zulassung",
-    "housing-benefit": "Wohngeld",
-    "registration": "Meldewesen",
-    "smart-city": "Smart City",
-    "broadband": "Breitband",
-    "state-modernisation": "Staatsmodernisierung",
-    "staffing": "Personal",
-    "funding": "Förderung",
-    "data-protection": "Datenschutz",
-    "open-data": "Open Data",
-    "it-standards": "IT-Standards",
-    "surveys": "Umfragen",
-}
+from nlp.vocabulary import KIND_NAMES, labels
 
-STATES: dict[str, str] = {
-    "DE-BW": "Baden-Württemberg",
-    "DE-BY": "Bayern",
-    "DE-BE": "Berlin",
-    "DE-BB": "Brandenburg",
-    "DE-HB": "Bremen",
-    "DE-HH": "Hamburg",
-    "DE-HE": "Hessen",
-    "DE-MV": "Mecklenburg-Vorpommern",
-    "DE-NI": "Niedersachsen",
-    "DE-NW": "Nordrhein-Westfalen",
-    "DE-RP": "Rheinland-Pfalz",
-    "DE-SL": "Saarland",
-    "DE-SN": "Sachsen",
-    "DE-ST": "Sachsen-Anhalt",
-    "DE-SH": "Schleswig-Holstein",
-    "DE-TH": "Thüringen",
-}
-
-ACTORS: dict[str, str] = {
-    "dstgb": "DStGB",
-    "staedtetag": "Deutscher Städtetag",
-    "landkreistag": "Deutscher Landkreistag",
-    "bitkom": "Bitkom",
-    "vitako": "Vitako",
-    "bsi": "BSI",
-    "it-planungsrat": "IT-Planungsrat",
-    "fitko": "FITKO",
-    "bmi": "BMI",
-    "bmds": "BMDS",
-    "kgst": "KGSt",
-    "dataport": "Dataport",
-    "akdb": "AKDB",
-    "komm-one": "Komm.ONE",
-    "ekom21": "ekom21",
-    "regio-it": "regio iT",
-    "govdigital": "govdigital",
-    "digitalservice": "DigitalService",
-    "zendis": "ZenDiS",
-    "nkr": "Normenkontrollrat",
-    "iit": "iit",
-    "fraunhofer-fokus": "Fraunhofer FOKUS",
-    "oefit": "ÖFIT",
-    "d21": "Initiative D21",
-    "eu-kommission": "EU-Kommission",
-    "landkreistag-bw": "Landkreistag Baden-Württemberg",
-    "junge-buergermeister": "Junge Bürgermeister*innen",
-    "mach": "MACH",
-    "bundeswehr": "Bundeswehr",
-    "polizei": "Polizei",
-    "handlungsfaehiger-staat": "Initiative für einen handlungsfähigen Staat",
-    "nachrichtendienste": "Nachrichtendienste",
-}
+# The taxonomy's labels (nlp/vocabulary.py): the mail names tags exactly as the web and exports do.
+TOPICS: dict[str, str] = labels("topic")
+STATES: dict[str, str] = labels("state")
+ACTORS: dict[str, str] = labels("actor")
 
 # The German word for each tag kind, singular and plural, as the mail shows them.
-KIND_LABELS = {
-    "topic": ("Thema", "Themen"),
-    "actor": ("Akteur", "Akteure"),
-    "state": ("Land", "Länder"),
-    "municipality": ("Ort", "Orte"),
-    "source": ("Quelle", "Quellen"),
-}
+KIND_LABELS = KIND_NAMES
 
 
 @dataclass

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# One parser and one date format for CLI, web, mail and exports (db/dates.py); re-exported here.
+from db.dates import format_date_de, parse_week, week_label_de
 
-
-def parse_week(week: str) -> tuple[int, int]:
-    """`2025-W39` → (2025, 39), or ValueError with the expected form."""
-    match = WEEK_RE.match(week or "")
-    if match:
-        year, number = int(match.group(1)), int(match.group(2))
-        try:
-            date.fromisocalendar(year, number, 1)
-            return year, number
-        except ValueError:
-            pass
-    raise ValueError(f"{week!r} is not an ISO week such as 2025-W39")
+__all__ = ["format_date_de", "parse_week", "week_label_de", "week_of", "week_monday", "previous_week",
+           "last_complete_week", "due_date", "week_range_de"]
 
 
 def week_of(day: date) -> str:
@@ -43,20 +33,6 @@ def last_complete_week(today: date) -> str:
 def due_date(week: str, weekday: int) -> date:
     """The digest for `week` is due on `weekday` (1 = Monday) of the following week."""
     return week_monday(week) + timedelta(days=6 + weekday)
-
-
-def format_date_de(value: str | date | None) -> str:
-    """`2025-09-29` or `2025-09-29T10:00:00+02:00` → `29.09.2025`; '' when unknown."""
-    if not value:
-        return ""
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return day.strftime("%d.%m.%Y")
-
-
-def week_label_de(week: str) -> str:
-    """`2025-W39` → `KW 39/2025`."""
-    year, number = parse_week(week)
-    return f"KW {number}/{year}"
 
 
 def week_range_de(week: str) -> str:

@@ -93,9 +93,15 @@ def archive_metadata(datasette) -> dict[str, Any]:
 
 def _build(names: tuple[str, ...]) -> dict[str, Any]:
     source = _source()
-    metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins")}
+    metadata = {key: _copy(value) for key, value in source.items() if key not in ("databases", "plugins") and not key.startswith("x-")}
     block = source["databases"][CANONICAL]
     metadata["databases"] = {name: _copy(block) for name in names}
     if names:
         metadata["plugins"] = _point_at(source.get("plugins") or {}, names[0])
     return metadata
+
+
+def table_title(name: str) -> str:
+    """The German title metadata.yaml gives a table or view (`articles` → `Meldungen`), else the name."""
+    tables = _source()["databases"][CANONICAL].get("tables", {})
+    return (tables.get(name) or {}).get("title") or name

@@ -5,7 +5,7 @@ articles; each value links to `?_topic=<id>`, which keeps the articles carrying 
 topic, actor, state, place (municipality), new_actor (discovered actors only). Filters combine with AND.
 
 The same module makes Datasette's own `?_search=` German: for the article lists it replaces the
-search parameter with `db.text.query.normalise_query(...)`, so the search box, datasette-search-all,
+search parameter with `db.text.query.normalise_query(...)`, so the search box,
 feeds and JSON all search the normalised index (docs/search.md).
 """
 
@@ -17,13 +17,13 @@ from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
 
 from db.text.query import parse_query
+from nlp import vocabulary
 from publish.archive import ARTICLE_LISTS, is_archive
 from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
 
 # facet / filter name → tags.kind
 KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality", "new_actor": "actor"}
-LABELS = {"topic": "topic", "actor": "actor", "state": "Land", "place": "municipality",
-          "new_actor": "discovered actor"}
+LABELS = {"topic": "Thema", "actor": "Akteur", "state": "Land", "place": "Ort", "new_actor": "neuer Akteur"}
 #: Facets over a subset of a kind's tags: `new_actor` counts only organisations the tagger discovered
 #: (not in the register), so staff see who is new in the debate.
 SUBSETS = {"new_actor": " AND t.discovered = 1"}
@@ -87,7 +87,7 @@ class TagFacet(Facet):
                     path = path_with_added_args(self.request, {arg: row["value"]})
                 values.append({
                     "value": row["value"],
-                    "label": row["label"] or row["value"],
+                    "label": vocabulary.label(KINDS[name], row["value"], row["label"]),
                     "count": row["count"],
                     "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path)),
                     "selected": selected,
@@ -113,7 +113,7 @@ def tag_filters(request, database, table, datasette):
             param = f"_radar_{name}_{i}"
             wheres.append(tag_filter_sql(kind, param))
             params[param] = value
-            descriptions.append(f'{LABELS[name]} is "{value}"')
+            descriptions.append(f"{LABELS[name]} „{vocabulary.label(kind, value)}“")
     if not wheres:
         return None
     return FilterArguments(wheres, params, descriptions)

@@ -1,16 +1,26 @@
-"""Template data for the archive's own pages: the article page and the article lists."""
+"""Template data for the archive's own pages: the article page and the article lists.
+
+Every tag link leads into the search desk with that tag as a filter (`/<db>/-/search?topic=ozg`).
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
+from datasette.utils import sqlite_timelimit
+from markupsafe import Markup
 
+from nlp.vocabulary import KIND_NAMES, label
+from publish import table_de
 from publish.archive import ARTICLE_LISTS, is_archive
 from publish.facets import KINDS
+from publish.similar import similar_articles
 
-KIND_TITLES = {"topic": "Topics", "actor": "Actors", "state": "Länder", "municipality": "Municipalities"}
+KIND_TITLES = {kind: KIND_NAMES[kind][1] for kind in ("topic", "actor", "state", "municipality")}
+SIMILAR_MS = 200  # the "Ähnliche Meldungen" block never holds up the article page longer
 _PARAGRAPHS = re.compile(r"\n\s*\n|\n")
 ARTICLE_SQL = """SELECT a.*, coalesce(nullif(s.name, ''), a.source_id) AS source_name, s.url AS source_url
 FROM articles a LEFT JOIN sources s ON s.id = a.source_id WHERE a.id = :id"""
@@ -24,13 +34,30 @@ WHERE article_id IN (SELECT value FROM json_each(:ids)) AND kind IN ('topic', 'a
 ORDER BY article_id, kind DESC, score DESC"""
 
 
+def filter_value_label(name: str, value: str) -> str:
+    """A filter value as people read it (dashboard dropdowns): the tag's label, else the value."""
+    return label(name, value) if name in KINDS else value
+
+
+def tag_count_cell(value, column, table, database, datasette, row):
+    """In `tag_counts`, the label and id cells link to the search desk filtered by that tag."""
+    if table != "tag_counts" or column not in ("label", "value") or not is_archive(datasette, database):
+        return None
+    kind, tag = row["kind"], row["value"]
+    if kind not in KINDS.values() or not tag:
+        return None
+    text = label(kind, tag, row["label"]) if column == "label" else tag
+    return Markup('<a href="{}">{}</a>').format(tag_list_url(datasette, database, kind, tag), text)
+
+
 def paragraphs(text: str | None) -> list[str]:
     return [part.strip() for part in _PARAGRAPHS.split(text or "") if part.strip()]
 
 
 def tag_list_url(datasette, database: str, kind: str, value: str) -> str:
+    """The search desk filtered by one tag: where every tag link leads."""
     name = next(name for name, tag_kind in KINDS.items() if tag_kind == kind)
-    return datasette.urls.table(database, "articles") + "?" + urlencode({f"_{name}": value})
+    return datasette.urls.path(f"/{database}/-/search") + "?" + urlencode({name: value})
 
 
 async def article_vars(datasette, database: str, request) -> dict:
@@ -46,7 +73,7 @@ async def article_vars(datasette, database: str, request) -> dict:
     for tag in (await db.execute(TAGS_SQL, {"id": int(article_id)})).rows:
         groups.setdefault(tag["kind"], []).append({
             **dict(tag),
-            "label": tag["label"] or tag["value"],
+            "label": label(tag["kind"], tag["value"], tag["label"]),
             "url": tag_list_url(datasette, database, tag["kind"], tag["value"]),
         })
     versions = (await db.execute("SELECT count(*) FROM article_versions WHERE article_id = :id", {"id": int(article_id)})).first()[0]
@@ -54,6 +81,17 @@ async def article_vars(datasette, database: str, request) -> dict:
         related = [dict(r) for r in (await db.execute(RELATED_SQL, {"id": int(article_id)}, custom_time_limit=200)).rows]
     except QueryInterrupted:
         related = []
+
+    def find_similar(conn):
+        with sqlite_timelimit(conn, SIMILAR_MS):
+            return similar_articles(conn, int(article_id))
+
+    try:
+        similar = await db.execute_fn(find_similar)
+    except sqlite3.OperationalError:  # interrupted (time-boxed): the page shows without it
+        similar = []
+    for item in similar:
+        item["url"] = datasette.urls.row(database, "articles", str(item["id"]))
     article = dict(row)
     return {
         "radar_article": article,
@@ -62,7 +100,8 @@ async def article_vars(datasette, database: str, request) -> dict:
         "radar_versions": versions,
         "radar_versions_url": datasette.urls.table(database, "article_versions") + f"?article_id={int(article_id)}",
         "radar_related": related,
-        "radar_source_list_url": datasette.urls.table(database, "articles") + "?" + urlencode({"source_id": article["source_id"]}),
+        "radar_similar": similar,
+        "radar_source_list_url": datasette.urls.path(f"/{database}/-/search") + "?" + urlencode({"source": article["source_id"]}),
         "radar_search_url": datasette.urls.path(f"/{database}/-/search"),
     }
 
@@ -80,7 +119,7 @@ def list_vars(datasette, database: str, table: str) -> dict:
         found: dict[str, list[dict]] = {}
         for row in rows.rows:
             found.setdefault(str(row["article_id"]), []).append({
-                "kind": row["kind"], "label": row["label"] or row["value"],
+                "kind": row["kind"], "label": label(row["kind"], row["value"], row["label"]),
                 "url": tag_list_url(datasette, database, row["kind"], row["value"]),
             })
         return found
@@ -125,10 +164,11 @@ async def template_vars(template, database, table, view_name, request, datasette
         from publish.archive import archive_names
 
         return {"radar_archives": archive_names(datasette)}
+    german = await table_de.template_vars(view_name, request, datasette, database, template)
     if not is_archive(datasette, database):
-        return {}
+        return german
     if view_name == "row" and table == "articles":
-        return await article_vars(datasette, database, request)
+        return {**german, **await article_vars(datasette, database, request)}
     if view_name == "table" and table in ARTICLE_LISTS:
-        return list_vars(datasette, database, table)
-    return {}
+        return {**german, **list_vars(datasette, database, table)}
+    return german

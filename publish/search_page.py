@@ -1,16 +1,17 @@
-"""The ranked search page: `/<db>/-/search?q=…` (HTML) and `/<db>/-/search.json?q=…`.
+"""The search desk: `/<db>/-/search?q=…` (HTML) and `/<db>/-/search.json?q=…`.
 
-Best matches first (bm25 over the normalised index, title ten times the body), highlighted titles
-and snippets of the original text, facets over the matches, and friendly notes instead of errors
-for FTS syntax mistakes. Filters: topic, actor, state, place, source, month, since, until.
+Words are ranked (bm25 over the normalised index, title ten times the body) or, with
+`sort=neueste`, listed newest first; filters alone (a tag link, a date range) list the newest
+articles that pass them. Each result shows its tags as chips that add a filter; the filters are
+removable chips; facets narrow the matches; no hits → counts per word and a shorter search.
+Filters: topic, actor, state, place, source, month, since (von), until (bis); dates in any form
+db/dates.py accepts. Queries: publish/desk.py.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
@@ -18,20 +19,21 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from db.search import FILTERS, RANK_WINDOW, RECENT_SIZE, parse_archive_query, ranked_search
+from db.search import RANK_WINDOW, RECENT_SIZE, parse_archive_query
 from db.text.highlight import highlight as highlight_segments
 from db.text.highlight import segments_to_text, snippet
 from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
+from nlp.vocabulary import KIND_NAMES, label
+from publish import desk
 from publish.archive import is_archive
 from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
+from publish.wording import month_de, note_de
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-FACET_KINDS = (("topic", "Topics"), ("actor", "Actors"), ("state", "Länder"), ("place", "Municipalities"),
-               ("source", "Sources"), ("month", "Months"))
-_TAG_KIND = {"topic": "topic", "actor": "actor", "state": "state", "municipality": "place"}
+FACET_KINDS = (("topic", "Themen"), ("actor", "Akteure"), ("state", "Länder"), ("place", "Orte"),
+               ("source", "Quellen"), ("month", "Monate"))
+TAG_FILTER = {"topic": "topic", "actor": "actor", "state": "state", "municipality": "place"}
 
 FACET_SQL = """SELECT CASE t.kind WHEN 'municipality' THEN 'place' ELSE t.kind END AS kind, t.value,
   max(t.label) AS label, count(*) AS n
@@ -51,22 +53,6 @@ def _html(segments) -> Markup:
     return Markup("").join(Markup("<mark>{}</mark>").format(text) if hit else escape(text) for text, hit in segments)
 
 
-def _filters(request, notes: list[str]) -> dict[str, str]:
-    filters: dict[str, str] = {}
-    for name in FILTERS:
-        value = (request.args.get(name) or "").strip()
-        if not value:
-            continue
-        if name in ("since", "until") and not _DATE.match(value):
-            notes.append(f"“{value}” is not a date like 2025-06-01; the {name} filter was ignored.")
-            continue
-        if name == "month" and not _MONTH.match(value):
-            notes.append(f"“{value}” is not a month like 2025-06; the month filter was ignored.")
-            continue
-        filters[name] = value
-    return filters
-
-
 def _int_arg(request, name: str, default: int, maximum: int) -> int:
     try:
         return max(0, min(maximum, int(request.args.get(name, default))))
@@ -74,8 +60,17 @@ def _int_arg(request, name: str, default: int, maximum: int) -> int:
         return default
 
 
-def _table_args(q: str, filters: dict[str, str]) -> dict[str, str]:
-    """The same search as arguments of the articles table / feed (newest first)."""
+def feed_title(q: str, filters: dict[str, str]) -> str:
+    """`Policy Radar: OZG · Thema Cybersicherheit · ab 01.09.2025` — the feed of this search."""
+    parts = [f"„{q}“"] if q else []
+    for name, value in filters.items():
+        text = desk.filter_label(name, value)
+        parts.append({"since": f"ab {text}", "until": f"bis {text}"}.get(name, f"{desk.FILTER_TITLES[name]} {text}"))
+    return "Policy Radar" + (": " + " · ".join(parts) if parts else ": alle Meldungen")
+
+
+def table_args(q: str, filters: dict[str, str]) -> dict[str, str]:
+    """The same search as arguments of the articles feed (newest first)."""
     args: dict[str, str] = {}
     if q:
         args["_search"] = q
@@ -89,26 +84,15 @@ def _table_args(q: str, filters: dict[str, str]) -> dict[str, str]:
     if "since" in filters:
         args["published__gte"] = filters["since"]
     if "until" in filters:
-        until = filters["until"]
-        try:
-            args["published__lt"] = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
-        except ValueError:
-            args["published__lt"] = until + "-99"  # a year or month: everything up to its end
+        args["published__lte"] = filters["until"] + "T99"  # the whole last day
     return args
 
 
-async def search_page(request, datasette):
-    database = request.url_vars["database"]
-    if not is_archive(datasette, database):
-        raise NotFound("Not an archive: " + database)
-    await datasette.ensure_permissions(
-        request.actor,
-        [("view-table", (database, "articles")), ("view-database", database), "view-instance"],
-    )
-    as_json = request.url_vars.get("format") == "json"
+async def find_for_request(request, datasette, database: str, window: int = RANK_WINDOW) -> dict:
+    """Parse the request and run the search: shared by the page and its downloads."""
     db = datasette.get_database(database)
     q = (request.args.get("q") or "").strip()
-    try:
+    try:  # parsing is bounded and runs off the event loop (publish/bounded.py)
         query = await off_loop(parse_query, q)
     except TooSlow as exc:
         log_rejected(request, str(exc))
@@ -116,83 +100,93 @@ async def search_page(request, datasette):
     if query.limited:
         log_rejected(request, "query shortened: " + " ".join(query.notes[:2]))
     q = query.text
-    notes = list(query.notes)
-    filters = _filters(request, notes)
+    notes = [note_de(note) for note in query.notes]
+    filters, filter_notes = await db.execute_fn(lambda conn: desk.read_filters(request.args, conn))
+    notes += filter_notes
+    sort = request.args.get("sort") if request.args.get("sort") in desk.SORTS else ("relevanz" if query.match else "neueste")
+    if not query.match:
+        sort = "neueste"
+    scope = "all" if request.args.get("scope") == "all" else "auto"
+    limit_ms = datasette.setting("sql_time_limit_ms")
+
+    browse = request.args.get("sort") == "neueste"
+
+    def run(conn):
+        with sqlite_timelimit(conn, limit_ms):
+            # the archive's lexicon also splits a typed compound into halves written apart
+            archive_query = parse_archive_query(conn, q) if query.match else query
+            return archive_query, desk.find(conn, archive_query.match, filters, sort, scope, window, browse)
+
+    found = desk.Found([], False)
+    timed_out = False
+    try:
+        query, found = await db.execute_fn(run)
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+        timed_out = True
+        notes.append("Die Suche hat zu lange gedauert; ein weiteres Wort oder ein Filter grenzt sie ein.")
+    return {"q": q, "query": query, "notes": notes, "filters": filters, "sort": sort, "scope": scope, "found": found,
+            "timed_out": timed_out, "browse": browse}
+
+
+async def search_page(request, datasette):
+    database = request.url_vars["database"]
+    if not is_archive(datasette, database):
+        raise NotFound("Kein Archiv: " + database)
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "articles")), ("view-database", database), "view-instance"],
+    )
+    as_json = request.url_vars.get("format") == "json"
+    db = datasette.get_database(database)
+    search = await find_for_request(request, datasette, database)
+    q, query, notes, filters, sort, found = (search[k] for k in ("q", "query", "notes", "filters", "sort", "found"))
     limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
     offset = _int_arg(request, "_offset", 0, RANK_WINDOW)
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
-    scope = "all" if request.args.get("scope") == "all" else "auto"
-    ranked = None
-    rows: list[dict] = []
-    facets: dict[str, list[dict]] = {}
-    if query.match:
-        limit_ms = datasette.setting("sql_time_limit_ms")
-
-        def run(conn):
-            with sqlite_timelimit(conn, limit_ms):
-                # the archive's lexicon also splits a typed compound into halves written apart
-                archive_query = parse_archive_query(conn, q)
-                return archive_query, ranked_search(conn, archive_query.match, filters, limit, offset, scope)
-
-        try:
-            query, ranked = await db.execute_fn(run)
-        except sqlite3.OperationalError as exc:
-            if "interrupt" not in str(exc):
-                raise
-            notes.append("The search took too long; add a word or a filter to narrow it down.")
-        page_rows = ranked.rows if ranked else []
-        try:
-            marked = await off_loop(_marked, page_rows, query)
+    page_ids = found.ids[offset: offset + limit]
+    raw_rows = await db.execute_fn(lambda conn: desk.page_rows(conn, page_ids)) if page_ids else []
+    plain = [([(row["title"] or "", False)], [(row["teaser"] or "", False)]) for row in raw_rows]
+    marked = plain
+    if query.match and raw_rows:
+        try:  # highlighting and snippets: bounded, off the event loop
+            marked = await off_loop(_marked, raw_rows, query)
         except TooSlow as exc:
             log_rejected(request, str(exc))
             notes.append("Die Hervorhebung der Treffer dauerte zu lange; sie werden ohne Auszug gezeigt.")
-            marked = [([(row["title"] or "", False)], []) for row in page_rows]
-        for row, (title_segments, text_segments) in zip(page_rows, marked, strict=True):
-            rows.append({
-                "id": row["id"],
-                "title": row["title"],
-                "kicker": row["kicker"],
-                "published": row["published"],
-                "source_id": row["source_id"],
-                "source_name": row["source_name"],
-                "url": row["url"],
-                "article_url": datasette.urls.row(database, "articles", str(row["id"])),
-                "score": round(row["score"], 3),
-                "title_html": _html(title_segments),
-                "snippet_html": _html(text_segments),
-                "snippet": segments_to_text(text_segments, ("", "")),
-            })
-        if want_facets and ranked and ranked.hits:
-            facets = await _facets(db, [hit[0] for hit in ranked.hits], filters)
-    hits = ranked.hits if ranked else []
-    args = {"q": q, **filters, **({"scope": "all"} if scope == "all" else {})}
+    rows = []
+    for row, (title_segments, text_segments) in zip(raw_rows, marked, strict=True):
+        rows.append({
+            "id": row["id"], "title": row["title"], "kicker": row["kicker"], "published": row["published"],
+            "source_id": row["source_id"], "source_name": row["source_name"], "url": row["url"],
+            "article_url": datasette.urls.row(database, "articles", str(row["id"])),
+            "score": round(found.scores[row["id"]], 3) if row["id"] in found.scores else None,
+            "title_html": _html(title_segments),
+            "snippet_html": _html(text_segments), "snippet": segments_to_text(text_segments, ("", "")),
+            "tags": row["tags"],
+        })
+    facets = await _facets(db, found.ids, filters) if want_facets and found.ids else {}
+    args = {"q": q, **filters, **({"sort": sort} if (q or search["browse"]) and sort != "relevanz" else {}),
+            **({"scope": "all"} if search["scope"] == "all" else {})}
+    args = {k: v for k, v in args.items() if v}
     base = datasette.urls.path(f"/{database}/-/search")
-    table_args = _table_args(q, filters)
 
-    def page_url(new_offset: int, fmt: str = "") -> str:
-        extra = {"_offset": str(new_offset)} if new_offset else {}
-        return f"{base}{fmt}?{urlencode({**args, **extra})}"
+    def url(new_args: dict, fmt: str = "") -> str:
+        return f"{base}{fmt}?{urlencode({k: v for k, v in new_args.items() if v})}"
 
-    more = offset + limit < len(hits)
+    more = offset + limit < len(found.ids)
+    feed_args = table_args(q, filters)
     data = {
-        "database": database,
-        "q": q,
-        "match": query.match,
-        "notes": notes,
-        "filters": filters,
-        "rows": rows,
-        "window_matches": len(hits),
-        "window": RANK_WINDOW,
-        "ranked_among_newest": len(hits) >= RANK_WINDOW,
-        "scope": ranked.scope if ranked else scope,
-        "recent_articles": RECENT_SIZE,
-        "all_scope_url": f"{base}?{urlencode({**args, 'scope': 'all'})}" if ranked and ranked.scope == "recent" else None,
-        "offset": offset,
-        "limit": limit,
-        "next_url": page_url(offset + limit, ".json" if as_json else "") if more else None,
-        "table_url": datasette.urls.table(database, "articles") + "?" + urlencode(table_args),
-        "feed_url": datasette.urls.table(database, "articles_feed", format="atom") + "?" + urlencode(
-            {**table_args, "_feed_title": f"Policy Radar: {q}" if q else "Policy Radar"}),
+        "database": database, "q": q, "match": query.match, "notes": notes, "filters": filters, "sort": sort,
+        "rows": rows, "window_matches": len(found.ids), "window": RANK_WINDOW,
+        "ranked_among_newest": len(found.ids) >= RANK_WINDOW, "scope": found.scope, "recent_articles": RECENT_SIZE,
+        "all_scope_url": url({**args, "scope": "all"}) if found.ranked and found.scope == "recent" else None,
+        "offset": offset, "limit": limit,
+        "next_url": url({**args, "_offset": str(offset + limit)}, ".json" if as_json else "") if more else None,
+        "feed_url": url({k: v for k, v in args.items() if k not in ("sort", "scope")}, ".atom"),
+        "table_url": datasette.urls.table(database, "articles") + "?" + urlencode(feed_args),
+        "feed_title": feed_title(q, filters),
     }
     if as_json:
         for row in rows:
@@ -200,24 +194,46 @@ async def search_page(request, datasette):
             row["snippet_html"] = str(row["snippet_html"])
         if want_facets:
             data["facets"] = facets
-        return Response.json(data)
+        return Response.json(data, default=str)
     for kind, items in facets.items():
         for item in items:
             chosen = {k: v for k, v in args.items() if k != kind}
             if not item["selected"]:
                 chosen[kind] = item["value"]
-            item["url"] = f"{base}?{urlencode(chosen)}"
+            item["url"] = url(chosen)
+    for row in rows:
+        for tag in row["tags"]:
+            name = TAG_FILTER[tag["kind"]]
+            tag["filter"] = name
+            tag["kind_title"] = KIND_NAMES[tag["kind"]][0]
+            tag["url"] = url({**args, name: tag["value"]})
+    suggestion = None
+    if query.match and not found.ids and not search["timed_out"]:
+        counts = await _word_counts(db, q, filters)
+        shorter = desk.without_rarest(q, counts)
+        suggestion = {
+            "counts": [(word, desk.count_text(n)) for word, n in counts],
+            "query": shorter, "url": url({**args, "q": shorter}) if shorter else None,
+        }
     context = {
         **data,
         "facets": facets,
         "facet_kinds": FACET_KINDS,
-        "prev_url": page_url(max(0, offset - limit)) if offset else None,
+        "prev_url": url({**args, "_offset": str(max(0, offset - limit))}) if offset else None,
         "filter_chips": [
-            {"name": name, "value": value, "label": _chip_label(name, value, facets),
-             "remove_url": f"{base}?{urlencode({k: v for k, v in args.items() if k != name})}"}
+            {"name": name, "title": desk.FILTER_TITLES[name], "value": value,
+             "label": desk.filter_label(name, value, facets), "remove_url": url({k: v for k, v in args.items() if k != name})}
             for name, value in filters.items()
         ],
-        "json_url": page_url(offset, ".json"),
+        "sort_urls": {s: url({**args, "sort": s}) for s in desk.SORTS} if q else {},
+        "since_text": desk.filter_label("since", filters["since"]) if "since" in filters else (request.args.get("since") or ""),
+        "until_text": desk.filter_label("until", filters["until"]) if "until" in filters else (request.args.get("until") or ""),
+        "json_url": url({**args, "_offset": str(offset) if offset else ""}, ".json"),
+        "download_urls": {fmt: url(args, "." + fmt) for fmt in ("csv", "xlsx")} if found.ids else {},
+        "alert_url": datasette.urls.path(f"/{database}/-/abonnieren") + "?" + urlencode(
+            {k: v for k, v in args.items() if k not in ("sort", "scope")}),
+        "suggestion": suggestion,
+        "searched": bool(q or filters or search["browse"]),
     }
     return Response.html(await datasette.render_template("radar_search.html", context, request=request))
 
@@ -231,11 +247,16 @@ def _marked(rows: list[dict], query) -> list[tuple[list, list]]:
     ]
 
 
-def _chip_label(name: str, value: str, facets: dict[str, list[dict]]) -> str:
-    for item in facets.get(name, []):
-        if item["value"] == value:
-            return item["label"]
-    return value
+async def _word_counts(db, q: str, filters: dict[str, str]) -> list[tuple[str, int]]:
+    try:
+        return await db.execute_fn(lambda conn: _timeboxed(conn, lambda: desk.word_counts(conn, q, filters)))
+    except sqlite3.OperationalError:
+        return []
+
+
+def _timeboxed(conn, fn, ms: int = 500):
+    with sqlite_timelimit(conn, ms):
+        return fn()
 
 
 async def _facets(db, ids: list[int], filters: dict[str, str]) -> dict[str, list[dict]]:
@@ -248,9 +269,10 @@ async def _facets(db, ids: list[int], filters: dict[str, str]) -> dict[str, list
         kind = row["kind"]
         if kind not in dict(FACET_KINDS) or row["value"] is None:
             continue
+        text = label(kind, row["value"], row["label"]) if kind in desk.FILTER_TITLES and kind not in ("source", "month") else (
+            month_de(row["value"]) if kind == "month" else row["label"] or row["value"])
         facets.setdefault(kind, []).append({
-            "value": row["value"], "label": row["label"] or row["value"], "count": row["n"],
-            "selected": filters.get(kind) == row["value"],
+            "value": row["value"], "label": text, "count": row["n"], "selected": filters.get(kind) == row["value"],
         })
     for kind, items in facets.items():
         if kind == "month":

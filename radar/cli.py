@@ -11,10 +11,12 @@ from radar.commands.crawl import crawl_command
 from radar.commands.demo import demo_command
 from radar.commands.digest import digest_command
 from radar.commands.export import export_command
+from radar.commands.health import health_command
 from radar.commands.ingest import ingest_command
 from radar.commands.migrate import migrate_command
 from radar.commands.reparse import reparse_command
 from radar.commands.retag import retag_command
+from radar.commands.run import run_command
 from radar.commands.serve import serve_command
 from radar.commands.sources import sources_command
 from radar.commands.subscribers import subscribers_command
@@ -55,6 +57,8 @@ cli.add_command(subscribers_command, "subscribers")
 cli.add_command(digest_command, "digest")
 cli.add_command(migrate_command, "migrate")
 cli.add_command(actors_command, "actors")
+cli.add_command(run_command, "run")
+cli.add_command(health_command, "health")
 
 try:  # the tagging commands live with nlp; registered here so `radar --help` lists them
     from radar.commands.tagging import eval_command, tag_command

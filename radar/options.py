@@ -79,3 +79,32 @@ def check_reachable(url: str, timeout: float = 10.0) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise RunFailed(f"cannot reach {parsed.hostname}:{port} ({reason})") from None
+
+
+def pick_port(host: str, port: int) -> int:
+    """`port` if nothing listens on it yet, else one the OS says is free (0 always asks the OS)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class BadInput(click.ClickException):
+    """A bad setting or argument found by our own checks: one line (no usage text), exit 2."""
+
+    exit_code = 2
+
+
+class ArchiveProblem(BadInput):
+    """The archive cannot serve the command (missing, no articles)."""
+
+
+def require_articles(db, db_path: str) -> None:
+    """Stop with one line when the archive (an open reader) holds no article yet, instead of doing
+    nothing in silence (e.g. a digest of `0 written, 1 empty` over a freshly created empty file)."""
+    if not db.execute("select exists(select 1 from articles)").fetchone()[0]:
+        db.close()
+        raise ArchiveProblem(f"{db_path} has no articles yet: run `radar crawl` "
+                             "(or pass the --db that `radar demo` printed)")

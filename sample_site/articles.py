@@ -22,7 +22,9 @@ ACTORS = frozenset(
     """dstgb staedtetag landkreistag bitkom vitako bsi it-planungsrat fitko bmi bmds kgst dataport akdb
     komm-one ekom21 regio-it govdigital digitalservice zendis nkr iit fraunhofer-fokus oefit d21
     eu-kommission landkreistag-bw junge-buergermeister mach bundeswehr polizei
-    handlungsfaehiger-staat nachrichtendienste""".split()
+    handlungsfaehiger-staat nachrichtendienste
+    landesregierung-sh landesregierung-sn landesregierung-st landesregierung-th hmdi mibd-mv mi-sl
+    landtag-he mpk""".split()
 )
 STATES = frozenset(
     "DE-BW DE-BY DE-BE DE-BB DE-HB DE-HH DE-HE DE-MV DE-NI DE-NW DE-RP DE-SL DE-SN DE-ST DE-SH DE-TH".split()

@@ -48,6 +48,27 @@ ACTOR_FORMS: dict[str, str] = {
     "polizei": r"Polizei",
     "handlungsfaehiger-staat": r"handlungsfähigen Staat",
     "nachrichtendienste": r"Nachrichtendienst",
+    "mpk": r"Ministerpräsidentenkonferenz",
+}
+
+# Land governments and bodies, actors since the revised guideline (issue 11). Named by type
+# ("die Landesregierung"), they count for a Land named right beside them (name, capital or
+# adjective) or for the article's only Land.
+LAND_ACTOR_FORMS: dict[str, tuple[str, str]] = {
+    "landesregierung-sh": ("DE-SH", r"Landesregierung"),
+    "landesregierung-sn": ("DE-SN", r"Landesregierung|Staatsregierung"),
+    "landesregierung-st": ("DE-ST", r"Landesregierung"),
+    "landesregierung-th": ("DE-TH", r"Landesregierung"),
+    "hmdi": ("DE-HE", r"Digitalminister|Ministerium für Digitalisierung"),
+    "mibd-mv": ("DE-MV", r"Innenministerium|Innenminister"),
+    "mi-sl": ("DE-SL", r"Innenministerium|Innenminister"),
+    "landtag-he": ("DE-HE", r"Landtag"),
+}
+LAND_NEAR: dict[str, str] = {
+    "DE-SH": r"Schleswig-Holstein|Kiel", "DE-SN": r"Sachsen|sächsisch|Dresden",
+    "DE-ST": r"Sachsen-Anhalt|Magdeburg", "DE-TH": r"Thüringen|thüringisch|Erfurt",
+    "DE-HE": r"Hessen|hessisch|Wiesbaden", "DE-MV": r"Mecklenburg-Vorpommern|Schwerin",
+    "DE-SL": r"Saarland|saarländisch|Saarbrücken",
 }
 
 STATE_FORMS: dict[str, str] = {
@@ -151,6 +172,17 @@ _PLACES = {re.compile(p): place for p, place in PLACE_FORMS.items()}
 _TOPICS = _compile(TOPIC_FORMS)
 
 
+def _land_actors(text: str, states: set[str]) -> set[str]:
+    found = set()
+    for actor, (land, form) in LAND_ACTOR_FORMS.items():
+        for match in re.finditer(form, text):
+            near = text[max(0, match.start() - 40) : match.end() + 40]
+            if states == {land} or re.search(LAND_NEAR[land], near):
+                found.add(actor)
+                break
+    return found
+
+
 def found_tags(text: str) -> dict[str, set[str]]:
     """Ids whose strict surface forms occur in `text` (URLs and e-mail addresses removed)."""
     text = URL.sub(" ", text)
@@ -158,7 +190,7 @@ def found_tags(text: str) -> dict[str, set[str]]:
     places = [place for rx, place in _PLACES.items() if rx.search(text)]
     states |= {state for state, _ in places}
     return {
-        "actors": {k for k, rx in _ACTORS.items() if rx.search(text)},
+        "actors": {k for k, rx in _ACTORS.items() if rx.search(text)} | _land_actors(text, states),
         "states": states,
         "municipalities": {ags for _, ags in places},
         "topics": {k for k, rx in _TOPICS.items() if rx.search(text)},

@@ -112,6 +112,19 @@ CASES = [
     case("crawl nothing to crawl", "crawl --db {archive}", "--source"),
     case("crawl stats into a folder", CRAWL + "--stats {dir}", "{dir}"),
     case("crawl jobdir is a file", CRAWL + "--jobdir {dir}/binary.bin", "binary.bin"),
+    # --- run, health (the daily job): refused before anything is crawled, sent or written --------------
+    case("run sources binary", "run --sources {dir}/binary.toml --base http://127.0.0.1:9 --no-digest --db {new}",
+         "binary.toml"),
+    case("run unknown source", "run --sources crawler/sample_sources.toml --base http://127.0.0.1:9 --source nosuch "
+         "--no-digest --db {new}", "nosuch"),
+    case("run jobs zero", "run --jobs 0 --no-digest --db {new}", "--jobs"),
+    case("run stale days nan", "run --stale-days nan --no-digest --db {new}", "--stale-days"),
+    case("run archive binary", "run --db {dir}/binary.db --sources crawler/sample_sources.toml --base http://127.0.0.1:9 "
+         "--no-digest --no-publish --subscribers-db {dir}/run-private.db --report {dir}/run.json", "binary.db",
+         subprocess=True),
+    case("health archive binary", "health --db {dir}/binary.db", "binary.db"),
+    case("health archive missing", "health --db {dir}/missing.db", "missing.db"),
+    case("health stale days inf", "health --db {archive} --stale-days inf", "--stale-days"),
     case("crawl start url and all", "crawl --start-url http://127.0.0.1:9/ --all --db {archive}", "--all"),
     # --- sources ------------------------------------------------------------------------------------
     case("sources missing", "sources --file {dir}/missing.toml", "no sources file"),

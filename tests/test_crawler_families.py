@@ -122,7 +122,7 @@ def test_teaser_stamps_found_without_rules_serve_since(sample_site, tmp_path):
 
 
 def test_an_archive_from_before_the_rule_counters_is_migrated(tmp_path):
-    """Migration 6 adds `rule_misses` and `fallback_links` to an archive at schema 5; old runs read 0."""
+    """Migration 7 adds `rule_misses` and `fallback_links` to an archive at schema 6; old runs read 0."""
     import sqlite3
 
     from db.connect import connect_writer
@@ -133,7 +133,7 @@ def test_an_archive_from_before_the_rule_counters_is_migrated(tmp_path):
     conn.execute("insert into crawl_runs (spider, status) values ('configured', 'finished')")
     conn.execute("alter table crawl_runs drop column rule_misses")
     conn.execute("alter table crawl_runs drop column fallback_links")
-    conn.execute("pragma user_version = 5")
+    conn.execute("pragma user_version = 6")
     conn.commit()
     conn.close()
     result = run_radar("migrate", "--db", str(path))

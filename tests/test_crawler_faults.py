@@ -102,7 +102,7 @@ def test_every_fault_is_counted_by_kind_in_the_run(faults_crawl):
     errors = json.loads(run["errors_by_kind"])
     assert errors == {
         "http_404": 1, "http_500": 1, "timeout": 1, "truncated": 1, "too_large": 1, "empty": 1,
-        "malformed": 1, "no_date": 1, "compression_bomb": 1, "redirect_loop": 1,
+        "malformed": 1, "compression_bomb": 1, "redirect_loop": 1,
     }
     assert run["errors"] == sum(errors.values())
     assert run["new"] == 5 and run["quarantined"] == 8 and run["status"] == "finished"

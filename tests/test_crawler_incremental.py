@@ -136,4 +136,4 @@ def test_since_takes_only_newer_articles_and_stops_paging(site, tmp_path):
 def test_bad_since_is_a_usage_error(tmp_path):
     result = run_radar("crawl", "--start-url", "http://127.0.0.1:9/", "--since", "letzte Woche", "--db", str(tmp_path / "x.db"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert re.search(r"is not a date like", result.stderr)
+    assert re.search(r"is not a date \(TT.MM.JJJJ, JJJJ-MM-TT", result.stderr)

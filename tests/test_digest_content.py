@@ -74,17 +74,17 @@ def test_sections_one_per_topic_and_no_article_twice(db):
     message, items = builder.build(everyone)
     text = parse(message).get_body(("plain",)).get_content()
     headings = re.findall(r"^== (.+) \((\d+)\) ==$", text, re.M)
-    assert headings == [("Künstliche Intelligenz", "3"), ("Breitband", "1"), ("Cybersicherheit", "1"),
-                        ("OZG", "1"), ("Weitere Meldungen", "1")]
+    assert headings == [("Künstliche Intelligenz", "3"), ("Breitband und Glasfaser", "1"), ("Cybersicherheit", "1"),
+                        ("Onlinezugangsgesetz (OZG)", "1"), ("Weitere Meldungen", "1")]
     assert items == 7
     archive_links = re.findall(r"Im Archiv:\s+(\S+)", text)
     assert len(archive_links) == len(set(archive_links)) == 7
 
     chosen = Subscriber(email="anna@example.org", topics=("ozg", "ai"))  # the subscriber's order wins
     text = parse(builder.build(chosen)[0]).get_body(("plain",)).get_content()
-    assert re.findall(r"^== (.+) \((\d+)\) ==$", text, re.M) == [("OZG", "1"), ("Künstliche Intelligenz", "3")]
+    assert re.findall(r"^== (.+) \((\d+)\) ==$", text, re.M) == [("Onlinezugangsgesetz (OZG)", "1"), ("Künstliche Intelligenz", "3")]
     # article 4 is tagged OZG (0.6) and KI (0.8): it appears once, under KI
-    ozg = text.split("== OZG")[1].split("== Künstliche")[0]
+    ozg = text.split("== Onlinezugangsgesetz (OZG)")[1].split("== Künstliche")[0]
     assert "Bauantrag" in ozg and "Bitkom" not in ozg
 
 
@@ -115,9 +115,9 @@ def test_both_parts_german_content_links_and_escaping(db):
     html = mail.get_body(("html",)).get_content()
     assert "Wochenüberblick KW 39/2025 (22.09.–28.09.2025)" in text
     assert "Guten Tag Carl Czerny," in text
-    assert "2 neue Meldungen zu Ihren Filtern (Akteure: Bitkom, BSI)." in text
+    assert "2 neue Meldungen zu Ihren Filtern (Akteure: Bitkom, Bundesamt für Sicherheit in der Informationstechnik)." in " ".join(text.split())
     assert "25.09.2025 · Verbandsnachrichten" in text and "26.09.2025 · eGovernment" in text
-    assert "Themen: Künstliche Intelligenz, OZG · Akteur: Bitkom" in text
+    assert "Themen: Künstliche Intelligenz, Onlinezugangsgesetz (OZG) · Akteur: Bitkom" in " ".join(text.split())
     assert "Im Archiv:  https://radar.example.org/radar/articles/4" in text
     assert "Zur Quelle: https://www.verband.example/artikel/4" in text
     assert "Bitkom: <script>alert('x')</script> & Co. fordern Tempo" in text  # plain text stays text
@@ -175,7 +175,7 @@ def test_empty_week_sends_nothing_or_a_short_nothing_new_mail(db):
     assert items == 0
     assert mail["Subject"] == "Policy Radar KW 39/2025: keine neuen Meldungen"
     text = mail.get_body(("plain",)).get_content()
-    assert "in der KW 39/2025 gab es keine neuen Meldungen zu Ihren Filtern (Akteur: DStGB)." in " ".join(text.split())
+    assert "in der KW 39/2025 gab es keine neuen Meldungen zu Ihren Filtern (Akteur: Deutscher Städte- und Gemeindebund)." in " ".join(text.split())
     assert "==" not in text  # no sections, no tables: short
     assert "Abmelden: https://radar.example.org/-/unsubscribe?" in text
 
@@ -202,8 +202,8 @@ def test_long_weeks_are_capped_per_section_and_per_mail(tmp_path):
     assert count == 45 and (MAX_PER_SECTION, MAX_ITEMS) == (10, 40)
     assert len(re.findall(r"^\* ", text, re.M)) == 20  # 10 Cloud (the bigger section first) + 10 OZG
     assert "45 neue Meldungen im Archiv. Hier die neuesten 20, die übrigen 25 im Archiv." in " ".join(text.split())
-    assert "20 weitere Meldungen zu Cloud im Archiv:" in text and "5 weitere Meldungen zu OZG im Archiv:" in text
-    assert "5 weitere Meldungen zu OZG im Archiv</a>" in html
+    assert "20 weitere Meldungen zu Cloud und Rechenzentren im Archiv:" in text and "5 weitere Meldungen zu Onlinezugangsgesetz (OZG) im Archiv:" in text
+    assert "5 weitere Meldungen zu Onlinezugangsgesetz (OZG) im Archiv</a>" in html
 
 
 def test_a_syndicated_copy_not_yet_linked_is_shown_once(tmp_path):

@@ -338,7 +338,7 @@ def test_usage_errors(archive, tmp_path):
     no_secret = run_digest(archive, "--week", WEEK, "--send", env={**base_env(), "RADAR_SECRET": ""})
     assert no_secret.returncode == 2 and "RADAR_SECRET is not set" in no_secret.stderr
     bad_week = run_digest(archive, "--week", "2025-39", "--out", str(tmp_path), env=base_env())
-    assert bad_week.returncode == 2 and "'2025-39' is not an ISO week such as 2025-W39" in bad_week.stderr
+    assert bad_week.returncode == 2 and "'2025-39' is not a calendar week (2025-W39, KW 39, KW39/2025)" in bad_week.stderr
     no_db = run_digest(str(tmp_path / "missing.db"), "--week", WEEK, "--out", str(tmp_path), env=base_env())
     assert no_db.returncode == 2 and "missing.db: no such file" in no_db.stderr
     assert not (tmp_path / "missing.db").exists()

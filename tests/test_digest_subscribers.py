@@ -85,7 +85,7 @@ def test_cli_add_list_remove(tmp_path):
     added = radar("subscribers", "add", "Anna@Example.org", "--name", "Anna Berg", "--topic", "ozg",
                   "--topic", "ai", "--state", "DE-HE", "--weekday", "mi", "--send-empty", "--db", db)
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "subscribed anna@example.org: Themen: OZG, Künstliche Intelligenz · Land: Hessen"
+    assert added.stdout.strip() == "subscribed anna@example.org: Themen: Onlinezugangsgesetz (OZG), Künstliche Intelligenz · Land: Hessen"
 
     again = radar("subscribers", "add", "anna@example.org", "--db", db)
     assert again.returncode == 2
@@ -96,7 +96,7 @@ def test_cli_add_list_remove(tmp_path):
 
     listed = radar("subscribers", "list", "--db", db)
     assert listed.stdout.strip() == ("anna@example.org (Anna Berg) · Mittwoch · sends 'nothing new' · "
-                                     "Themen: OZG, Künstliche Intelligenz · Land: Hessen")
+                                     "Themen: Onlinezugangsgesetz (OZG), Künstliche Intelligenz · Land: Hessen")
     as_json = json.loads(radar("subscribers", "list", "--json", "--db", db).stdout)
     assert as_json["topics"] == ["ozg", "ai"] and as_json["weekday"] == 3 and as_json["send_empty"] is True
 

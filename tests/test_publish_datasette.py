@@ -170,7 +170,7 @@ def test_fts_syntax_errors_give_a_friendly_message(ds, q):
 def test_unclosed_quote_still_searches(ds):
     data = get(ds, '/radar/-/search.json?q=%22OZG').json()
     assert [row["id"] for row in data["rows"]] == [2]
-    assert "quotation mark" in data["notes"][0]
+    assert "Anführungszeichen" in data["notes"][0]
 
 
 def test_search_filters_and_facets(ds):
@@ -182,7 +182,7 @@ def test_search_filters_and_facets(ds):
     assert {item["value"] for item in facets["topic"]} >= {"ozg", "surveys", "cybersecurity"}
     assert {item["value"]: item["count"] for item in facets["source"]} == {"kommune21": 2, "egovernment": 1}
     bad = get(ds, "/radar/-/search.json?q=Verwaltung&since=gestern").json()
-    assert any("not a date" in note for note in bad["notes"])
+    assert any("ist kein Datum" in note for note in bad["notes"])
 
 
 def test_datasette_search_box_is_german_too(ds):
@@ -190,8 +190,9 @@ def test_datasette_search_box_is_german_too(ds):
     assert {row["id"] for row in rows} == {1, 3, 5, 6}
     rows = get(ds, "/radar/articles.json?_search=Staedte&_shape=array").json()
     assert {row["id"] for row in rows} == {1, 3}
-    # datasette-search-all lists the articles table and searches it through the same path
-    assert "/radar/articles" in get(ds, "/-/search?q=sicherheit").text
+    # one search entry: the menu links the search desk, not a second "search all tables"
+    home = get(ds, "/").text
+    assert "/radar/-/search" in home and "Search all tables" not in home
 
 
 def test_canned_search_query_uses_the_normalised_index(ds):
@@ -260,6 +261,26 @@ def test_canned_queries_with_named_parameters(ds, query, args, expected):
     assert {row["id"] for row in rows} == expected
 
 
+def test_canned_queries_take_german_dates_and_name_unknown_ids(ds):
+    rows = get(ds, "/radar/topic_in_state.json?topic=ozg&state=DE-HE&since=01.06.2025&_shape=array").json()
+    assert [row["id"] for row in rows] == [2]
+    assert get(ds, "/radar/topic_in_state.json?topic=ozg&state=DE-HE&since=KW+30/2025&_shape=array").json() == []
+    page = get(ds, "/radar/topic_in_state?topic=OZG&state=Hessen&since=2025-13-45").text
+    assert "„OZG“ ist kein bekannter Wert für Thema. Meinten Sie „ozg“?" in page
+    assert "„Hessen“ ist kein bekannter Wert für Land. Meinten Sie „DE-HE“?" in page
+    assert "„2025-13-45“ ist kein Datum" in page
+    assert "Thema (ID, z. B. ozg)" in page and "Run SQL" not in page
+
+
+def test_internal_tables_are_hidden_and_the_sql_editor_opens_on_articles(ds):
+    page = get(ds, "/radar").text
+    listed = page.split('<h2 id="tables">')[1].split("<h2")[0]
+    for internal in ("raw_pages", "article_lsh", "article_minhash", "links", "quarantine", "_radar_meta"):
+        assert f'/radar/{internal}"' not in listed, internal
+    assert "from articles" in page.split('id="sql-editor"')[1].split("</textarea>")[0]
+    assert "interne Tabellen" in page
+
+
 def test_count_canned_queries(ds):
     months = get(ds, "/radar/topic_per_month.json?topic=cybersecurity&since=&_shape=array").json()
     assert {row["month"]: row["articles"] for row in months} == {"2025-08": 1, "2025-09": 1, "2025-10": 1}
@@ -319,14 +340,18 @@ def test_serving_live_beside_a_writer_sees_what_it_stored(tmp_path):
 def test_article_page_shows_the_article_and_links_its_tags(ds):
     page = get(ds, "/radar/articles/1").text
     assert "<h1>DStGB fordert kommunale Cybersicherheitsstrategie</h1>" in page
-    assert "2025-09-29" in page and ITEMS[0]["url"] in page
+    assert "29.09.2025" in page and ITEMS[0]["url"] in page
     assert "Städte und Gemeinden brauchen Unterstützung" in page
     assert "Nach einer Serie von Angriffen" in page
     assert "(Bildquelle: DStGB)" in page
-    assert 'href="/radar/articles?_topic=cybersecurity"' in page
-    assert 'href="/radar/articles?_actor=dstgb"' in page
-    assert 'href="/radar/articles?_state=DE-HE"' in page
-    assert 'href="/radar/articles?_place=06414"' in page
+    # every tag opens the search desk with that filter
+    assert 'href="/radar/-/search?topic=cybersecurity"' in page
+    assert 'href="/radar/-/search?actor=dstgb"' in page
+    assert 'href="/radar/-/search?state=DE-HE"' in page
+    assert 'href="/radar/-/search?place=06414"' in page
+    # articles sharing tags and title words, best first (article 5 shares Cybersicherheit + „Sicherheit…“)
+    similar = page.split("Ähnliche Meldungen</h2>")[1].split("</section>")[0]
+    assert 'href="/radar/articles/5"' in similar and 'href="/radar/articles/4"' not in similar
 
 
 def test_scraped_markup_is_shown_as_text(ds):
@@ -362,9 +387,9 @@ def test_export_csv_and_json(archive, tmp_path):
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--topic", "cybersecurity",
                                  "--since", "2025-09-01", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert {int(row["id"]) for row in rows} == {1, 5}
-    assert rows[0]["body"] and json.loads(rows[0]["topics"])
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
+    assert {int(row["ID"]) for row in rows} == {1, 5}
+    assert rows[0]["Text"] and rows[0]["Themen"] == "Cybersicherheit"
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "json", "--search", "Staedte", "--no-body"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -372,5 +397,5 @@ def test_export_csv_and_json(archive, tmp_path):
     assert isinstance(data[0]["topics"], list)
     result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "json", "--table", "tag_counts"])
     assert {(r["kind"], r["value"]) for r in json.loads(result.stdout)} >= {("topic", "ozg"), ("state", "DE-BY")}
-    result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--table", "sources", "--topic", "x"])
-    assert result.exit_code != 0 and "filters apply" in result.output
+    result = runner.invoke(cli, ["export", "--db", str(archive), "--format", "csv", "--table", "sources", "--topic", "ozg"])
+    assert result.exit_code == 2 and "filters apply" in result.output

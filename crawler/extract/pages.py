@@ -96,13 +96,15 @@ def page_links(
 
 
 class PageResult:
-    """What one fetched page became: records for the store, and counts (errors by kind, skipped)."""
+    """What one fetched page became: records for the store, and counts (errors by kind, notes by
+    kind such as `undated` — stored and shown, so not an error —, skipped)."""
 
     def __init__(self) -> None:
         from collections import Counter
 
         self.records: list[dict[str, Any]] = []
         self.errors: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
         self.skipped = 0
 
     def fault(self, page: Mapping[str, Any], kind: str, reason: str, body: bytes | None = None) -> None:
@@ -164,8 +166,8 @@ def page_records(
         return result
     published = fields.published or page.get("listing_date") or None
     if published is None:
-        result.errors["no_date"] += 1
-        logger.info("no_date: %s is stored without a publication date", page.get("url"))
+        result.notes["undated"] += 1
+        logger.info("undated: %s is stored without a publication date", page.get("url"))
     if since and published and date.fromisoformat(published[:10]) < since:
         result.skipped += 1
         return result

@@ -1,19 +1,34 @@
 """Datasette plugin hooks for Policy Radar (registered via the `datasette` entry point).
 
 Each hook is a one-liner into a module with one job: archive.py (which databases are archives,
-their metadata), facets.py (tag facets, tag filters, German `?_search=`), search_page.py (the
-ranked search), pages.py (article page and lists). Templates live in publish/templates/.
+their metadata), facets.py (tag facets, tag filters, German `?_search=`), search_page.py + desk.py
+(the search desk), downloads.py and feeds.py (the search as CSV/XLSX and Atom), trends_page.py
+(Trends), alerts.py (subscribing to a search), pages.py (article page and lists), table_de.py and
+menus.py (Datasette's own pages in German). Templates live in publish/plugin/templates/ (docs/desk.md).
 """
 
 from __future__ import annotations
 
 from datasette import hookimpl
 
+from db.dates import format_date_de
 from db.text.normalise import normalise_text
 from db.text.query import normalise_query
-from publish import facets, pages, readonly, search_page
-from publish.archive import archive_metadata, archive_names
+from publish import (
+    alerts,
+    downloads,
+    facets,
+    feeds,
+    menus,
+    pages,
+    readonly,
+    search_page,
+    table_de,
+    trends_page,
+)
+from publish.archive import archive_metadata, archive_names, table_title
 from publish.bounded import log
+from publish.wording import number_de
 
 
 def _no_rich_tracebacks() -> None:
@@ -62,17 +77,36 @@ def _radar_query(text: str | None) -> str:
 
 @hookimpl
 def prepare_connection(conn):
-    """SQL functions for researchers and canned queries: the German search in plain SQL. Both
-    answer NULL for a text longer than MAX_FUNCTION_CHARS (radar_query cuts a query to 500)."""
+    """SQL functions for researchers and canned queries: the German search in plain SQL (both
+    answer NULL for a text longer than MAX_FUNCTION_CHARS; radar_query cuts a query to 500), and
+    `radar_date` for a typed date (db/dates.py)."""
     conn.create_function("radar_query", 1, _bounded(_radar_query), deterministic=True)
     conn.create_function("radar_normalise", 1, _bounded(normalise_text), deterministic=True)
+    conn.create_function("radar_date", 1, _bounded(table_de.radar_date), deterministic=True)
 
 
 @hookimpl
 def register_routes():
-    """The ranked search page of an archive (HTML and JSON), and 403 for every write path."""
-    return [(r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
-            (readonly.WRITE_ROUTE, readonly.refuse_write)]
+    """The search desk of an archive (HTML, JSON), its downloads (CSV for Excel, XLSX), feed and
+    alerts, the trends, and 403 for every write path of Datasette's API."""
+    return [
+        (r"^/(?P<database>[^/]+)/-/search(\.(?P<format>json))?$", search_page.search_page),
+        (r"^/(?P<database>[^/]+)/-/search\.(?P<format>csv|xlsx)$", downloads.search_download),
+        (r"^/(?P<database>[^/]+)/-/search\.atom$", feeds.search_feed),
+        (r"^/(?P<database>[^/]+)/-/abonnieren$", alerts.subscribe_page),
+        (r"^/(?P<database>[^/]+)/-/abonnieren/bestaetigen$", alerts.confirm_page),
+        (r"^/(?P<database>[^/]+)/-/trends(\.(?P<format>csv|json))?$", trends_page.trends_page),
+        (readonly.WRITE_ROUTE, readonly.refuse_write),
+    ]
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """`|datum` (TT.MM.JJJJ) and `|zahl` (1.234) for every template."""
+    env.filters["datum"] = format_date_de
+    env.filters["zahl"] = number_de
+    env.globals["radar_label"] = pages.filter_value_label
+    env.globals["radar_table_title"] = table_title
 
 
 @hookimpl
@@ -104,6 +138,12 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 
 
 @hookimpl
+def render_cell(value, column, table, database, datasette, row):
+    """Tag counts link into the search desk: every tag name opens the search with that filter."""
+    return pages.tag_count_cell(value, column, table, database, datasette, row)
+
+
+@hookimpl
 def permission_allowed(action):
     """No write permission of any kind (publish/readonly.py)."""
     return False if readonly.is_write(action) else None
@@ -111,10 +151,18 @@ def permission_allowed(action):
 
 @hookimpl
 def menu_links(datasette):
-    """Search and dashboards in the menu of every page."""
-    links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Search articles ({name})"} for name in archive_names(datasette)]
-    links.append({"href": datasette.urls.path("/-/dashboards/overview"), "label": "Charts: overview dashboard"})
+    """The search desk and the trends in the menu of every page."""
+    links = [{"href": datasette.urls.path(f"/{name}/-/search"), "label": f"Meldungen suchen ({name})"} for name in archive_names(datasette)]
+    links += [{"href": datasette.urls.path(f"/{name}/-/trends"), "label": f"Trends ({name})"} for name in archive_names(datasette)]
     return links
+
+
+@hookimpl(specname="menu_links", hookwrapper=True)
+def german_menu(datasette, actor, request):
+    """Other plugins' menu entries in German; datasette-search-all's second search (raw rows,
+    bodies included) is left out: the search desk is the one search."""
+    outcome = yield
+    outcome.force_result(menus.german_menu_links(outcome.get_result()))
 
 
 @hookimpl(trylast=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,6 +26,8 @@ def summarise(stats: dict, db_path: str) -> str:
     line += f", {sum(errors.values())} errors"
     if errors:
         line += " (" + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) + ")"
+    if stats.get("radar/undated"):
+        line += f", {stats['radar/undated']} undated"
     if stats.get("radar/quarantined"):
         line += f", {stats['radar/quarantined']} quarantined"
     return f"{line} → {db_path}"
@@ -70,12 +71,16 @@ def _check_setting(name: str, value: object) -> object:
 
 
 def parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Any typed date (01.06.2025, 2025-06-01, KW 23/2025; db/dates.py) → ISO."""
+    from db.dates import DateError
+    from db.dates import parse_since as first_day
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-06-01") from None
+        return first_day(value).isoformat()
+    except DateError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -240,12 +245,14 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
 
 
 def empty_sources_message(empty: list[str], sources: list, stats: dict) -> str:
-    """One line: which sources found no article, and where they looked (a dead source must be noticed)."""
+    """One line, starting `no article found` (ops/crawls.py reads it as the source's reason): which
+    sources found none and where they looked (a dead source must be noticed)."""
     by_id = {s.id: s for s in sources}
     parts = []
     for source_id in empty:
         source = by_id[source_id]
         where = "list pages" if source.type == "rules" else f"{source.type}s"
-        rule = f" (list rule item={source.rules.item!r})" if source.rules else ""
-        parts.append(f"{source_id}: no article found on its {where}{rule} nor any link matching article_urls")
-    return "; ".join(parts) + " — the source's markup or address may have changed; --allow-empty accepts this"
+        rule = f", list rule item={source.rules.item!r}" if source.rules else ""
+        parts.append(f"{source_id} (its {where}{rule}, nor any link matching article_urls)")
+    return (f"no article found for {'; '.join(parts)} — the source's markup or address may have changed; "
+            "--allow-empty accepts this")

@@ -10,19 +10,18 @@ from pathlib import Path
 
 import click
 
-from radar.options import RunFailed, db_option, subscribers_db_option
+from radar.options import BadInput, RunFailed, db_option, require_articles, subscribers_db_option
 
 
 def _week(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from digest.weeks import parse_week
+    from db.dates import DateError, iso_week
 
     if value is None:
         return None
     try:
-        parse_week(value)
-    except ValueError as exc:
+        return iso_week(value)
+    except DateError as exc:
         raise click.BadParameter(str(exc)) from None
-    return value
 
 
 def _today() -> date:
@@ -35,7 +34,7 @@ def _today() -> date:
 @db_option
 @subscribers_db_option
 @click.option("--week", callback=_week, default=None,
-              help="ISO week, e.g. 2025-W39: every subscriber, whatever their weekday. "
+              help="Calendar week, e.g. 2025-W39, KW39/2025 or KW 39: every subscriber, whatever their weekday. "
                    "Default: the last complete week, for subscribers whose weekday has come.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dry run: write one .eml file per mail into this folder; send and record nothing.")
@@ -60,6 +59,7 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
     from db.digest_store import DigestStore
     from db.private import private_path
     from digest import config as settings
+    from digest.links import served_link_problem
     from digest.lock import Locked, send_lock
     from digest.run import DigestBuilder, Report, select_due, send_all, write_all
     from digest.send import Mailer, SmtpUnavailable
@@ -68,6 +68,8 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
 
     if bool(out_dir) == send:
         raise click.UsageError("choose one: --out DIR (dry run, writes .eml files) or --send")
+    archive = connect_reader(db_path)  # the digest only reads the archive
+    require_articles(archive, db_path)
     try:
         config, warnings = settings.load(config_file)
     except settings.ConfigError as exc:
@@ -80,8 +82,14 @@ def digest_command(db_path: str, subscribers_db: str | None, week: str | None, o
         click.echo("Warning: RADAR_SECRET is not set; the dry run signs unsubscribe links with a throwaway secret",
                    err=True)
         config = config.with_secret(secrets.token_hex(16))
-    archive = connect_reader(db_path)  # the digest only reads the archive
     private = private_path(Path(db_path), subscribers_db)
+    config = config.with_archive(db_path)
+    problem = served_link_problem(config.base_url, config.archive_name)
+    if problem and send:
+        archive.close()
+        raise BadInput(f"{problem}; nothing sent")
+    if problem:
+        click.echo(f"Warning: {problem}", err=True)
 
     day = today.date() if today else _today()
     due_by = None if week else day

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from radar.options import db_option
               help="Open the file as an immutable snapshot (fastest; refused while a writer is at work).")
 @click.option("--live", is_flag=True, hidden=True, help="The default now: read-only connections beside a writer.")
 @click.option("--check", is_flag=True, help="Only check the file can be published (schema, allowed tables), then exit.")
-def serve_command(db_path: str, host: str, port: int, immutable: bool, live: bool, check: bool) -> None:
+@click.option("--subscribers-db", "private_db", default=None, type=click.Path(dir_okay=False),
+              help="Private subscriber file the unsubscribe page writes (default $RADAR_SUBSCRIBERS_DB, "
+                   "else subscribers.db beside --db).")
+def serve_command(db_path: str, host: str, port: int, immutable: bool, live: bool, check: bool,
+                  private_db: str | None = None) -> None:
     """Serve the archive in Datasette: read-only, German search, facets, feeds and charts.
 
     Nothing is written: the archive must be at the current schema (else: radar migrate) and may
@@ -27,6 +32,7 @@ def serve_command(db_path: str, host: str, port: int, immutable: bool, live: boo
 
     Example: radar serve --db data/radar.db --port 8001
     """
+    from db.private import private_path
     from publish.serve import check_archive, datasette_command, serve_mode
 
     check_archive(db_path)
@@ -38,6 +44,9 @@ def serve_command(db_path: str, host: str, port: int, immutable: bool, live: boo
     click.echo(f"Archive: http://{host}:{port}/  (search: http://{host}:{port}/{name}/-/search?q=OZG)", nl=True)
     sys.stdout.flush()
     cmd = datasette_command(db_path, host, port, immutable=frozen, prepare=False)
+    # Only the unsubscribe page reads this (publish/ops_plugin.py): it writes the private file through
+    # db/, never the archive, which Datasette opens read-only.
+    os.environ["RADAR_SUBSCRIBERS_DB"] = str(private_path(Path(db_path), private_db).resolve())
     # Datasette in this process (no child, no re-exec): a signal to `radar serve` stops the server.
     from datasette.cli import cli as datasette_cli
 

@@ -1,0 +1,1 @@
+"""Running the radar every day: `radar run`'s orchestration, source health, alerts, child processes."""
