@@ -52,7 +52,7 @@ def count_articles(conn: sqlite3.Connection, articles: Iterable[Sequence[str | N
 
 
 def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500) -> None:
-    """Count every article afresh and freeze the parts (for a rebuild of the whole index)."""
+    """Count every article afresh and freeze the parts (for a rebuild after the rules changed)."""
     with conn:
         conn.execute(f"DELETE FROM {LEXICON_TABLE}")
     last = 0
@@ -64,6 +64,11 @@ def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500) -> None:
         with conn:
             count_articles(conn, (row[1:] for row in rows))
         last = rows[-1][0]
+    freeze(conn)
+
+
+def freeze(conn: sqlite3.Connection) -> None:
+    """The frozen parts: the counted words in MIN_DOCS articles or more."""
     with conn:
         conn.execute(f"DELETE FROM {PARTS_TABLE}")
         conn.execute(f"INSERT INTO {PARTS_TABLE}(word, docs) SELECT word, docs FROM {LEXICON_TABLE} WHERE docs >= ?", [MIN_DOCS])

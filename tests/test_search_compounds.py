@@ -177,3 +177,22 @@ def test_a_lexicon_split_tiles_the_word_with_known_parts(word, words):
     unknown = [part for part, _, _ in spans if not lexicon.weight(part)]
     assert len(unknown) <= 1
     assert all(len(part) <= LEXICON_MAX_PART for part, _, _ in spans if lexicon.weight(part))
+
+
+def test_a_growth_rebuild_freezes_the_counts_the_syncs_kept(tmp_path):
+    """The syncs count every new article, so a rebuild for growth freezes their counts without
+    counting the archive again: the same parts as a full recount, and the index passes FTS5's check."""
+    from db.search_lexicon import recount_and_freeze
+
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    db = writer.db
+    titles = ["Wärmepumpen im Altbau", "Neue Wärmepumpenförderung", "Wärmepumpen gefragt", "Förderung für Pumpen",
+              "Altbau saniert", "Die Wärme bleibt", "Pumpen und Wärmepumpen", "Förderung beschlossen"]
+    for n, title in enumerate(titles, start=1):  # one article per sync: rebuilds at 1, 2, 4, 8 articles
+        writer.upsert_articles([item(n, title, body=f"{title} im Landkreis {n}")])
+        sync_search_index(db)
+    kept = dict(db.execute(f"select word, docs from {PARTS_TABLE}").fetchall())
+    assert kept["waermepumpen"] == 3
+    recount_and_freeze(db.conn)
+    assert dict(db.execute(f"select word, docs from {PARTS_TABLE}").fetchall()) == kept
+    db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")

@@ -152,13 +152,13 @@ def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexic
     main: list[str] = []
     extra: list[str] = []
     size = -1  # characters of main and extra so far, separators included; checked per chunk
+    cached = lexicon.cache.get if lexicon is not None else None
     for begin in range(0, len(words), _CHUNK):
         done = len(main), len(extra)
         for word in words[begin : begin + _CHUNK] if len(words) > _CHUNK else words:
-            if lexicon is None and len(word) <= CACHE_WORD_CHARS:  # most words: straight to the cache
-                stems, tokens = _cached_tokens(word)
-            else:
-                stems, tokens = word_tokens(word, lexicon)
+            # most words: straight to the cache (word_tokens fills it; a call per word cost a third)
+            found = (cached(word) if cached is not None else _cached_tokens(word)) if len(word) <= CACHE_WORD_CHARS else None
+            stems, tokens = found if found is not None else word_tokens(word, lexicon)
             main += stems
             if tokens:
                 extra += tokens
