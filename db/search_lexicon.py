@@ -6,7 +6,8 @@ letters, no stop words, no numbers), the articles it occurs in, and grows with e
 The index is external-content (db/search_index.py): FTS5 is told which tokens to delete, so an
 article must be normalised with the very lexicon it was indexed with. The frozen copy changes only
 when the whole index is rebuilt (db.search_index.rebuild_search_index): when the archive has
-doubled since, so all rebuilds together cost at most about one more indexing of the archive.
+grown fourfold since (LEXICON_GROWTH), so all rebuilds together cost about a third of one more
+indexing of the archive.
 """
 
 from __future__ import annotations

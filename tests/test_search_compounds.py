@@ -139,7 +139,7 @@ def test_migration_4_rebuilds_a_three_column_index_with_part_columns(tmp_path):
     db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
 
 
-def test_the_frozen_lexicon_is_renewed_when_the_archive_doubles(tmp_path):
+def test_the_frozen_lexicon_is_renewed_when_the_archive_grows_fourfold(tmp_path):
     """Deletes must use the lexicon an article was indexed with: the parts list changes only with a
     rebuild, and edits in between leave an index that passes FTS5's integrity check."""
     writer = ArchiveWriter(str(tmp_path / "radar.db"))
@@ -147,13 +147,16 @@ def test_the_frozen_lexicon_is_renewed_when_the_archive_doubles(tmp_path):
     writer.upsert_articles([item(1, "Wärmepumpen im Altbau"), item(2, "Neue Wärmepumpenförderung")])
     sync_search_index(db)
     assert db.execute(f"select count(*) from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 0
-    writer.upsert_articles([item(3, "Wärmepumpen gefragt")])  # 3 < 2 × 2: no rebuild, parts as they were
+    writer.upsert_articles([item(3, "Wärmepumpen gefragt")])  # 3 < 4 × 2: no rebuild, parts as they were
     sync_search_index(db)
     assert db.execute(f"select count(*) from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 0
     writer.write_records([item(2, "Neue Wärmepumpenförderung beschlossen")])  # deleted with the old parts
     sync_search_index(db)
     db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
-    writer.upsert_articles([item(4, "Förderung"), item(5, "Wärme")])  # 5 ≥ 2 × 2: rebuilt, parts renewed
+    writer.upsert_articles([item(4, "Förderung"), item(5, "Wärme")])  # 5 < 4 × 2: not yet
+    sync_search_index(db)
+    assert db.execute(f"select count(*) from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 0
+    writer.upsert_articles([item(n, "Förderung") for n in range(6, 9)])  # 8 ≥ 4 × 2: rebuilt, parts renewed
     sync_search_index(db)
     assert db.execute(f"select docs from {PARTS_TABLE} where word = 'waermepumpen'").fetchone()[0] == 2
     db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
@@ -187,12 +190,12 @@ def test_a_growth_rebuild_freezes_the_counts_the_syncs_kept(tmp_path):
     writer = ArchiveWriter(str(tmp_path / "radar.db"))
     db = writer.db
     titles = ["Wärmepumpen im Altbau", "Neue Wärmepumpenförderung", "Wärmepumpen gefragt", "Förderung für Pumpen",
-              "Altbau saniert", "Die Wärme bleibt", "Pumpen und Wärmepumpen", "Förderung beschlossen"]
-    for n, title in enumerate(titles, start=1):  # one article per sync: rebuilds at 1, 2, 4, 8 articles
+              "Altbau saniert", "Die Wärme bleibt", "Pumpen und Wärmepumpen", "Förderung beschlossen"] * 2
+    for n, title in enumerate(titles, start=1):  # one article per sync: rebuilds at 1, 4 and 16 articles
         writer.upsert_articles([item(n, title, body=f"{title} im Landkreis {n}")])
         sync_search_index(db)
     kept = dict(db.execute(f"select word, docs from {PARTS_TABLE}").fetchall())
-    assert kept["waermepumpen"] == 3
+    assert kept["waermepumpen"] == 6
     recount_and_freeze(db.conn)
     assert dict(db.execute(f"select word, docs from {PARTS_TABLE}").fetchall()) == kept
     db.execute(f"insert into {SEARCH_TABLE}({SEARCH_TABLE}) values ('integrity-check')")
