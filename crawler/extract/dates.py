@@ -11,8 +11,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 BERLIN = ZoneInfo("Europe/Berlin")
 
 # A bracketed teaser date, `[29.09.2025]`, is the most reliable date on Kommune21 pages.
@@ -111,6 +109,8 @@ def _fast_parse(text: str) -> datetime | None:
 
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str, now_iso: str) -> datetime | None:
+    import dateparser  # here, not at the top: ~11 MB per process that only ever meets the unambiguous forms
+
     settings = dict(_SETTINGS, RELATIVE_BASE=datetime.fromisoformat(now_iso).replace(tzinfo=None))
     parsed = dateparser.parse(text, languages=["de", "en"], settings=settings)
     return parsed.astimezone(BERLIN) if parsed else None
