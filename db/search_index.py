@@ -250,10 +250,8 @@ def _insert(conn: sqlite3.Connection, table: str, article_id: int, columns: tupl
 
 
 # The frozen lexicon is renewed (with a rebuild) once the archive has at least this many articles
-# and LEXICON_GROWTH times as many as at the last build. All rebuilds of an archive grown from empty
-# cost 1/(LEXICON_GROWTH - 1) of indexing it once more: at 2, a first crawl of 3,000 articles
-# rebuilt six times (50, 100, …, 1,600 articles: 3,150 articles indexed again, 2.8 s of its
-# 35 s profiled); at 4, three times (50, 200, 800: 1,050).
+# and LEXICON_GROWTH times as many as at the last build: all rebuilds cost 1/(LEXICON_GROWTH - 1) of
+# one more indexing (at 2, a first crawl of 3,000 articles indexed 3,150 again; at 4, 1,050).
 MIN_ARTICLES_FOR_LEXICON = 1
 LEXICON_GROWTH = 4
 
