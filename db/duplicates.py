@@ -45,6 +45,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Odd 64-bit multipliers that mix a shingle's three word hashes (order matters: "a b c" ≠ "c b a").
 _M1, _M2, _M3 = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)
 _PERMUTATIONS: Any = None
+_SLICE = 4096  # shingles hashed at once by minhash (48 × 4096 × 8 bytes = 1.5 MB)
 
 
 def _permutations() -> tuple[Any, Any]:
@@ -77,7 +78,13 @@ def minhash(text: str) -> Any:
     # A repeated shingle cannot change a minimum: no np.unique (its sort was a fifth of the call).
     shingles = (word_hashes[:-2] * _M1) ^ (word_hashes[1:-1] * _M2) ^ (word_hashes[2:] * _M3)
     a, b = _permutations()
-    return ((a * shingles[None, :] + b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
+    # In slices: a hostile body of a million words would otherwise need BANDS×ROWS×8 bytes per
+    # shingle at once (384 MB); an article (a few hundred shingles) is one slice.
+    signature = None
+    for start in range(0, len(shingles), _SLICE):
+        part = ((a * shingles[None, start : start + _SLICE] + b) >> np.uint64(32)).min(axis=1)
+        signature = part if signature is None else np.minimum(signature, part)
+    return signature.astype(np.uint32)  # type: ignore[union-attr]
 
 
 def lsh_keys(signature: Any) -> list[int]:
