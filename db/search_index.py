@@ -360,11 +360,10 @@ def _trim_recent(conn: sqlite3.Connection, cutoff: int, lexicon: Lexicon) -> Non
 
 def rebuild_search_index(db: Database, batch: int = SYNC_BATCH, recount: bool = True) -> int:
     """Index every article afresh (the normalisation rules changed, or the archive grew
-    LEXICON_GROWTH-fold since the lexicon was frozen): count the words anew, freeze the parts, empty both tables, re-insert.
-
-    A rebuild for growth (`recount=False`) freezes the counts the syncs kept: they already hold
-    every article (each sync counts its queue), and counting the whole archive again cost as much
-    as indexing it — a first crawl of 3,000 articles rebuilds six times (at 50, 100, …, 1,600)."""
+    LEXICON_GROWTH-fold since the lexicon was frozen): count the words anew, freeze the parts,
+    empty both tables, re-insert. A rebuild for growth (`recount=False`) freezes the counts the
+    syncs kept (each sync counts its queue, so they hold every article): counting the archive
+    again cost as much as indexing it."""
     conn = db.conn
     with conn:
         create_lexicon_tables(conn)
