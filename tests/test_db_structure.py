@@ -317,3 +317,14 @@ def test_generated_site_articles_are_not_linked_as_duplicates(tmp_path):
     ])
     linked = writer.db.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
     assert linked <= 2, f"{linked} of 400 different articles linked as near-duplicates"
+
+
+def test_a_long_body_hashes_in_slices_to_the_signature_of_its_shingle_set():
+    """MinHash keeps per hash function the minimum over the shingles, hashed in slices so a huge
+    body needs bounded memory: a body repeated three times (9,000 words, three slices) has the same
+    shingle set, so the same signature, as one copy plus the two words that close the loop."""
+    from db.duplicates import minhash
+
+    words = [f"wort{n}" for n in range(3000)]
+    assert (minhash(" ".join(words * 3)) == minhash(" ".join(words + words[:2]))).all()
+    assert not (minhash(" ".join(words * 3)) == minhash(" ".join(words[:1500] * 2))).all()
