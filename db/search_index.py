@@ -32,13 +32,7 @@ import db.text.normalise as rules
 from db.records import utcnow
 from db.search import COLUMNS as INDEX_COLUMNS
 from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
-from db.search_lexicon import (
-    count_articles,
-    create_lexicon_tables,
-    freeze,
-    load_parts,
-    recount_and_freeze,
-)
+from db.search_lexicon import count_articles, create_lexicon_tables, load_parts, recount_and_freeze
 from db.text.compounds import Lexicon
 from db.text.normalise import normalise_columns
 
@@ -370,10 +364,7 @@ def rebuild_search_index(db: Database, batch: int = SYNC_BATCH, recount: bool = 
         for table in (SEARCH_TABLE, RECENT_TABLE):
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
         conn.execute(f"DELETE FROM {QUEUE_TABLE}")
-    if recount:
-        recount_and_freeze(conn, batch)
-    else:
-        freeze(conn)
+    recount_and_freeze(conn, batch, recount)
     lexicon = load_parts(conn)
     cutoff = _recent_cutoff(conn)
     last, done = 0, 0

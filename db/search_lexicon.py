@@ -52,24 +52,18 @@ def count_articles(conn: sqlite3.Connection, articles: Iterable[Sequence[str | N
                      "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
 
 
-def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500) -> None:
-    """Count every article afresh and freeze the parts (for a rebuild after the rules changed)."""
-    with conn:
-        conn.execute(f"DELETE FROM {LEXICON_TABLE}")
-    last = 0
-    while True:
-        rows = conn.execute("SELECT id, title, kicker, teaser, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
-                            [last, batch]).fetchall()
-        if not rows:
-            break
+def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500, recount: bool = True) -> None:
+    """Count every article afresh (after a change of the rules; `recount=False` keeps the counts
+    the syncs kept) and freeze the parts: the counted words in MIN_DOCS articles or more."""
+    if recount:
         with conn:
-            count_articles(conn, (row[1:] for row in rows))
-        last = rows[-1][0]
-    freeze(conn)
-
-
-def freeze(conn: sqlite3.Connection) -> None:
-    """The frozen parts: the counted words in MIN_DOCS articles or more."""
+            conn.execute(f"DELETE FROM {LEXICON_TABLE}")
+        last = 0
+        while rows := conn.execute("SELECT id, title, kicker, teaser, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                                   [last, batch]).fetchall():
+            with conn:
+                count_articles(conn, (row[1:] for row in rows))
+            last = rows[-1][0]
     with conn:
         conn.execute(f"DELETE FROM {PARTS_TABLE}")
         conn.execute(f"INSERT INTO {PARTS_TABLE}(word, docs) SELECT word, docs FROM {LEXICON_TABLE} WHERE docs >= ?", [MIN_DOCS])
