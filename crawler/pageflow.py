@@ -98,7 +98,7 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 def _flat_dict(tag: Any) -> dict[str, Any]:
     """A tag (a dataclass of plain values) as the dict the store writes: `dataclasses.asdict` deep-
-    copies every value and cost a fifth of tagging (0.64 of 3.2 s for 3,000 articles, profiled)."""
+    copies every value (8.3 µs a tag against 0.7; 0.11 s of a 3,000-article crawl's store worker)."""
     names = _FIELD_NAMES.get(type(tag))
     if names is None:
         names = _FIELD_NAMES[type(tag)] = tuple(f.name for f in fields(tag))
