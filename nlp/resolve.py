@@ -13,7 +13,7 @@ Policy, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc
 
@@ -21,21 +21,21 @@ from nlp.patterns import BLOCK
 from nlp.place_context import cued, list_head, not_a_place
 
 GEO = frozenset({"state", "municipality"})
-Found = tuple[int, int, int]  # (key hash, start, end)
-Mention = tuple[int, int, int, bool]  # (key hash, start, end, weak)
+Found = tuple[int, int, int]  # (match key, start, end)
+Mention = tuple[int, int, int, bool]  # (match key, start, end, weak)
 
 
 class Resolver:
-    """Resolve the candidates of one Doc; `kinds`/`ids`/`flags` map a match-key hash to its kind, entry
-    (any hashable) and flag."""
+    """Resolve the candidates of one Doc; `kinds`/`ids`/`flags` give a match key's (a list index) kind,
+    entry (any hashable) and flag."""
 
-    def __init__(self, cues: Iterable[str], kinds: Mapping[int, str], ids: Mapping[int, object],
-                 flags: Mapping[int, str], person_cues: Iterable[str] = ()):
+    def __init__(self, cues: Iterable[str], kinds: Sequence[str], ids: Sequence[object], flags: Sequence[str],
+                 person_cues: Iterable[str] = ()):
         self.cues = frozenset(cues)
         self.person_cues = frozenset(person_cues)
-        self.kinds = dict(kinds)
-        self.ids = dict(ids)
-        self.flags = dict(flags)
+        self.kinds = kinds
+        self.ids = ids
+        self.flags = flags
 
     def resolve(self, doc: Doc, found: Iterable[Found]) -> list[Mention]:
         geo: list[Mention] = []
@@ -111,7 +111,7 @@ def _longest(mentions: list[Mention]) -> list[Mention]:
     return accepted
 
 
-def _topics(topics: list[Mention], actors: list[Mention], ids: Mapping[int, object]) -> list[Mention]:
+def _topics(topics: list[Mention], actors: list[Mention], ids: Sequence[object]) -> list[Mention]:
     """Drop topic words inside an actor's name; a topic phrase containing an actor still counts
     (`D21-Digital-Index`). Overlapping matches of one topic count once (the longest, strong first)."""
     if not topics:

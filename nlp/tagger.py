@@ -108,17 +108,15 @@ class Tagger:
             yield self._tags(_Article(doc, text, starts))
 
     def _tags(self, article: _Article) -> list[Tag]:
-        strings = self.nlp.vocab.strings
         doc = article.doc
-        raw: dict[tuple[int, int], _Agg] = {}
-        for label, kb, start, end, weak in doc.user_data.get("radar", ()):
+        aggs: dict[tuple[str, str], _Agg] = {}
+        for kind, id_, start, end, weak in doc.user_data.get("radar", ()):
             mention = (start, end, weak)
-            agg = raw.get((label, kb))
+            agg = aggs.get((kind, id_))
             if agg is None:
-                raw[(label, kb)] = _Agg([mention])
+                aggs[(kind, id_)] = _Agg([mention])
             else:
                 agg.mentions.append(mention)
-        aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
         if any(kind == "municipality" for kind, _ in aggs):
             names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
             names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
