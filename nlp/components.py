@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from spacy.attrs import IDX, LENGTH, LOWER, ORTH
 from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
@@ -31,6 +32,8 @@ from nlp.resolve import GEO, Resolver
 from nlp.taxonomy import load_cached
 
 CANDIDATES = "radar_candidates"
+#: Words with stem/regex hits whose hits stay cached (a few hundred per 10,000 articles).
+HIT_CACHE = 50_000
 RESOLVED = "radar"
 HYPHEN_INFIX = rf"(?<=[{ALPHA}0-9])[-\u2010\u2011](?=[{ALPHA}0-9])"
 #: German keeps `2.` whole (an ordinal); a code such as `NIS2.` or `D21.` ends a sentence instead.
@@ -103,10 +106,11 @@ class RadarMatcher:
         self.prefix_re = re.compile(trie_pattern(self.prefix)) if self.prefix else None
         self.anywhere_re = re.compile(trie_pattern(sub for sub, _, _ in self.anywhere)) if self.anywhere else None
         self.regexes = [(re.compile(rx), self._register(index, key)) for key, rx in regex_rules(taxonomy)]
-        self.cache: dict[int, tuple[tuple[int, tuple[str, ...], bool], ...]] = {}  # orth → rule hits
-        self.seen: set[int] = set()  # orths whose rules were evaluated
-        self.hit_orths: set[int] = set()  # … and those with at least one hit
-        self.strings = nlp.vocab.strings
+        # stem/regex rules are judged once per word: a lexeme flag set when spaCy creates the word's
+        # Lexeme, so a Doc's candidates are one column of `Doc.to_array`; the few words that have
+        # hits keep them here (by text, bounded)
+        self.cache: dict[str, tuple[tuple[int, tuple[str, ...], bool], ...]] = {}
+        self.flag = nlp.vocab.add_flag(self._has_hits)
         self.resolver = Resolver(
             cues=taxonomy.context_cues,
             kinds=[k[0] for k in self.keys],
@@ -123,8 +127,8 @@ class RadarMatcher:
             self.keys.append(info)
         return k
 
-    def _lexeme_hits(self, orth: int) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
-        text = self.strings[orth]
+    def _lexeme_hits(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
+        """The stem and regex rules a token string hits: (key, tokens before it, anywhere)."""
         low = text.lower()
         hits: list[tuple[int, tuple[str, ...], bool]] = []
         if self.prefix_re is not None and self.prefix_re.match(low):
@@ -135,33 +139,30 @@ class RadarMatcher:
         if self.anywhere_re is not None and self.anywhere_re.search(low):
             hits.extend((h, before, True) for sub, h, before in self.anywhere if sub in low)
         hits.extend((h, (), False) for rx, h in self.regexes if rx.match(text))
-        return self._store(orth, tuple(hits))
+        return tuple(hits)
 
-    def _store(self, orth: int, result: tuple) -> tuple:
-        self.seen.add(orth)
-        if result:
-            self.cache[orth] = result
-            self.hit_orths.add(orth)
-        return result
+    def _has_hits(self, text: str) -> bool:
+        return bool(self._lexeme_hits(text))
+
+    def _cached_hits(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
+        hits = self.cache.get(text)
+        if hits is None:
+            if len(self.cache) >= HIT_CACHE:
+                self.cache.clear()  # a long crawl meets ever new compounds: stay bounded
+            hits = self.cache[text] = self._lexeme_hits(text)
+        return hits
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, int]] = []  # (match key index, start, end)
-        arr = doc.to_array([ORTH, LOWER, IDX, LENGTH])
+        arr = doc.to_array([ORTH, LOWER, IDX, LENGTH, self.flag])
         self.lower.match(arr[:, 1], found)
         self.case.match(arr[:, 0], found)
-        orths = arr[:, 0].tolist()
-        present = set(orths)
-        for orth in present - self.seen:  # new token strings: evaluate the stem/regex rules once
-            self._lexeme_hits(orth)
-        hit = present & self.hit_orths
-        if hit:
-            cache = self.cache
-            for i in [i for i, orth in enumerate(orths) if orth in hit]:
-                for h, before, anywhere in cache[orths[i]]:
-                    start = i - len(before)
-                    if before and not self._preceded_by(doc, start, before, anywhere):
-                        continue
-                    found.append((h, start, i + 1))
+        for i in np.flatnonzero(arr[:, 4]).tolist():  # words with stem/regex hits
+            for h, before, anywhere in self._cached_hits(doc[i].text):
+                start = i - len(before)
+                if before and not self._preceded_by(doc, start, before, anywhere):
+                    continue
+                found.append((h, start, i + 1))
         keys = self.keys
         if self.keep_candidates:
             doc.spans[CANDIDATES] = [Span(doc, s, e, label=keys[h][0], kb_id=keys[h][1], span_id=keys[h][2])
@@ -172,7 +173,7 @@ class RadarMatcher:
         doc.user_data["radar_geo"] = {s: e for h, s, e, _ in mentions if keys[h][0] in GEO}
         # compact copy for the Tagger: (kind, id, start char, end char, weak)
         idx, length = arr[:, 2].tolist(), arr[:, 3].tolist()
-        doc.user_data["radar_tokens"] = (orths, idx, length)  # shared with radar_orgs
+        doc.user_data["radar_tokens"] = (idx, length)  # shared with radar_orgs
         doc.user_data[RESOLVED] = [(keys[h][0], keys[h][1], idx[s], idx[e - 1] + length[e - 1], weak)
                                    for h, s, e, weak in mentions]
         if self.write_spans:
