@@ -142,7 +142,16 @@ class RadarMatcher:
         return tuple(hits)
 
     def _has_hits(self, text: str) -> bool:
-        return bool(self._lexeme_hits(text))
+        """`bool(self._lexeme_hits(text))`, without building the hits (runs for every new word)."""
+        low = text.lower()
+        if self.prefix_re is not None and self.prefix_re.match(low):
+            prefix = self.prefix
+            if any(low[:n] in prefix for n in self.lengths if n <= len(low)):
+                return True
+        if self.anywhere_re is not None and self.anywhere_re.search(low):
+            if any(sub in low for sub, _, _ in self.anywhere):
+                return True
+        return any(rx.match(text) for rx, _ in self.regexes)
 
     def _cached_hits(self, text: str) -> tuple[tuple[int, tuple[str, ...], bool], ...]:
         hits = self.cache.get(text)

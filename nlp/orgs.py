@@ -53,6 +53,9 @@ PROPER_OK = frozenset({"universität", "hochschule", "präsidium", "polizeipräs
                        "sparkasse", "klinikum", "landesbetrieb", "eigenbetrieb", "kammer", "ihk", "hwk",
                        "zentralstelle", "verkehrsbetriebe"})
 HEAD_RE = re.compile(r"^(?:[a-zäöüß]*?)(" + "|".join(sorted(HEADS, key=len, reverse=True)) + r")(?:e?s|en|n)?$")
+#: The last three letters of every word HEAD_RE accepts: most words fail this set look-up and never
+#: reach the regex (the check runs for each new word of a crawl, as a lexeme flag).
+HEAD_ENDS = frozenset((head + ending)[-3:] for head in HEADS for ending in ("", "s", "es", "en", "n"))
 LEGAL = frozenset({"GmbH", "gGmbH", "AG", "SE", "eG", "e.V.", "e. V.", "AöR", "KG", "KGaA", "mbH", "UG", "Ltd.",
                    "Inc.", "GbR", "OHG"})
 LINKS = frozenset({"für", "des", "der", "zur", "zum"})
@@ -90,6 +93,8 @@ def _head(text: str) -> tuple[str, str] | None:
     if not text[:1].isupper():
         return None
     low = text.lower()
+    if low[-3:] not in HEAD_ENDS:
+        return None
     m = HEAD_RE.match(low)
     if m is None:
         return None

@@ -12,6 +12,7 @@ from nlp.actor_support import support_generic
 from nlp.orgs import ORGS
 from nlp.place_support import drop_places_in_names, support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
+from nlp.zones import RotatingZone
 
 FIELDS = ("title", "teaser", "body")
 #: Weight of one mention per field; a tag's score is 1 - Π(1 - weight) over its mentions, so a title
@@ -94,18 +95,25 @@ class Tagger:
         self.taxonomy: Taxonomy = load_cached(taxonomy_dir)
         self.version: str = self.taxonomy.version
         self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
+        self.zone = RotatingZone(self.nlp)  # bounded memory over a long crawl (nlp/zones.py)
         self.labels = {key: entry.label for key, entry in self.taxonomy.entries.items()}
         self.short_actors = _short_actors(self.taxonomy)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
         """Tag one article."""
-        return next(self.tag_many([(title, teaser, body)]))
+        return list(self.tag_many([(title, teaser, body)]))[0]
 
     def tag_many(self, docs: Iterable[tuple[str, str, str]], batch_size: int = 64) -> Iterator[list[Tag]]:
-        """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`."""
+        """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`. No Doc leaves
+        this generator: its words may be freed by the next call (nlp/zones.py)."""
         joined = ((text, (text, starts)) for text, starts in (join_fields(*triple) for triple in docs))
-        for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):
-            yield self._tags(_Article(doc, text, starts))
+        self.zone.enter()
+        try:
+            for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):
+                self.zone.count()
+                yield self._tags(_Article(doc, text, starts))
+        finally:
+            self.zone.leave()
 
     def _tags(self, article: _Article) -> list[Tag]:
         doc = article.doc
@@ -242,6 +250,8 @@ def get_tagger(taxonomy_dir: Path | None = None) -> Tagger:
     with _lock:
         tagger = _taggers.get(key)
         if tagger is None:
+            for stale in [k for k in _taggers if k[0] == key[0]]:  # an edited taxonomy: drop the old one
+                del _taggers[stale]
             tagger = _taggers[key] = Tagger(directory)
         return tagger
 
