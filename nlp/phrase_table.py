@@ -96,6 +96,12 @@ class PhraseTable:
     def __len__(self) -> int:
         return sum(1 for keys in self.table.values() if keys != PREFIX)
 
+    def share(self, ints: list[int], tuples: dict[tuple[int, ...], tuple[int, ...]]) -> None:
+        """One object per key index and per tuple of them (unpickling makes ~70,000 equal ints)."""
+        table = self.table
+        for data, keys in table.items():
+            table[data] = ints[keys] if isinstance(keys, int) else tuples.setdefault(keys, keys)
+
     def match(self, hashes: np.ndarray, found: list[tuple[int, int, int]]) -> None:
         """Append (key index, start, end) of every phrase in a Doc whose token hashes (one column of
         `Doc.to_array`) are `hashes`."""
@@ -162,7 +168,11 @@ def compile_phrases(nlp: Language, taxonomy) -> CompiledPhrases:
         return CompiledPhrases(_interned(keys), PhraseTable.build(case), PhraseTable.build(lower))
 
     code = b"".join(Path(m.__file__).read_bytes() for m in (forms, patterns, components)) + Path(__file__).read_bytes()
-    return cached("phrases", key_of(taxonomy.version, code), build)
+    compiled = cached("phrases", key_of(taxonomy.version, code), build)
+    ints, tuples = list(range(len(compiled.keys))), {}
+    compiled.case.share(ints, tuples)
+    compiled.lower.share(ints, tuples)
+    return compiled
 
 
 def _interned(keys: list[KeyInfo]) -> list[KeyInfo]:

@@ -96,7 +96,6 @@ class Tagger:
         self.version: str = self.taxonomy.version
         self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
         self.zone = RotatingZone(self.nlp)  # bounded memory over a long crawl (nlp/zones.py)
-        self.labels = {key: entry.label for key, entry in self.taxonomy.entries.items()}
         self.short_actors = _short_actors(self.taxonomy)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
@@ -152,7 +151,8 @@ class Tagger:
 
     def _make(self, kind: str, id_: str, agg: _Agg, article: _Article) -> Tag:
         text, offset, field_ = article.first(agg)
-        label = self.labels.get((kind, id_), id_)
+        entry = self.taxonomy.get(kind, id_)
+        label = entry.label if entry is not None else id_
         return Tag(kind, id_, label, len(agg.mentions), text, offset, field_, article.score(agg))
 
     def _discovered(self, doc, article: _Article, registered: set[str]) -> list[Tag]:
@@ -161,7 +161,7 @@ class Tagger:
         found: dict[str, tuple[str, _Agg]] = {}
         for start, end, name in doc.user_data.get(ORGS, ()):
             slug = slugify(name)
-            if not slug or slug in registered or slug in self.taxonomy.ignored or ("actor", slug) in self.labels:
+            if not slug or slug in registered or slug in self.taxonomy.ignored or self.taxonomy.get("actor", slug) is not None:
                 continue
             entry = found.get(slug)
             if entry is None:
