@@ -90,13 +90,16 @@ class Tagger:
     """Tags articles with the actors, Länder, municipalities and topics of one taxonomy."""
 
     def __init__(self, taxonomy_dir: Path | None = None):
-        from nlp.pipeline import build_pipeline
-
         self.taxonomy: Taxonomy = load_cached(taxonomy_dir)
         self.version: str = self.taxonomy.version
+        self.short_actors = _short_actors(self.taxonomy)
+        self._build()
+
+    def _build(self) -> None:
+        from nlp.pipeline import build_pipeline
+
         self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
         self.zone = RotatingZone(self.nlp)  # bounded memory over a long crawl (nlp/zones.py)
-        self.short_actors = _short_actors(self.taxonomy)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
         """Tag one article."""
@@ -106,6 +109,9 @@ class Tagger:
         """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`. No Doc leaves
         this generator: its words may be freed by the next call (nlp/zones.py)."""
         joined = ((text, (text, starts)) for text, starts in (join_fields(*triple) for triple in docs))
+        if self.zone.due:
+            self.zone.close()
+            self._build()
         self.zone.enter()
         try:
             for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):

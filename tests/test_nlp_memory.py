@@ -119,3 +119,17 @@ def test_nested_tagging_inside_a_running_call_shares_the_zone():
     assert tagger.zone.zones == 1
     assert tagger.tag(*articles[1]) == expected[1]
     assert tagger.zone.zones == 2  # the next outermost call rotates
+
+
+def test_a_fresh_pipeline_after_many_zones_tags_the_same(monkeypatch):
+    import nlp.zones
+
+    monkeypatch.setattr(nlp.zones, "RENEW_ZONES", 3)
+    tagger = Tagger()
+    tagger.zone.permanent, tagger.zone.every = 0, 1
+    first = tagger.nlp
+    articles = synthetic_articles(12, seed=8)
+    expected = list(get_tagger().tag_many(articles))
+    assert _tags(tagger, articles, 2) == expected
+    assert tagger.nlp is not first  # rebuilt once three zones were used …
+    assert tagger.zone.zones < 3  # … with a zone counter of its own
