@@ -4,7 +4,9 @@ Works on plain tuples (match key hash, start, end) so the per-document cost stay
 Policy, in order:
 1. `noun`-flagged forms (-er adjectives such as `Dresdner`) count only right before a capitalised word.
 2. `context`-flagged forms (bare `Essen`, `Hof`) are weak unless a cue word (`in`, `Stadt`, …) precedes.
-3. Anything overlapping a blocker phrase (`FC Bayern`, `Brandenburger Tor`) is dropped.
+3. Anything overlapping a blocker phrase (`FC Bayern`, `Brandenburger Tor`) is dropped; a blocker that
+   adds whole words to a place's name (a club: `FC Bayern`, `Holstein Kiel`) also claims that bare
+   name, or its genitive, elsewhere in the text unless a cue precedes it (`Bayerns Trainer`, not `in Bayern`).
 4. Länder and municipalities compete together, actors among themselves: the longest match wins, and
    matches with the very same extent coexist (`Berlin` is the Land and the city).
 5. Topics: a topic word inside an actor's name is dropped (`… für Digitales und Staatsmodernisierung`);
@@ -13,6 +15,7 @@ Policy, in order:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from spacy.tokens import Doc
@@ -21,6 +24,8 @@ from nlp.patterns import BLOCK
 from nlp.place_context import cued, list_head, not_a_place
 
 GEO = frozenset({"state", "municipality"})
+#: A Land adjective (`Bayerische Motoren Werke`, `bayernweit`) is no name a club could claim.
+_ADJECTIVE = re.compile(r"(isch|weit)(e[mnrs]?)?$")
 Found = tuple[int, int, int]  # (key hash, start, end)
 Mention = tuple[int, int, int, bool]  # (key hash, start, end, weak)
 
@@ -43,6 +48,7 @@ class Resolver:
         topics: list[Mention] = []
         blocks: list[tuple[int, int]] = []
         lists: list[tuple[int, int]] = []  # names inside "die Landkreise A, B und C"
+        names: list[Mention] = []  # every place candidate, for the names a club claims
         kinds, flags = self.kinds, self.flags
         for h, start, end in found:
             kind, flag = kinds[h], flags[h]
@@ -51,6 +57,7 @@ class Resolver:
                 continue
             weak = flag == "weak" or flag == "generic"  # `die Landesregierung`: its Land decides (actor_support)
             if kind in GEO:
+                names.append((h, start, end, False))
                 if flag == "noun" and not _before_noun(doc, end):
                     continue
                 if not_a_place(doc, start, end, self.person_cues if kind == "municipality" else frozenset()):
@@ -66,12 +73,40 @@ class Resolver:
             mention = (h, start, end, weak)
             (geo if kind in GEO else actors if kind == "actor" else topics).append(mention)
         if blocks:
+            claims = self._claimed_names(doc, names, blocks)
             geo, actors, topics = (_unblocked(m, blocks) for m in (geo, actors, topics))
+            if claims:
+                geo = [m for m in geo if not self._claimed(doc, m, claims)]
         if lists:
             geo = self._kreis_lists(geo, set(lists))
         actors = _longest(actors)
         return _longest(geo) + actors + _topics(topics, actors, self.ids)
 
+
+    def _claimed_names(self, doc: Doc, geo: list[Mention], blocks: list[tuple[int, int]]) -> set[tuple[object, str]]:
+        """(entry, name) of the places a blocker extends by whole words: `FC Bayern`, `Union Berlin`,
+        `Holstein Kiel` (clubs), not a hyphenated compound (`Sachsen-Anhalt-Ticket`) nor an adjective
+        (`Berliner Zeitung`, `Bayerische Motoren Werke`)."""
+        out: set[tuple[object, str]] = set()
+        for h, start, end, _ in geo:
+            name = doc[start:end].text
+            if self.flags[h] not in ("", "context") or not name[:1].isupper() or _ADJECTIVE.search(name):
+                continue
+            for b_start, b_end in blocks:
+                if b_start <= start and end <= b_end and (b_start, b_end) != (start, end):
+                    glued = (start > b_start and doc[start - 1].text == "-") or (end < b_end and doc[end].text == "-")
+                    if not glued:
+                        out.add((self.ids[h], name))
+        return out
+
+    def _claimed(self, doc: Doc, mention: Mention, claims: set[tuple[object, str]]) -> bool:
+        """The club's name (`Bayern`, `Bayerns`, `die Bayern`) outside its blocker, without a cue."""
+        h, start, end, _ = mention
+        text = doc[start:end].text
+        id_ = self.ids[h]
+        if not any(id_ == c_id and text in (name, name + "s", name + "es") for c_id, name in claims):
+            return False
+        return not cued(doc, start, self.cues)
 
     def _kreis_lists(self, geo: list[Mention], spans: set[tuple[int, int]]) -> list[Mention]:
         """In "die Landkreise Emsland, Leer und Oldenburg" a name with a Kreis reading is that Kreis:
