@@ -143,6 +143,11 @@ def test_a_capitals_adjective_before_a_land_body_is_its_seat(tagger):
     assert ids(tagger, body="Die Dresdner Bank zahlt.", kind="state") == set()
 
 
+def test_a_city_states_weit_compound_names_land_and_city(tagger):
+    assert {(t.kind, t.id) for t in tagger.tag("", "", "Termine gibt es berlinweit.")} == {
+        ("state", "DE-BE"), ("municipality", "11000")}
+
+
 def test_a_land_glued_into_a_dotted_actor_name_counts(tagger):
     assert {(t.kind, t.id) for t in tagger.tag("", "", "Der Landesbetrieb IT.NRW meldet eine Störung.")} == {
         ("actor", "it-nrw"), ("state", "DE-NW")}
