@@ -19,8 +19,10 @@ LIST_GLUE = frozenset({",", "und", "sowie", "oder", "-", "/", "(", ")", "bzw.", 
 #: A place name right before one of these is a street, a square, a station … not a mention of the place.
 STREET_WORDS = frozenset({"straße", "str.", "strasse", "weg", "allee", "platz", "ring", "damm", "chaussee",
                           "landstraße", "tor", "brücke", "bahnhof", "hauptbahnhof", "ufer", "gasse", "steig"})
-#: … or before one of these, a newspaper named after the place (`Stuttgarter Zeitung`, `Kölner Stadt-Anzeiger`).
+#: … or before one of these, a newspaper or broadcaster named after the place or Land (`Stuttgarter Zeitung`,
+#: `Kölner Stadt-Anzeiger`, `Saarländischer Rundfunk`).
 PRESS_WORDS = frozenset({"zeitung", "nachrichten", "neueste", "neuesten", "allgemeine", "allgemeinen", "morgenpost",
+                         "rundfunk", "rundfunks", "staatszeitung",
                          "volkszeitung", "volksstimme", "rundschau", "anzeiger", "stadtanzeiger", "generalanzeiger",
                          "tagblatt", "tageblatt", "kurier", "merkur", "abendblatt", "abendzeitung", "landeszeitung",
                          "wochenblatt", "stadtspiegel"})

@@ -120,6 +120,7 @@ def test_land_forms(tagger, text, states):
         "Der FC Bayern München siegt. Bayerns Trainer lobt die Moral, die Bayern feiern.",
         "Hansa Rostock schlägt Holstein Kiel. Kiels Trainer ist enttäuscht.",
         "Das berichten die Stuttgarter Zeitung, der Kölner Stadt-Anzeiger und die Dresdner Neuesten Nachrichten.",
+        "Laut Bayerischem Rundfunk und dem Saarländischen Rundfunk.",
     ],
 )
 def test_no_land_and_no_city(tagger, text):
