@@ -43,6 +43,8 @@ class Tag:
 #: can cross from title to teaser, and one Doc per article costs a third of three.
 SEPARATOR = "\n\n"
 SOFT_HYPHEN = "\u00ad"
+OTHER_HYPHENS = ("\u2010", "\u2011")
+HYPHEN_MAP = str.maketrans(dict.fromkeys(OTHER_HYPHENS, "-"))
 #: A town's adjective before the head of a Land's government, parliament or top authority: the town
 #: is the body's seat, named as a place (`Stuttgarter Staatsministerium`, `Dresdner Sozialministerium`).
 SEAT_AND_LAND_BODY = re.compile(r"[A-ZÄÖÜ][\w-]+er (?:\w*ministerium|Staatskanzlei|Senatskanzlei|Landesregierung|"
@@ -90,7 +92,10 @@ class _Article:
 
 def soft_hyphens(fields: tuple[str, str, str]) -> tuple[tuple[str, str, str], tuple[list[int], ...] | None]:
     """Take out soft hyphens (U+00AD, `&shy;` in a CMS headline: `Baden-Würt\xadtemberg`), which split
-    no word but hide it from every pattern; also say where, so offsets still point into the given text."""
+    no word but hide it from every pattern; also say where, so offsets still point into the given text.
+    Non-breaking hyphens (U+2011) and U+2010 become `-` (same length): `Sachsen\u2011Anhalt` is no Sachsen."""
+    if any(h in f for f in fields if f for h in OTHER_HYPHENS):
+        fields = tuple((f or "").translate(HYPHEN_MAP) for f in fields)  # type: ignore[assignment]
     if not any(SOFT_HYPHEN in f for f in fields if f):
         return fields, None
     cuts: list[list[int]] = []

@@ -161,6 +161,8 @@ def test_soft_hyphens_hide_no_name_and_offsets_point_into_the_given_text(tagger)
     assert (tags["DE-BW"].evidence, tags["DE-BW"].offset) == ("Baden-Württemberg", 0)
     assert body[tags["DE-HE"].offset:].startswith("Hessen")
     assert body[tags["DE-NI"].offset:].startswith("Land Nieder\u00adsachsen")
+    # a non-breaking hyphen is a hyphen: Sachsen-Anhalt, not Sachsen
+    assert ids(tagger, body="In Sachsen\u2011Anhalt und Nieder\u00adsachsen.", kind="state") == {"DE-ST", "DE-NI"}
 
 
 # --- municipalities -------------------------------------------------------------------------------------
