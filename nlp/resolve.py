@@ -26,6 +26,11 @@ from nlp.place_context import cued, list_head, not_a_place
 GEO = frozenset({"state", "municipality"})
 #: A Land adjective (`Bayerische Motoren Werke`, `bayernweit`) is no name a club could claim.
 _ADJECTIVE = re.compile(r"(isch|weit)(e[mnrs]?)?$")
+#: A Land's abbreviation takes no article (`in MV`, `die NRW-Kommunen`): `auf der MV` is another word
+#: (a Mitgliederversammlung).
+_DETERMINERS = frozenset("der die das den dem des ein eine einer einem einen eines seiner seine ihrer ihre "
+                         "unserer unsere jeder jede dieser diese nächsten nächste letzten letzte kommenden "
+                         "ordentlichen außerordentlichen jährlichen".split())
 Found = tuple[int, int, int]  # (key hash, start, end)
 Mention = tuple[int, int, int, bool]  # (key hash, start, end, weak)
 
@@ -60,6 +65,8 @@ class Resolver:
                 names.append((h, start, end, False))
                 if flag == "noun" and not _before_noun(doc, end):
                     continue
+                if kind == "state" and _abbreviation(doc, start, end) and _after_article(doc, start, end):
+                    continue
                 if not_a_place(doc, start, end, self.person_cues if kind == "municipality" else frozenset()):
                     continue
                 if flag == "list" or flag == "context" or kind == "municipality":
@@ -79,6 +86,7 @@ class Resolver:
                 geo = [m for m in geo if not self._claimed(doc, m, claims)]
         if lists:
             geo = self._kreis_lists(geo, set(lists))
+        geo = self._defined_elsewhere(doc, geo)
         actors = _longest(actors)
         return _longest(geo) + actors + _topics(topics, actors, self.ids)
 
@@ -108,12 +116,36 @@ class Resolver:
             return False
         return not cued(doc, start, self.cues)
 
+    def _defined_elsewhere(self, doc: Doc, geo: list[Mention]) -> list[Mention]:
+        """`Mitgliederversammlung (MV)`: the text defines the abbreviation as something else than the
+        Land, so none of its uses is the Land (`Mecklenburg-Vorpommern (MV)` defines the Land)."""
+        defined = set()
+        for h, start, end, _ in geo:
+            if (0 < start and end < len(doc) and doc[start - 1].text == "(" and doc[end].text == ")"
+                    and self.kinds[h] == "state" and _abbreviation(doc, start, end)
+                    and not any(g[2] == start - 1 and self.ids[g[0]] == self.ids[h] for g in geo)):
+                defined.add(doc[start].text)
+        if not defined:
+            return geo
+        return [m for m in geo if not (self.kinds[m[0]] == "state" and m[2] - m[1] == 1 and doc[m[1]].text in defined)]
+
     def _kreis_lists(self, geo: list[Mention], spans: set[tuple[int, int]]) -> list[Mention]:
         """In "die Landkreise Emsland, Leer und Oldenburg" a name with a Kreis reading is that Kreis:
         its other readings (the city of Oldenburg, the town of Leer) go."""
         kreis_read = {(m[1], m[2]) for m in geo if self.flags[m[0]] == "list"}
         return [m for m in geo if (m[1], m[2]) not in spans or (m[1], m[2]) not in kreis_read
                 or self.flags[m[0]] == "list" or self.kinds[m[0]] != "municipality"]
+
+
+def _abbreviation(doc: Doc, start: int, end: int) -> bool:
+    return end - start == 1 and doc[start].text.isupper() and len(doc[start].text) <= 4
+
+
+def _after_article(doc: Doc, start: int, end: int) -> bool:
+    """`auf der MV wurde`, `die MV beschloss`; not `die NRW-Kommunen` nor `die NRW Landesregierung`."""
+    if start == 0 or doc[start - 1].lower_ not in _DETERMINERS:
+        return False
+    return end >= len(doc) or not (doc[end].text == "-" or (doc[end].text[:1].isupper() and doc[end].is_alpha))
 
 
 def _before_noun(doc: Doc, end: int) -> bool:

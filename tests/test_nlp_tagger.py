@@ -102,6 +102,8 @@ def test_land_level_associations_are_not_the_national_body(tagger):
         ("Die App startet hessenweit, eine bayernweite Lösung folgt. Sachsenweit fehlt sie.", {"DE-HE", "DE-BY", "DE-SN"}),
         ("Büros in Sachsen Anhalt und Baden Württemberg.", {"DE-ST", "DE-BW"}),
         ("Rheinland-Pfalz' Innenminister und die Landkreise in Meck-Pomm.", {"DE-RP", "DE-MV"}),
+        ("Die Brandenburger Kommunen und die Schleswig-Holsteiner.", {"DE-BB", "DE-SH"}),
+        ("Mecklenburg-Vorpommern (MV) investiert, in MV fehlt Personal; die NRW Landesregierung zögert.", {"DE-MV", "DE-NW"}),
     ],
 )
 def test_land_forms(tagger, text, states):
@@ -121,6 +123,7 @@ def test_land_forms(tagger, text, states):
         "Hansa Rostock schlägt Holstein Kiel. Kiels Trainer ist enttäuscht.",
         "Das berichten die Stuttgarter Zeitung, der Kölner Stadt-Anzeiger und die Dresdner Neuesten Nachrichten.",
         "Laut Bayerischem Rundfunk und dem Saarländischen Rundfunk.",
+        "Die Mitgliederversammlung (MV) tagte. Die MV beschloss, auf der nächsten MV zu wählen. Das Brandenburger Tor.",
     ],
 )
 def test_no_land_and_no_city(tagger, text):
