@@ -26,7 +26,7 @@ from db.text.query import parse_query
 from nlp.vocabulary import KIND_NAMES, label
 from publish import desk
 from publish.archive import is_archive
-from publish.bounded import TooSlow, log_rejected, off_loop
+from publish.bounded import TooSlow, log_rejected, off_loop, small_enough
 from publish.wording import month_de, note_de
 
 PAGE_SIZE = 20
@@ -50,7 +50,7 @@ WHERE a.id IN (SELECT value FROM json_each(:ids)) AND a.month IS NOT NULL GROUP 
 
 def _html(segments) -> Markup:
     """Escaped text with matches in <mark>: scraped text never reaches the page unescaped."""
-    return Markup("").join(Markup("<mark>{}</mark>").format(text) if hit else escape(text) for text, hit in segments)
+    return Markup("".join(f"<mark>{escape(text)}</mark>" if hit else escape(text) for text, hit in segments))
 
 
 def _int_arg(request, name: str, default: int, maximum: int) -> int:
@@ -123,7 +123,10 @@ async def find_for_request(request, datasette, database: str, window: int = RANK
             search["timed_out"] = True
             search["notes"].append("Die Suche hat zu lange gedauert; ein weiteres Wort oder ein Filter grenzt sie ein.")
         if page:
-            search["rows"] = desk.page_rows(conn, search["found"].ids[page[0]: page[0] + page[1]])
+            rows = search["rows"] = desk.page_rows(conn, search["found"].ids[page[0]: page[0] + page[1]])
+            if rows and search["query"].match and small_enough(
+                    text for row in rows for text in (row["title"], row["teaser"], row["body"])):
+                search["marked"] = _marked(rows, search["query"])  # bounded by its size (publish/bounded.py)
         return search
 
     search = await db.execute_fn(run)
@@ -149,19 +152,20 @@ async def search_page(request, datasette):
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
     raw_rows = search["rows"]
     plain = [([(row["title"] or "", False)], [(row["teaser"] or "", False)]) for row in raw_rows]
-    marked = plain
-    if query.match and raw_rows:
-        try:  # highlighting and snippets: bounded, off the event loop
+    marked = search.get("marked") or plain
+    if query.match and raw_rows and "marked" not in search:
+        try:  # highlighting and snippets of much text: in the text pool, with its time limit
             marked = await off_loop(_marked, raw_rows, query)
         except TooSlow as exc:
             log_rejected(request, str(exc))
             notes.append("Die Hervorhebung der Treffer dauerte zu lange; sie werden ohne Auszug gezeigt.")
     rows = []
+    articles_url = datasette.urls.table(database, "articles")
     for row, (title_segments, text_segments) in zip(raw_rows, marked, strict=True):
         rows.append({
             "id": row["id"], "title": row["title"], "kicker": row["kicker"], "published": row["published"],
             "source_id": row["source_id"], "source_name": row["source_name"], "url": row["url"],
-            "article_url": datasette.urls.row(database, "articles", str(row["id"])),
+            "article_url": f"{articles_url}/{row['id']}",  # datasette.urls.row, without its lookups per row
             "score": round(found.scores[row["id"]], 3) if row["id"] in found.scores else None,
             "title_html": _html(title_segments),
             "snippet_html": _html(text_segments), "snippet": segments_to_text(text_segments, ("", "")),
