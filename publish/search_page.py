@@ -154,6 +154,7 @@ async def search_page(request, datasette):
         )
     except BaseException:
         searching.cancel()
+        searching.add_done_callback(lambda task: task.cancelled() or task.exception())  # nothing left unread
         raise
     search = await searching
     q, query, notes, filters, sort, found = (search[k] for k in ("q", "query", "notes", "filters", "sort", "found"))
