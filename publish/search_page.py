@@ -10,7 +10,6 @@ db/dates.py accepts. Queries: publish/desk.py.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from urllib.parse import urlencode
@@ -144,19 +143,11 @@ async def search_page(request, datasette):
     db = datasette.get_database(database)
     limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
     offset = _int_arg(request, "_offset", 0, RANK_WINDOW)
-    # The search runs in an SQL thread while the permission check (its own query and a deep copy
-    # of the metadata, 0.3 ms) runs here: nothing of it is used or answered unless the check passes.
-    searching = asyncio.ensure_future(find_for_request(request, datasette, database, page=(offset, limit)))
-    try:
-        await datasette.ensure_permissions(
-            request.actor,
-            [("view-table", (database, "articles")), ("view-database", database), "view-instance"],
-        )
-    except BaseException:
-        searching.cancel()
-        searching.add_done_callback(lambda task: task.cancelled() or task.exception())  # nothing left unread
-        raise
-    search = await searching
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "articles")), ("view-database", database), "view-instance"],
+    )
+    search = await find_for_request(request, datasette, database, page=(offset, limit))
     q, query, notes, filters, sort, found = (search[k] for k in ("q", "query", "notes", "filters", "sort", "found"))
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
     raw_rows = search["rows"]

@@ -161,7 +161,7 @@ def test_bad_input_never_breaks_a_page(ds, path):
     {"allow": {"id": "staff"}},
 ])
 def test_search_answers_403_when_the_articles_are_not_to_be_seen(ds, metadata):
-    """The search runs beside the permission check; nothing of it is answered when the check fails."""
+    """The permission check comes first: nothing of the search is answered when it fails."""
     from datasette.app import Datasette
 
     denied = Datasette([], immutables=[str(ds.databases["radar"].path)], metadata=metadata)
