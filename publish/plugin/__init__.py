@@ -46,8 +46,9 @@ _no_rich_tracebacks()
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """metadata.yaml for every served archive, whatever its file name."""
-    return archive_metadata(datasette)
+    """metadata.yaml for every served archive, whatever its file name (only what a lookup of
+    `key` can find, when Datasette asks for one)."""
+    return archive_metadata(datasette, key)
 
 
 # SQL functions run inside a query, where `sql_time_limit_ms` cannot stop them mid-call: a text
