@@ -24,6 +24,8 @@ QUEUE_TABLE = "articles_search_queue"
 # The newest articles again, in a small index of their own: bm25 reads the whole doclist of every
 # query word to weigh it (IDF), so ranking in 100,000 articles costs a tenth of ranking in a million.
 RECENT_TABLE = "articles_search_recent"
+#: What the index tables read when a column is selected: the articles' text, NULL for the parts.
+CONTENT_VIEW = "articles_search_text"
 RECENT_SIZE = 100_000
 # Columns: the stems of title, teaser (kicker + teaser), body in text order, then the extra tokens
 # of each (compound parts, runs of parts, joined hyphen wholes) in columns of their own.

@@ -341,3 +341,17 @@ def test_a_new_archive_packs_several_articles_per_page(tmp_path):
         assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
     finally:
         db.close()
+
+
+def test_the_index_reads_its_text_from_the_articles(archive):
+    """The index keeps no text: selecting its columns (as researchers do in SQL, and Datasette
+    when it counts rows) reads the article's own text; the compound parts, made at index time,
+    read as empty."""
+    rows = archive.execute(
+        f"SELECT rowid, title, body_parts FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid",
+        [normalise_query("Wetter")],
+    ).fetchall()
+    assert rows == [(7, "Wetter", None)]
+    assert archive.execute(f"SELECT count(*) FROM {SEARCH_TABLE}").fetchone()[0] == 7
+    columns = [row[1] for row in archive.execute("PRAGMA table_info(articles)")]
+    assert "title_parts" not in columns  # invisible to sqlite-utils and Datasette's table pages

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from db.dates import format_date_de
+from db.search import CONTENT_VIEW
 from db.text.normalise import normalise_text
 from db.text.query import normalise_query
 from publish import (
@@ -145,9 +146,14 @@ def render_cell(value, column, table, database, datasette, row):
 
 
 @hookimpl
-def permission_allowed(action):
-    """No write permission of any kind (publish/readonly.py)."""
-    return False if readonly.is_write(action) else None
+def permission_allowed(action, resource):
+    """No write permission of any kind (publish/readonly.py); the view the search index reads its
+    text through is plumbing, not a list to browse (its text is in `articles`)."""
+    if readonly.is_write(action):
+        return False
+    if action == "view-table" and isinstance(resource, tuple) and resource[1:] == (CONTENT_VIEW,):
+        return False
+    return None
 
 
 @hookimpl
