@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -42,6 +43,13 @@ class Tag:
 #: Fields are tagged as one Doc, joined by a blank line: no pattern contains a line break, so no match
 #: can cross from title to teaser, and one Doc per article costs a third of three.
 SEPARATOR = "\n\n"
+SOFT_HYPHEN = "\u00ad"
+OTHER_HYPHENS = ("\u2010", "\u2011")
+HYPHEN_MAP = str.maketrans(dict.fromkeys(OTHER_HYPHENS, "-"))
+#: A town's adjective before the head of a Land's government, parliament or top authority: the town
+#: is the body's seat, named as a place (`Stuttgarter Staatsministerium`, `Dresdner Sozialministerium`).
+SEAT_AND_LAND_BODY = re.compile(r"[A-ZÄÖÜ][\w-]+er (?:\w*ministerium|Staatskanzlei|Senatskanzlei|Landesregierung|"
+                                r"Staatsregierung|Landtag|Landeskabinett|Landesrechnungshof|Rechnungshof)")
 
 
 @dataclass
@@ -52,12 +60,14 @@ class _Agg:
 
 
 class _Article:
-    """One tagged article: its Doc and where each field starts in it."""
+    """One tagged article: its Doc, where each field starts in it, and per field where soft hyphens
+    were taken out (see `soft_hyphens`)."""
 
-    def __init__(self, doc, text: str, starts: tuple[int, int, int]):
+    def __init__(self, doc, text: str, starts: tuple[int, int, int], cuts: tuple[list[int], ...] | None = None):
         self.doc = doc
         self.text_ = text  # Doc.text rebuilds the string on every access
         self.starts = starts
+        self.cuts = cuts
 
     def rank(self, char: int) -> int:
         return 2 if char >= self.starts[2] else 1 if char >= self.starts[1] else 0
@@ -75,7 +85,29 @@ class _Article:
         """(evidence text, character offset in its field, field) of the first mention."""
         mention = min(agg.mentions)
         rank = self.rank(mention[0])
-        return self.text(mention), mention[0] - self.starts[rank], FIELDS[rank]
+        offset = mention[0] - self.starts[rank]
+        if self.cuts:  # the offset in the field as given, soft hyphens included
+            offset += bisect.bisect_right(self.cuts[rank], offset)
+        return self.text(mention), offset, FIELDS[rank]
+
+
+def soft_hyphens(fields: tuple[str, str, str]) -> tuple[tuple[str, str, str], tuple[list[int], ...] | None]:
+    """Take out soft hyphens (U+00AD, `&shy;` in a CMS headline: `Baden-Würt\xadtemberg`), which split
+    no word but hide it from every pattern; also say where, so offsets still point into the given text.
+    Non-breaking hyphens (U+2011) and U+2010 become `-` (same length): `Sachsen\u2011Anhalt` is no Sachsen."""
+    if any(h in f for f in fields if f for h in OTHER_HYPHENS):
+        fields = tuple((f or "").translate(HYPHEN_MAP) for f in fields)  # type: ignore[assignment]
+    if not any(SOFT_HYPHEN in f for f in fields if f):
+        return fields, None
+    cuts: list[list[int]] = []
+    for field_ in fields:
+        parts = (field_ or "").split(SOFT_HYPHEN)
+        at, mine = 0, []
+        for part in parts[:-1]:
+            at += len(part)
+            mine.append(at)
+        cuts.append(mine)
+    return tuple((f or "").replace(SOFT_HYPHEN, "") for f in fields), tuple(cuts)  # type: ignore[return-value]
 
 
 def join_fields(title: str, teaser: str, body: str) -> tuple[str, tuple[int, int, int]]:
@@ -108,15 +140,20 @@ class Tagger:
     def tag_many(self, docs: Iterable[tuple[str, str, str]], batch_size: int = 64) -> Iterator[list[Tag]]:
         """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`. No Doc leaves
         this generator: its words may be freed by the next call (nlp/zones.py)."""
-        joined = ((text, (text, starts)) for text, starts in (join_fields(*triple) for triple in docs))
+        def prepared():
+            for triple in docs:
+                fields, cuts = soft_hyphens(tuple(triple))  # type: ignore[arg-type]
+                text, starts = join_fields(*fields)
+                yield text, (text, starts, cuts)
+
         if self.zone.due:
             self.zone.close()
             self._build()
         self.zone.enter()
         try:
-            for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):
+            for doc, (text, starts, cuts) in self.nlp.pipe(prepared(), batch_size=batch_size, as_tuples=True):
                 self.zone.count()
-                yield self._tags(_Article(doc, text, starts))
+                yield self._tags(_Article(doc, text, starts, cuts))
         finally:
             self.zone.leave()
 
@@ -133,7 +170,7 @@ class Tagger:
         if any(kind == "municipality" for kind, _ in aggs):
             names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
             names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
-            drop_places_in_names(aggs, names, _Agg)
+            drop_places_in_names(aggs, names, _Agg, self._seats(aggs, doc), self.taxonomy)
         support_places(aggs, self.taxonomy, _Agg)
         support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
@@ -146,6 +183,18 @@ class Tagger:
         tags += self._discovered(doc, article, {t.id for t in tags if t.kind == "actor"})
         tags.sort(key=lambda t: (KIND_ORDER[t.kind], -t.score, t.id))
         return tags
+
+    def _seats(self, aggs: dict[tuple[str, str], _Agg], doc) -> dict[int, str | None]:
+        """Where each mention of a Land body starts → its Land (`Kieler Innenministerium` → DE-SH), or
+        None for a recognised one whose Land the name does not say (`Stuttgarter Staatsministerium`)."""
+        out: dict[int, str | None] = {}
+        for (kind, id_), agg in aggs.items():
+            entry = self.taxonomy.get("actor", id_) if kind == "actor" else None
+            land = entry.data.get("land") if entry is not None else None
+            if land:
+                out.update((m[0], land) for m in agg.mentions)
+        out.update((start, None) for start, _, name in doc.user_data.get(ORGS, ()) if SEAT_AND_LAND_BODY.match(name))
+        return out
 
     def _accept(self, kind: str, agg: _Agg, score: float) -> bool:
         """One specific mention suffices; generic ("weak") evidence alone needs the kind's min_score
