@@ -4,10 +4,11 @@
   (`OZG-Umsetzung` → `OZG - Umsetzung`), so abbreviations in compounds are whole tokens. URLs and
   e-mail addresses stay single tokens (the URL rule runs before infixes), so `www.bsi.bund.de` is no BSI.
 - `radar_matcher`: two phrase tables of token-hash sequences (nlp/phrase_table.py: case-sensitive
-  forms — all places, Länder, abbreviations — on ORTH, the rest on LOWER) plus cached per-lexeme
-  stem/regex rules find the candidates; context checks, blockers and longest-match (nlp/resolve.py) pick the mentions, written
-  to `doc.spans["radar"]` (label = kind, kb_id = taxonomy id, id = "weak" for generic evidence or a
-  bare ambiguous place name without a cue). The same mentions are kept as compact tuples in
+  forms — all places, Länder, abbreviations — on ORTH, the rest on LOWER) plus stem/regex rules
+  judged once per word (a lexeme flag) find the candidates; context checks, blockers and
+  longest-match (nlp/resolve.py) pick the mentions, written to `doc.spans["radar"]` (label = kind,
+  kb_id = taxonomy id, id = "weak" for generic evidence or a bare ambiguous place name without a
+  cue). The same mentions are kept as (kind, id, start char, end char, weak) tuples in
   `doc.user_data["radar"]` for the Tagger, which switches `write_spans` off (Span objects cost
   about a tenth of the tagging time). With `keep_candidates`, every overlapping candidate is also
   kept in `doc.spans["radar_candidates"]` (for debugging a taxonomy; it costs time).
