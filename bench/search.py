@@ -2,6 +2,7 @@
 
     python -m bench.search                      # 20,000 articles: a quick run
     python -m bench.search --articles 1000000   # the issue's figure (generation takes a while)
+    python -m bench.search --baseline d843d45   # and the code of that revision served beside it
 
 Generates a synthetic German archive with the real schema (`db.connect.connect_writer`): sentences
 drawn from a Zipf-distributed vocabulary of stop words, administration terms, compounds, actors
@@ -13,7 +14,10 @@ Then `radar serve --immutable` publishes it (a snapshot as on a web host; `--liv
 runs, interleaved and repeated, through `/<db>/-/search.json` (ranked, highlighted snippets, JSON
 over HTTP) and bare through Python's sqlite3 on the same file running the same FTS queries
 (`db.search.ranked_search`: the ranked window, then the page's articles). p50/p95 of both and
-their ratio are printed and written to bench/results/search-<N>.json.
+their ratio are printed and written to bench/results/search-<N>.json. `--baseline REV` serves the
+same archive a second time with the code of git revision REV (bench/servers.py) and sends each
+request to both servers in turn: on a shared machine whose load changes from minute to minute,
+that compares the code, where runs one after the other compare the load.
 """
 
 from __future__ import annotations
@@ -21,12 +25,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -287,95 +288,105 @@ def _current_format(path: Path) -> bool:
         return tuple(row[1] for row in conn.execute(f"pragma table_info({SEARCH_TABLE})")) == COLUMNS
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",)) -> dict:
+def run(path: Path, repeat: int, scope: str = "auto", serve_flags: tuple[str, ...] = ("--immutable",),
+        baseline: Path | None = None) -> dict:
+    """Time every query through the API and bare, interleaved; with `baseline` (a source tree of
+    another revision) also through that code's server beside ours, each request to both in turn."""
     import httpx
 
+    from bench.servers import datasette_of, radar_serve, start, stop
     from db.search import query_match, ranked_search
 
-    port = free_port()
-    server = subprocess.Popen(
-        # --immutable: a published snapshot on a web host (docs/deploy.md); bench --live: serve's default
-        [sys.executable, "-m", "radar", "serve", "--db", str(path), "--port", str(port), *serve_flags],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    name = path.stem
+    servers = []
     try:
+        if baseline is None:
+            # --immutable: a published snapshot on a web host (docs/deploy.md); bench --live: serve's default
+            servers.append(("api", *start(radar_serve(path, serve_flags), ROOT)))
+        else:  # both started the same way (radar serve refuses a file another server holds)
+            immutable = "--immutable" in serve_flags
+            servers.append(("api", *start(datasette_of(ROOT, path, immutable), ROOT)))
+            servers.append(("before", *start(datasette_of(baseline, path, immutable), baseline)))
         client = httpx.Client(timeout=60)
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if client.get(f"{base}/-/versions.json").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("radar serve did not start: " + (server.stderr.read() or b"").decode()[-2000:])
-            time.sleep(0.2)
         bare = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-        api_times: dict[str, list[float]] = {}
-        bare_times: dict[str, list[float]] = {}
+        times: dict[str, dict[str, list[float]]] = {name: {} for name, _, _ in servers}
+        times["bare"] = {}
         hits: dict[str, int] = {}
         plan = [(q, f) for q, f in QUERIES for _ in range(repeat)]
         random.Random(1).shuffle(plan)
         # One warm-up pass of each query (page cache, statement cache) before timing.
-        for query, filters in QUERIES + plan:
+        for i, (query, filters) in enumerate(QUERIES + plan):
             key = query + "".join(f" [{k}={v}]" for k, v in filters.items())
             params = "&".join(f"{k}={quote(v)}" for k, v in filters.items())
-            url = f"{base}/{name}/-/search.json?q={quote(query)}" + (f"&{params}" if params else "")
+            url = f"/{path.stem}/-/search.json?q={quote(query)}" + (f"&{params}" if params else "")
             url += "&scope=all" if scope == "all" else ""
             match = query_match(bare, query)  # as the page parses it (lexicon lookup), not timed
-            t0 = time.perf_counter()
-            response = client.get(url)
+            payload = None
+            for name, _, base in servers if i % 2 else servers[::-1]:
+                t0 = time.perf_counter()
+                response = client.get(base + url)
+                times[name].setdefault(key, []).append((time.perf_counter() - t0) * 1000)
+                response.raise_for_status()
+                payload = response.json() if name == "api" else payload
             t1 = time.perf_counter()
             ranked = ranked_search(bare, match, filters, 20, 0, scope)
-            t2 = time.perf_counter()
-            response.raise_for_status()
-            payload = response.json()
+            times["bare"].setdefault(key, []).append((time.perf_counter() - t1) * 1000)
             assert [row["id"] for row in payload["rows"]] == [row["id"] for row in ranked.rows], query
             hits[key] = (payload["window_matches"], payload["scope"])
-            api_times.setdefault(key, []).append((t1 - t0) * 1000)
-            bare_times.setdefault(key, []).append((t2 - t1) * 1000)
-        # drop the warm-up sample
-        for times in (api_times, bare_times):
-            for key in times:
-                times[key] = times[key][1:]
+        for by_key in times.values():  # drop the warm-up sample
+            for key in by_key:
+                by_key[key] = by_key[key][1:]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    all_api = [t for times in api_times.values() for t in times]
-    all_bare = [t for times in bare_times.values() for t in times]
-    return {
+        for _, server, _ in servers:
+            stop(server)
+    every = {name: [t for samples in by_key.values() for t in samples] for name, by_key in times.items()}
+    result = {
         "articles": None,
         "queries": {
             key: {
                 "hits_ranked": hits[key][0],
                 "scope": hits[key][1],
-                "api_p50": statistics.median(api_times[key]),
-                "bare_p50": statistics.median(bare_times[key]),
+                "api_p50": statistics.median(times["api"][key]),
+                "bare_p50": statistics.median(times["bare"][key]),
+                **({"before_p50": statistics.median(times["before"][key])} if baseline else {}),
             }
-            for key in api_times
+            for key in times["api"]
         },
-        "api_p50": percentile(all_api, 0.50),
-        "api_p95": percentile(all_api, 0.95),
-        "bare_p50": percentile(all_bare, 0.50),
-        "bare_p95": percentile(all_bare, 0.95),
-        "samples": len(all_api),
+        "samples": len(every["api"]),
     }
+    for name, samples in every.items():
+        result[f"{name}_p50"] = percentile(samples, 0.50)
+        result[f"{name}_p95"] = percentile(samples, 0.95)
+    return result
+
+
+def report(result: dict, articles: int, baseline: str | None = None) -> str:
+    """The per-query table and the summary (with `baseline`: its API column and line too)."""
+    width = max(len(key) for key in result["queries"])
+    before = f"  {'before':>8}" if baseline else ""
+    lines = [f"\n{'query':<{width}}  {'ranked':>7}  {'scope':>6}  {'API p50':>8}{before}  {'bare p50':>8}"]
+    for key, row in result["queries"].items():
+        was = f"  {row['before_p50']:>6.1f}ms" if baseline else ""
+        lines.append(f"{key:<{width}}  {row['hits_ranked']:>7}  {row['scope']:>6}  {row['api_p50']:>6.1f}ms{was}  "
+                     f"{row['bare_p50']:>6.1f}ms")
+
+    def ratio(name: str, share: str) -> float:
+        return result[f"{name}_{share}"] / result[f"bare_{share}"] if result[f"bare_{share}"] else float("nan")
+
+    lines.append(f"\n{articles:,} articles, {result['samples']} searches each way:")
+    lines.append(f"  Datasette JSON API  p50 {result['api_p50']:.1f} ms  p95 {result['api_p95']:.1f} ms")
+    if baseline:
+        lines.append(f"  API at {baseline:<12} p50 {result['before_p50']:.1f} ms  p95 {result['before_p95']:.1f} ms")
+    lines.append(f"  bare sqlite3        p50 {result['bare_p50']:.1f} ms  p95 {result['bare_p95']:.1f} ms")
+    lines.append(f"  API / bare          p50 {ratio('api', 'p50'):.2f}x  p95 {ratio('api', 'p95'):.2f}x   "
+                 "(goal: p95 < 30 ms, <= 2x)")
+    if baseline:
+        lines.append(f"  at {baseline:<12} / bare p50 {ratio('before', 'p50'):.2f}x  p95 {ratio('before', 'p95'):.2f}x")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -388,8 +399,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="serve with read-only connections (radar serve's default) instead of --immutable")
     parser.add_argument("--scope", choices=["auto", "all"], default="auto",
                         help="all: always rank over the whole archive (no recent slice), for comparison")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also serve the archive with the code of git revision REV, side by side, each request to both")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    from bench.servers import is_revision
+
+    if args.baseline and not is_revision(args.baseline):
+        parser.error(f"--baseline {args.baseline}: no such git revision")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"search-{args.articles}.db"
     if args.rebuild or not path.exists() or not _current_format(path):
@@ -399,22 +416,19 @@ def main(argv: list[str] | None = None) -> None:
         print(archive_size_line(path), flush=True)
     if args.generate_only:
         return
-    result = run(path, args.repeat, args.scope, () if args.live else ("--immutable",))
+    flags = () if args.live else ("--immutable",)
+    if args.baseline:
+        from bench.servers import source_tree
+
+        with source_tree(args.baseline) as tree:
+            result = run(path, args.repeat, args.scope, flags, baseline=tree)
+        result["baseline"] = args.baseline
+    else:
+        result = run(path, args.repeat, args.scope, flags)
     result["articles"] = args.articles
     result["scope"] = args.scope
-    width = max(len(key) for key in result["queries"])
-    print(f"\n{'query':<{width}}  {'ranked':>7}  {'scope':>6}  {'API p50':>8}  {'bare p50':>8}")
-    for key, row in result["queries"].items():
-        print(f"{key:<{width}}  {row['hits_ranked']:>7}  {row['scope']:>6}  {row['api_p50']:>6.1f}ms  {row['bare_p50']:>6.1f}ms")
-    ratio50 = result["api_p50"] / result["bare_p50"] if result["bare_p50"] else float("nan")
-    ratio95 = result["api_p95"] / result["bare_p95"] if result["bare_p95"] else float("nan")
-    print(
-        f"\n{args.articles:,} articles, {result['samples']} searches each way:\n"
-        f"  Datasette JSON API  p50 {result['api_p50']:.1f} ms  p95 {result['api_p95']:.1f} ms\n"
-        f"  bare sqlite3        p50 {result['bare_p50']:.1f} ms  p95 {result['bare_p95']:.1f} ms\n"
-        f"  API / bare          p50 {ratio50:.2f}x  p95 {ratio95:.2f}x   (goal: p95 < 30 ms, <= 2x)"
-    )
-    suffix = "" if args.scope == "auto" else f"-{args.scope}"
+    print(report(result, args.articles, args.baseline))
+    suffix = ("" if args.scope == "auto" else f"-{args.scope}") + ("-baseline" if args.baseline else "")
     (RESULTS / f"search-{args.articles}{suffix}.json").write_text(json.dumps(result, indent=2))
 
 

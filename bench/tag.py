@@ -5,13 +5,20 @@ from templates with a long tail of made-up names and compounds, no network), so 
 meaningful on any machine. Goal: the full tagger keeps at least 40% of the bare tokenizer's token rate.
 Caches are warmed on one article set, then each timed round uses articles neither side has seen.
 Also reported: the taxonomy load time (all places) and the process's peak RSS (goals: < 3 s, < 400 MB).
+
+`python -m bench.tag --memory [--n 10000]`: the tagger's own resident memory, in a fresh process that
+loads nothing else (as the crawl's store worker does): RSS after each load step and after every
+2,000 of `n` unseen synthetic articles, so a cost per load step and any growth per article show.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
+import subprocess
+import sys
 import time
 
 GOAL = 0.40
@@ -141,17 +148,84 @@ def run(n: int, repeats: int = 5) -> dict[str, float]:
             tokens = sum(lengths)
             types = len({t.orth for doc in bare.tokenizer.pipe(texts) for t in doc})
             tags = sum(counts)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {"articles": n, "tokens": tokens, "types": types, "tags": tags, "bare_s": bare_s, "tagger_s": tag_s,
-            "ratio": bare_s / tag_s, "load_s": load_s, "build_s": build_s, "rss_mb": rss_mb}
+            "ratio": bare_s / tag_s, "load_s": load_s, "build_s": build_s, "rss_mb": peak,
+            "zones": tagger.zone.zones}
+
+
+def rss_mb() -> float:
+    """Current resident set size (Linux `/proc`; elsewhere the peak is the best we have)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_mb()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_steps(n: int, every: int = 2000) -> list[tuple[str, float, float]]:
+    """(step, RSS MB, peak RSS MB) after each load step and every `every` articles tagged; run it in
+    a fresh process (`memory`), or the steps measure whatever the caller loaded before."""
+    import gc
+
+    steps: list[tuple[str, float, float]] = []
+
+    def step(name: str) -> None:
+        gc.collect()
+        steps.append((name, rss_mb(), peak_mb()))
+
+    step("python")
+    import spacy
+
+    spacy.blank("de")
+    step("import spacy, blank('de')")
+    from nlp.taxonomy import load_cached
+
+    load_cached()
+    step("taxonomy loaded")
+    from nlp.tagger import get_tagger
+
+    tagger = get_tagger()
+    step("tagger built")
+    done = 0
+    while done < n:
+        size = min(every, n - done)
+        for _tags in tagger.tag_many(synthetic_articles(size, seed=1000 + done)):
+            pass
+        done += size
+        step(f"{done} articles tagged")
+    return steps
+
+
+def memory(n: int) -> list[tuple[str, float, float]]:
+    """`memory_steps` in a fresh Python process."""
+    code = f"import json, bench.tag as b; print(json.dumps(b.memory_steps({int(n)})))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return [tuple(s) for s in json.loads(out.splitlines()[-1])]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="number of synthetic articles")
+    parser.add_argument("--n", type=int, default=None, help="number of synthetic articles (default 2000)")
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds (best one counts)")
+    parser.add_argument("--memory", action="store_true",
+                        help="instead: the tagger's RSS per load step and after every 2,000 of --n articles "
+                             "(fresh process; default --n 10000)")
     args = parser.parse_args(argv)
-    r = run(args.n, args.repeats)
+    if args.memory:
+        n = args.n or 10000
+        print(f"{'step (fresh process)':<28} {'RSS MB':>8} {'peak MB':>8}")
+        for name, rss, peak in memory(n):
+            print(f"{name:<28} {rss:>8.0f} {peak:>8.0f}")
+        return 0
+    r = run(args.n or 2000, args.repeats)
     print(f"{r['articles']} unseen synthetic articles per round, {r['tokens']} tokens ({r['types']} types) by the "
           f"bare tokenizer, {r['tags']} tags; best of {args.repeats} interleaved rounds\n")
     print(f"{'':<28} {'articles/s':>11} {'tokens/s':>11}")
@@ -161,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntagger / bare tokenizer = {r['ratio']:.0%} (goal >= {GOAL:.0%}: {verdict})")
     print(f"taxonomy load (all places) {r['load_s']:.2f} s (goal < {LOAD_GOAL_S:.0f} s: "
           f"{'ok' if r['load_s'] < LOAD_GOAL_S else 'MISSED'}); tagger build {r['build_s']:.2f} s")
-    print(f"peak RSS {r['rss_mb']:.0f} MB (goal < {RSS_GOAL_MB} MB: {'ok' if r['rss_mb'] < RSS_GOAL_MB else 'MISSED'})")
+    print(f"peak RSS {r['rss_mb']:.0f} MB (goal < {RSS_GOAL_MB} MB: {'ok' if r['rss_mb'] < RSS_GOAL_MB else 'MISSED'}; "
+          f"both pipelines; the tagger alone: --memory); tagger memory zones opened: {r['zones']}")
     return 0
 
 

@@ -19,7 +19,14 @@ from db.crawl_schema import add_rule_miss_counters, ensure_crawler_schema
 from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
-from db.search_index import add_part_columns, convert_old_layout, create_search_index
+from db.search import CONTENT_VIEW, QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE
+from db.search_index import (
+    add_part_columns,
+    convert_old_layout,
+    create_fts,
+    create_search_index,
+    set_fingerprint,
+)
 from db.sqlite import ArchiveError
 from db.views import ensure_views
 
@@ -93,6 +100,23 @@ def _rule_miss_counters(db: Database, ctx: Context) -> None:
         ctx.report.append("crawl_runs counts rule_misses and fallback_links")
 
 
+def _index_reads_through_view(db: Database, ctx: Context) -> None:
+    """8: the index reads its text through a view with the part columns as NULL: over `articles`
+    itself, which has no part columns, every read of a column failed (`select title from
+    articles_search`, Datasette counting rows). Its tables keep no text; they are made anew and
+    the next writer indexes the archive again."""
+    row = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [SEARCH_TABLE]).fetchone()
+    if row is None or CONTENT_VIEW in row[0]:
+        return
+    with db.conn:
+        for table in (SEARCH_TABLE, RECENT_TABLE):
+            db.conn.execute(f"DROP TABLE IF EXISTS {table}")
+            create_fts(db.conn, table)
+        db.conn.execute(f"DELETE FROM {QUEUE_TABLE}")
+        set_fingerprint(db.conn, "older layout")
+    ctx.report.append("the German search index reads its text through a view (rebuilt on the next write)")
+
+
 STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("core tables, German search index and views", _core),
     ("personal data moved to the private file", _personal_data_out),
@@ -101,6 +125,7 @@ STEPS: list[tuple[str, Callable[[Database, Context], None]]] = [
     ("discovered actors: tags.discovered, actor_candidates", _discovered_actors),
     ("source_runs: per-source run counters for source health", _source_runs),
     ("crawl_runs.rule_misses and fallback_links", _rule_miss_counters),
+    ("the search index reads its text through articles_search_text", _index_reads_through_view),
 ]
 SCHEMA_VERSION = len(STEPS)
 

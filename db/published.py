@@ -22,10 +22,11 @@ TABLES = frozenset({
     "source_runs",  # per-source run counters: source health, the page Quellen (db/health_schema.py)
 })
 FTS_TABLES = frozenset({"articles_search", "articles_search_recent"})
+FTS_CONTENT = frozenset({"articles_search_text"})  # the view the index reads its text through
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
 SQLITE_INTERNAL = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"})
 ALLOWED = (
-    TABLES | FTS_TABLES | SQLITE_INTERNAL | frozenset(VIEWS)
+    TABLES | FTS_TABLES | FTS_CONTENT | SQLITE_INTERNAL | frozenset(VIEWS)
     | frozenset(f"{name}{suffix}" for name in FTS_TABLES for suffix in FTS_SHADOWS)
 )
 

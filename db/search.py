@@ -24,6 +24,8 @@ QUEUE_TABLE = "articles_search_queue"
 # The newest articles again, in a small index of their own: bm25 reads the whole doclist of every
 # query word to weigh it (IDF), so ranking in 100,000 articles costs a tenth of ranking in a million.
 RECENT_TABLE = "articles_search_recent"
+#: What the index tables read when a column is selected: the articles' text, NULL for the parts.
+CONTENT_VIEW = "articles_search_text"
 RECENT_SIZE = 100_000
 # Columns: the stems of title, teaser (kicker + teaser), body in text order, then the extra tokens
 # of each (compound parts, runs of parts, joined hyphen wholes) in columns of their own.
@@ -38,12 +40,13 @@ BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(w) for w in WEIGHTS)})"
 # Index maintenance (tables, triggers, the queue, sync): db/search_index.py.
 
 
-def parse_archive_query(conn, text: str | None) -> SearchQuery:
+def parse_archive_query(conn, text: str | None, plain: SearchQuery | None = None) -> SearchQuery:
     """`parse_query` with the archive at hand: when a query has fewer than a page
     (MIN_RECENT_MATCHES) of matches, its compounds are also searched as their halves written apart,
     close together (split by the archive's lexicon). A frequent compound is searched as itself
-    only: it fills the page, and NEAR over frequent halves would cost position lists."""
-    plain = parse_query(text)
+    only: it fills the page, and NEAR over frequent halves would cost position lists. `plain`:
+    `parse_query(text)` when the caller has it already."""
+    plain = plain if plain is not None else parse_query(text)
     if not plain.ok or not conn.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{PARTS_TABLE}'").fetchone():
         return plain
     split = parse_query(text, query_lexicon(conn, plain.text), COLUMNS[:3])

@@ -1,6 +1,7 @@
 """Keeping the German search index (`articles_search` and its recent slice) in step with `articles`.
 
-Both FTS5 tables are *external-content* tables over `articles` (`content="articles"`): they keep
+Both FTS5 tables are *external-content* tables over `articles` (read through the view
+`articles_search_text`): they keep
 only the index of the normalised text (db/search.py's rules), not a second copy of it — that copy
 was 45 % of the archive. The price: FTS5 must be told exactly which tokens to remove when an article
 changes, so triggers put an article's *old* text into the queue (`articles_search_queue`) before it
@@ -31,7 +32,7 @@ import db.search as ranking
 import db.text.normalise as rules
 from db.records import utcnow
 from db.search import COLUMNS as INDEX_COLUMNS
-from db.search import QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
+from db.search import CONTENT_VIEW, QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
 from db.search_lexicon import count_articles, create_lexicon_tables, load_parts, recount_and_freeze
 from db.text.compounds import Lexicon
 from db.text.normalise import normalise_columns
@@ -76,13 +77,15 @@ def normaliser_fingerprint() -> str:
 
 
 # --- layout (migration steps) ---------------------------------------------------------------------
-def create_fts(conn: sqlite3.Connection, name: str, detected: bool | None = None) -> None:
-    """An external-content FTS5 table over `articles`. The main index says `content="articles"` so
-    Datasette (and datasette-search-all) find it as the articles' full-text index; the recent slice
-    quotes it differently so Datasette's detection never picks the slice."""
-    quoted = '"articles"' if (name == SEARCH_TABLE if detected is None else detected) else "'articles'"
+def create_fts(conn: sqlite3.Connection, name: str) -> None:
+    """An external-content FTS5 table that reads its text through CONTENT_VIEW: selecting its
+    columns (researchers' SQL, Datasette counting rows) shows the article's own text, and the part
+    columns, made at index time, read as NULL. Datasette finds it through the metadata's `fts_table`."""
+    conn.execute(f"CREATE VIEW IF NOT EXISTS {CONTENT_VIEW} AS SELECT id, title, "
+                 "trim(coalesce(kicker, '') || ' ' || coalesce(teaser, '')) AS teaser, body, "
+                 "NULL AS title_parts, NULL AS teaser_parts, NULL AS body_parts FROM articles")
     conn.execute(
-        f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(INDEX_COLUMNS)}, content={quoted}, content_rowid='id', "
+        f"CREATE VIRTUAL TABLE {name} USING fts5({', '.join(INDEX_COLUMNS)}, content='{CONTENT_VIEW}', content_rowid='id', "
         "tokenize = 'unicode61 remove_diacritics 2')"
     )
     conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('rank', ?)", [f"bm25({', '.join(str(w) for w in WEIGHTS)})"])
@@ -154,7 +157,7 @@ def convert_old_layout(db: Database) -> bool:
     with conn:
         conn.execute(f"DELETE FROM {RECENT_TABLE} WHERE rowid <= ?", [cutoff])
         for table in (SEARCH_TABLE, RECENT_TABLE):
-            create_fts(conn, f"{table}_new", detected=table == SEARCH_TABLE)
+            create_fts(conn, f"{table}_new")
             conn.execute(f"INSERT INTO {table}_new(rowid, title, teaser, body) SELECT rowid, title, teaser, body FROM {table}")
             conn.execute(f"DROP TABLE {table}")
             conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")

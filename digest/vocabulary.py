@@ -8,7 +8,7 @@ from the tagger's label stored with the tag, then the id itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -16,9 +16,9 @@ from sqlite_utils import Database
 from nlp.vocabulary import KIND_NAMES, labels
 
 # The taxonomy's labels (nlp/vocabulary.py): the mail names tags exactly as the web and exports do.
-TOPICS: dict[str, str] = labels("topic")
-STATES: dict[str, str] = labels("state")
-ACTORS: dict[str, str] = labels("actor")
+TOPICS: Mapping[str, str] = labels("topic")
+STATES: Mapping[str, str] = labels("state")
+ACTORS: Mapping[str, str] = labels("actor")
 
 # The German word for each tag kind, singular and plural, as the mail shows them.
 KIND_LABELS = KIND_NAMES

@@ -11,15 +11,16 @@ Each span gets a canonical form with inflection removed (`des Landesrechnungshof
 Vorpommern` → `Landesrechnungshof Mecklenburg-Vorpommern`, `der Technischen Universität Dresden` →
 `Technische Universität Dresden`). Spans that overlap a registered actor are left to the register.
 
-Token classes are decided once per distinct token string and cached, like the stem rules, so the cost
-per document is a set intersection plus work at the few head tokens.
+Token classes are decided once per word, as a lexeme flag (like the stem rules), so the cost per
+document is one column of `Doc.to_array` plus work at the few head tokens.
 """
 
 from __future__ import annotations
 
 import re
 
-from spacy.attrs import IDX, LENGTH, ORTH
+import numpy as np
+from spacy.attrs import IDX, LENGTH
 from spacy.lang.de.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -52,6 +53,9 @@ PROPER_OK = frozenset({"universität", "hochschule", "präsidium", "polizeipräs
                        "sparkasse", "klinikum", "landesbetrieb", "eigenbetrieb", "kammer", "ihk", "hwk",
                        "zentralstelle", "verkehrsbetriebe"})
 HEAD_RE = re.compile(r"^(?:[a-zäöüß]*?)(" + "|".join(sorted(HEADS, key=len, reverse=True)) + r")(?:e?s|en|n)?$")
+#: The last three letters of every word HEAD_RE accepts: most words fail this set look-up and never
+#: reach the regex (the check runs for each new word of a crawl, as a lexeme flag).
+HEAD_ENDS = frozenset((head + ending)[-3:] for head in HEADS for ending in ("", "s", "es", "en", "n"))
 LEGAL = frozenset({"GmbH", "gGmbH", "AG", "SE", "eG", "e.V.", "e. V.", "AöR", "KG", "KGaA", "mbH", "UG", "Ltd.",
                    "Inc.", "GbR", "OHG"})
 LINKS = frozenset({"für", "des", "der", "zur", "zum"})
@@ -71,6 +75,8 @@ ARTICLES = frozenset({"der", "die", "das", "des", "dem", "den", "ein", "eine", "
 _ADJ = re.compile(r"^([A-ZÄÖÜ][a-zäöüß-]*(?:isch|lich|ig|al|ell|iv|eutsch|ntral|eie?|ier|mmunal))(e|en|er|es|em)$")
 ADJ_ENDING = {"n": "es", "f": "e", "m": "er", "p": "e"}
 MAX_COMPLEMENT = 10
+#: Token strings whose class stays cached (heads, cue nouns, legal forms seen).
+CLASS_CACHE = 50_000
 #: Singular articles before a cue noun (`der Anbieter`, `die Firma`, `dem IT-Dienstleister`).
 CUE_BEFORE = frozenset({"der", "die", "das", "dem", "den", "des", "vom", "beim", "zum", "zur", "ein", "eine",
                         "einem", "einen", "einer"})
@@ -87,11 +93,26 @@ def _head(text: str) -> tuple[str, str] | None:
     if not text[:1].isupper():
         return None
     low = text.lower()
+    if low[-3:] not in HEAD_ENDS:
+        return None
     m = HEAD_RE.match(low)
     if m is None:
         return None
     stem = low[: m.end(1)]
     return m.group(1), stem
+
+
+def _class(text: str) -> tuple[str, tuple[str, str] | None] | None:
+    """What a token string can start an organisation from: ("head", (suffix, stem)), ("cue", None)
+    or ("legal", None); None for every other word."""
+    head = _head(text)
+    if head is not None:
+        return "head", head
+    if text.lower() in CUE_NOUNS:
+        return "cue", None
+    if text in LEGAL:
+        return "legal", None
+    return None
 
 
 def _uninflect(text: str, suffix: str) -> str:
@@ -107,51 +128,42 @@ class OrgRecognizer:
     def __init__(self, nlp: Language, name: str, write_spans: bool = True):
         self.name = name
         self.write_spans = write_spans
-        self.strings = nlp.vocab.strings
-        self.seen: set[int] = set()
-        self.heads: dict[int, tuple[str, str]] = {}
-        self.legal = frozenset(self.strings.add(f) for f in LEGAL)
-        self.interesting: set[int] = set(self.legal)  # orths of heads, legal forms and cue nouns
-        self.cues: set[int] = set()
+        # heads, legal forms and cue nouns are judged once per word: a lexeme flag, so a Doc's
+        # candidates are one column of `Doc.to_array`; their classes stay cached (by text, bounded)
+        self.classes: dict[str, tuple[str, tuple[str, str] | None]] = {}
+        self.flag = nlp.vocab.add_flag(lambda text: _class(text) is not None)
 
-    def _classify(self, orths: set[int]) -> None:
-        for orth in orths - self.seen:
-            self.seen.add(orth)
-            text = self.strings[orth]
-            head = _head(text)
-            if head is not None:
-                self.heads[orth] = head
-                self.interesting.add(orth)
-            elif text.lower() in CUE_NOUNS:
-                self.cues.add(orth)
-                self.interesting.add(orth)
+    def _class(self, text: str) -> tuple[str, tuple[str, str] | None]:
+        found = self.classes.get(text)
+        if found is None:
+            if len(self.classes) >= CLASS_CACHE:
+                self.classes.clear()
+            found = self.classes[text] = _class(text) or ("", None)
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
-        shared = doc.user_data.get("radar_tokens")  # (orths, char starts, lengths) from radar_matcher
+        shared = doc.user_data.get("radar_tokens")  # (char starts, lengths) from radar_matcher
         if shared is None:
-            arr = doc.to_array([ORTH, IDX, LENGTH])
-            shared = (arr[:, 0].tolist(), arr[:, 1].tolist(), arr[:, 2].tolist())
-        orths, idx, length = shared
-        present = set(orths)
-        self._classify(present)
+            arr = doc.to_array([IDX, LENGTH, self.flag])
+            idx, length, flagged = arr[:, 0].tolist(), arr[:, 1].tolist(), arr[:, 2]
+        else:
+            (idx, length), flagged = shared, doc.to_array(self.flag)
         spans: list[tuple[int, int, str]] = []
-        hits = present & self.interesting
-        if hits:
+        candidates = np.flatnonzero(flagged).tolist()
+        if candidates:
             taken = _registered(doc)
-            heads = self.heads
-            for i in [i for i, orth in enumerate(orths) if orth in hits]:
-                orth = orths[i]
-                found = None
-                if orth in heads:
-                    found = self._from_head(doc, i, heads[orth])
-                elif orth in self.cues:
+            for i in candidates:
+                kind, head = self._class(doc[i].text)
+                if kind == "head":
+                    found = self._from_head(doc, i, head)
+                elif kind == "cue":
                     found = _from_cue(doc, i)
                 else:
                     found = _from_legal(doc, i)
                 if found is None:
                     continue
                 start, end, canonical = found
-                core = i + 1 if orth in heads else end  # a registered body inside the complement may stay
+                core = i + 1 if kind == "head" else end  # a registered body inside the complement may stay
                 if any(start < e and s < core for s, e in taken) or any(start < e and s < end for s, e, _ in spans):
                     continue
                 spans.append(found)

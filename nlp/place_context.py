@@ -19,6 +19,13 @@ LIST_GLUE = frozenset({",", "und", "sowie", "oder", "-", "/", "(", ")", "bzw.", 
 #: A place name right before one of these is a street, a square, a station … not a mention of the place.
 STREET_WORDS = frozenset({"straße", "str.", "strasse", "weg", "allee", "platz", "ring", "damm", "chaussee",
                           "landstraße", "tor", "brücke", "bahnhof", "hauptbahnhof", "ufer", "gasse", "steig"})
+#: … or before one of these, a newspaper or broadcaster named after the place or Land (`Stuttgarter Zeitung`,
+#: `Kölner Stadt-Anzeiger`, `Saarländischer Rundfunk`).
+PRESS_WORDS = frozenset({"zeitung", "nachrichten", "neueste", "neuesten", "allgemeine", "allgemeinen", "morgenpost",
+                         "rundfunk", "rundfunks", "staatszeitung",
+                         "volkszeitung", "volksstimme", "rundschau", "anzeiger", "stadtanzeiger", "generalanzeiger",
+                         "tagblatt", "tageblatt", "kurier", "merkur", "abendblatt", "abendzeitung", "landeszeitung",
+                         "wochenblatt", "stadtspiegel"})
 #: … right after one of these, a company or club named after the place (`Stadtwerke Essen`).
 COMPANY_HEADS = frozenset({"stadtwerke", "sparkasse", "kreissparkasse", "stadtsparkasse", "volksbank",
                            "raiffeisenbank", "verkehrsbetriebe", "fc", "sv", "tsv", "vfl", "vfb", "spvgg",
@@ -59,12 +66,16 @@ def cued(doc: Doc, start: int, cues: frozenset[str]) -> bool:
 
 
 def not_a_place(doc: Doc, start: int, end: int, person_cues: frozenset[str]) -> bool:
-    """Street, company or person named after a place: `Kieler Straße`, `Stadtwerke Essen`, `Herr Weil`
-    (pass empty `person_cues` for Länder: `Ministerpräsidentin Sachsens` is the Land)."""
+    """Street, newspaper, company or person named after a place: `Kieler Straße`, `Stuttgarter Zeitung`,
+    `Stadtwerke Essen`, `Herr Weil` (pass empty `person_cues` for Länder: `Ministerpräsidentin Sachsens`
+    is the Land)."""
     if end < len(doc):
         nxt = doc[end].lower_
-        if nxt in STREET_WORDS or (nxt in LEGAL_FORMS and person_cues):  # `Schleswig-Holstein e.V.` keeps its Land
+        if nxt in STREET_WORDS or nxt in PRESS_WORDS or (nxt in LEGAL_FORMS and person_cues):  # `Schleswig-Holstein e.V.` keeps its Land
             return True
+        if nxt in ("-", "stadt", "general") and end + 2 < len(doc) and doc[end + 1].text == "-" \
+                and doc[end + 2].lower_ in PRESS_WORDS:
+            return True  # `Kölner Stadt-Anzeiger`, `Bonner General-Anzeiger`
         if nxt == "-" and end + 1 < len(doc) and doc[end + 1].lower_ in STREET_WORDS:
             return True
     if start > 0:

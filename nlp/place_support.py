@@ -12,7 +12,7 @@ share one extent. Here, per article:
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 
 from nlp.taxonomy import Taxonomy
 
@@ -24,18 +24,29 @@ def kreis_of(id_: str) -> str:
 
 
 def drop_places_in_names(aggs: MutableMapping[tuple[str, str], object], names: list[tuple[int, int]],
-                         make: Callable[[list[Mention]], object]) -> None:
+                         make: Callable[[list[Mention]], object], seats: Mapping[int, str | None] | None = None,
+                         taxonomy: Taxonomy | None = None) -> None:
     """A place inside an organisation's name is part of the name, not a mention of the place
     (`Universität Potsdam`, `Kommunale Datenverarbeitung Oldenburg`, `IHK Potsdam`); a city state's
-    name keeps its city, as it keeps its Land (`Polizei Hamburg`)."""
+    name keeps its city, as it keeps its Land (`Polizei Hamburg`). `seats` maps where a Land body's
+    name starts to its Land (None: any): a place of that Land right there is its seat, named as a
+    place (`das Kieler Innenministerium`, `der Schweriner Landtag`): Land bodies are never named after
+    a town."""
     if not names:
         return
     lands = {(s, e) for key, agg in aggs.items() if key[0] == "state" for s, e, _ in agg.mentions}  # type: ignore[attr-defined]
+    seats = seats or {}
+
+    def seat(id_: str, start: int) -> bool:
+        entry = taxonomy.get("municipality", id_) if taxonomy is not None and start in seats else None
+        return entry is not None and seats[start] in (None, entry.parent)
+
     for key, agg in list(aggs.items()):
         if key[0] != "municipality":
             continue
         kept = [m for m in agg.mentions  # type: ignore[attr-defined]
-                if (m[0], m[1]) in lands or not any(s <= m[0] and m[1] <= e and (s, e) != (m[0], m[1]) for s, e in names)]
+                if (m[0], m[1]) in lands or seat(key[1], m[0])
+                or not any(s <= m[0] and m[1] <= e and (s, e) != (m[0], m[1]) for s, e in names)]
         if len(kept) != len(agg.mentions):  # type: ignore[attr-defined]
             if kept:
                 aggs[key] = make(kept)

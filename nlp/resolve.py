@@ -1,10 +1,12 @@
 """Pick the mentions among overlapping match candidates: context checks, blockers, longest match.
 
-Works on plain tuples (match key hash, start, end) so the per-document cost stays small.
+Works on plain tuples (match key, start, end) so the per-document cost stays small.
 Policy, in order:
 1. `noun`-flagged forms (-er adjectives such as `Dresdner`) count only right before a capitalised word.
 2. `context`-flagged forms (bare `Essen`, `Hof`) are weak unless a cue word (`in`, `Stadt`, …) precedes.
-3. Anything overlapping a blocker phrase (`FC Bayern`, `Brandenburger Tor`) is dropped.
+3. Anything overlapping a blocker phrase (`FC Bayern`, `Brandenburger Tor`) is dropped; a blocker that
+   adds whole words to a place's name (a club: `FC Bayern`, `Holstein Kiel`) also claims that bare
+   name, or its genitive, elsewhere in the text unless a cue precedes it (`Bayerns Trainer`, not `in Bayern`).
 4. Länder and municipalities compete together, actors among themselves: the longest match wins, and
    matches with the very same extent coexist (`Berlin` is the Land and the city).
 5. Topics: a topic word inside an actor's name is dropped (`… für Digitales und Staatsmodernisierung`);
@@ -13,7 +15,8 @@ Policy, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc
 
@@ -21,21 +24,28 @@ from nlp.patterns import BLOCK
 from nlp.place_context import cued, list_head, not_a_place
 
 GEO = frozenset({"state", "municipality"})
-Found = tuple[int, int, int]  # (key hash, start, end)
-Mention = tuple[int, int, int, bool]  # (key hash, start, end, weak)
+#: A Land adjective (`Bayerische Motoren Werke`, `bayernweit`) is no name a club could claim.
+_ADJECTIVE = re.compile(r"(isch|weit)(e[mnrs]?)?$")
+#: A Land's abbreviation takes no article (`in MV`, `die NRW-Kommunen`): `auf der MV` is another word
+#: (a Mitgliederversammlung).
+_DETERMINERS = frozenset("der die das den dem des ein eine einer einem einen eines seiner seine ihrer ihre "
+                         "unserer unsere jeder jede dieser diese nächsten nächste letzten letzte kommenden "
+                         "ordentlichen außerordentlichen jährlichen".split())
+Found = tuple[int, int, int]  # (match key, start, end)
+Mention = tuple[int, int, int, bool]  # (match key, start, end, weak)
 
 
 class Resolver:
-    """Resolve the candidates of one Doc; `kinds`/`ids`/`flags` map a match-key hash to its kind, entry
-    (any hashable) and flag."""
+    """Resolve the candidates of one Doc; `kinds`/`ids`/`flags` give a match key's (a list index) kind,
+    entry (any hashable) and flag."""
 
-    def __init__(self, cues: Iterable[str], kinds: Mapping[int, str], ids: Mapping[int, object],
-                 flags: Mapping[int, str], person_cues: Iterable[str] = ()):
+    def __init__(self, cues: Iterable[str], kinds: Sequence[str], ids: Sequence[object], flags: Sequence[str],
+                 person_cues: Iterable[str] = ()):
         self.cues = frozenset(cues)
         self.person_cues = frozenset(person_cues)
-        self.kinds = dict(kinds)
-        self.ids = dict(ids)
-        self.flags = dict(flags)
+        self.kinds = kinds
+        self.ids = ids
+        self.flags = flags
 
     def resolve(self, doc: Doc, found: Iterable[Found]) -> list[Mention]:
         geo: list[Mention] = []
@@ -43,6 +53,7 @@ class Resolver:
         topics: list[Mention] = []
         blocks: list[tuple[int, int]] = []
         lists: list[tuple[int, int]] = []  # names inside "die Landkreise A, B und C"
+        names: list[Mention] = []  # every place candidate, for the names a club claims
         kinds, flags = self.kinds, self.flags
         for h, start, end in found:
             kind, flag = kinds[h], flags[h]
@@ -51,7 +62,10 @@ class Resolver:
                 continue
             weak = flag == "weak" or flag == "generic"  # `die Landesregierung`: its Land decides (actor_support)
             if kind in GEO:
+                names.append((h, start, end, False))
                 if flag == "noun" and not _before_noun(doc, end):
+                    continue
+                if kind == "state" and _abbreviation(doc, start, end) and _after_article(doc, start, end):
                     continue
                 if not_a_place(doc, start, end, self.person_cues if kind == "municipality" else frozenset()):
                     continue
@@ -66,12 +80,54 @@ class Resolver:
             mention = (h, start, end, weak)
             (geo if kind in GEO else actors if kind == "actor" else topics).append(mention)
         if blocks:
+            claims = self._claimed_names(doc, names, blocks)
             geo, actors, topics = (_unblocked(m, blocks) for m in (geo, actors, topics))
+            if claims:
+                geo = [m for m in geo if not self._claimed(doc, m, claims)]
         if lists:
             geo = self._kreis_lists(geo, set(lists))
+        geo = self._defined_elsewhere(doc, geo)
         actors = _longest(actors)
         return _longest(geo) + actors + _topics(topics, actors, self.ids)
 
+
+    def _claimed_names(self, doc: Doc, geo: list[Mention], blocks: list[tuple[int, int]]) -> set[tuple[object, str]]:
+        """(entry, name) of the places a blocker extends by whole words: `FC Bayern`, `Union Berlin`,
+        `Holstein Kiel` (clubs), not a hyphenated compound (`Sachsen-Anhalt-Ticket`) nor an adjective
+        (`Berliner Zeitung`, `Bayerische Motoren Werke`)."""
+        out: set[tuple[object, str]] = set()
+        for h, start, end, _ in geo:
+            name = doc[start:end].text
+            if self.flags[h] not in ("", "context") or not name[:1].isupper() or _ADJECTIVE.search(name):
+                continue
+            for b_start, b_end in blocks:
+                if b_start <= start and end <= b_end and (b_start, b_end) != (start, end):
+                    glued = (start > b_start and doc[start - 1].text == "-") or (end < b_end and doc[end].text == "-")
+                    if not glued:
+                        out.add((self.ids[h], name))
+        return out
+
+    def _claimed(self, doc: Doc, mention: Mention, claims: set[tuple[object, str]]) -> bool:
+        """The club's name (`Bayern`, `Bayerns`, `die Bayern`) outside its blocker, without a cue."""
+        h, start, end, _ = mention
+        text = doc[start:end].text
+        id_ = self.ids[h]
+        if not any(id_ == c_id and text in (name, name + "s", name + "es") for c_id, name in claims):
+            return False
+        return not cued(doc, start, self.cues)
+
+    def _defined_elsewhere(self, doc: Doc, geo: list[Mention]) -> list[Mention]:
+        """`Mitgliederversammlung (MV)`: the text defines the abbreviation as something else than the
+        Land, so none of its uses is the Land (`Mecklenburg-Vorpommern (MV)` defines the Land)."""
+        defined = set()
+        for h, start, end, _ in geo:
+            if (0 < start and end < len(doc) and doc[start - 1].text == "(" and doc[end].text == ")"
+                    and self.kinds[h] == "state" and _abbreviation(doc, start, end)
+                    and not any(g[2] == start - 1 and self.ids[g[0]] == self.ids[h] for g in geo)):
+                defined.add(doc[start].text)
+        if not defined:
+            return geo
+        return [m for m in geo if not (self.kinds[m[0]] == "state" and m[2] - m[1] == 1 and doc[m[1]].text in defined)]
 
     def _kreis_lists(self, geo: list[Mention], spans: set[tuple[int, int]]) -> list[Mention]:
         """In "die Landkreise Emsland, Leer und Oldenburg" a name with a Kreis reading is that Kreis:
@@ -79,6 +135,17 @@ class Resolver:
         kreis_read = {(m[1], m[2]) for m in geo if self.flags[m[0]] == "list"}
         return [m for m in geo if (m[1], m[2]) not in spans or (m[1], m[2]) not in kreis_read
                 or self.flags[m[0]] == "list" or self.kinds[m[0]] != "municipality"]
+
+
+def _abbreviation(doc: Doc, start: int, end: int) -> bool:
+    return end - start == 1 and doc[start].text.isupper() and len(doc[start].text) <= 4
+
+
+def _after_article(doc: Doc, start: int, end: int) -> bool:
+    """`auf der MV wurde`, `die MV beschloss`; not `die NRW-Kommunen` nor `die NRW Landesregierung`."""
+    if start == 0 or doc[start - 1].lower_ not in _DETERMINERS:
+        return False
+    return end >= len(doc) or not (doc[end].text == "-" or (doc[end].text[:1].isupper() and doc[end].is_alpha))
 
 
 def _before_noun(doc: Doc, end: int) -> bool:
@@ -111,7 +178,7 @@ def _longest(mentions: list[Mention]) -> list[Mention]:
     return accepted
 
 
-def _topics(topics: list[Mention], actors: list[Mention], ids: Mapping[int, object]) -> list[Mention]:
+def _topics(topics: list[Mention], actors: list[Mention], ids: Sequence[object]) -> list[Mention]:
     """Drop topic words inside an actor's name; a topic phrase containing an actor still counts
     (`D21-Digital-Index`). Overlapping matches of one topic count once (the longest, strong first)."""
     if not topics:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -12,6 +13,7 @@ from nlp.actor_support import support_generic
 from nlp.orgs import ORGS
 from nlp.place_support import drop_places_in_names, support_places
 from nlp.taxonomy import DEFAULT_DIR, Taxonomy, load_cached
+from nlp.zones import RotatingZone
 
 FIELDS = ("title", "teaser", "body")
 #: Weight of one mention per field; a tag's score is 1 - Π(1 - weight) over its mentions, so a title
@@ -41,6 +43,13 @@ class Tag:
 #: Fields are tagged as one Doc, joined by a blank line: no pattern contains a line break, so no match
 #: can cross from title to teaser, and one Doc per article costs a third of three.
 SEPARATOR = "\n\n"
+SOFT_HYPHEN = "\u00ad"
+OTHER_HYPHENS = ("\u2010", "\u2011")
+HYPHEN_MAP = str.maketrans(dict.fromkeys(OTHER_HYPHENS, "-"))
+#: A town's adjective before the head of a Land's government, parliament or top authority: the town
+#: is the body's seat, named as a place (`Stuttgarter Staatsministerium`, `Dresdner Sozialministerium`).
+SEAT_AND_LAND_BODY = re.compile(r"[A-ZÄÖÜ][\w-]+er (?:\w*ministerium|Staatskanzlei|Senatskanzlei|Landesregierung|"
+                                r"Staatsregierung|Landtag|Landeskabinett|Landesrechnungshof|Rechnungshof)")
 
 
 @dataclass
@@ -51,12 +60,14 @@ class _Agg:
 
 
 class _Article:
-    """One tagged article: its Doc and where each field starts in it."""
+    """One tagged article: its Doc, where each field starts in it, and per field where soft hyphens
+    were taken out (see `soft_hyphens`)."""
 
-    def __init__(self, doc, text: str, starts: tuple[int, int, int]):
+    def __init__(self, doc, text: str, starts: tuple[int, int, int], cuts: tuple[list[int], ...] | None = None):
         self.doc = doc
         self.text_ = text  # Doc.text rebuilds the string on every access
         self.starts = starts
+        self.cuts = cuts
 
     def rank(self, char: int) -> int:
         return 2 if char >= self.starts[2] else 1 if char >= self.starts[1] else 0
@@ -74,7 +85,29 @@ class _Article:
         """(evidence text, character offset in its field, field) of the first mention."""
         mention = min(agg.mentions)
         rank = self.rank(mention[0])
-        return self.text(mention), mention[0] - self.starts[rank], FIELDS[rank]
+        offset = mention[0] - self.starts[rank]
+        if self.cuts:  # the offset in the field as given, soft hyphens included
+            offset += bisect.bisect_right(self.cuts[rank], offset)
+        return self.text(mention), offset, FIELDS[rank]
+
+
+def soft_hyphens(fields: tuple[str, str, str]) -> tuple[tuple[str, str, str], tuple[list[int], ...] | None]:
+    """Take out soft hyphens (U+00AD, `&shy;` in a CMS headline: `Baden-Würt\xadtemberg`), which split
+    no word but hide it from every pattern; also say where, so offsets still point into the given text.
+    Non-breaking hyphens (U+2011) and U+2010 become `-` (same length): `Sachsen\u2011Anhalt` is no Sachsen."""
+    if any(h in f for f in fields if f for h in OTHER_HYPHENS):
+        fields = tuple((f or "").translate(HYPHEN_MAP) for f in fields)  # type: ignore[assignment]
+    if not any(SOFT_HYPHEN in f for f in fields if f):
+        return fields, None
+    cuts: list[list[int]] = []
+    for field_ in fields:
+        parts = (field_ or "").split(SOFT_HYPHEN)
+        at, mine = 0, []
+        for part in parts[:-1]:
+            at += len(part)
+            mine.append(at)
+        cuts.append(mine)
+    return tuple((f or "").replace(SOFT_HYPHEN, "") for f in fields), tuple(cuts)  # type: ignore[return-value]
 
 
 def join_fields(title: str, teaser: str, body: str) -> tuple[str, tuple[int, int, int]]:
@@ -89,40 +122,55 @@ class Tagger:
     """Tags articles with the actors, Länder, municipalities and topics of one taxonomy."""
 
     def __init__(self, taxonomy_dir: Path | None = None):
-        from nlp.pipeline import build_pipeline
-
         self.taxonomy: Taxonomy = load_cached(taxonomy_dir)
         self.version: str = self.taxonomy.version
-        self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
-        self.labels = {key: entry.label for key, entry in self.taxonomy.entries.items()}
         self.short_actors = _short_actors(self.taxonomy)
+        self._build()
+
+    def _build(self) -> None:
+        from nlp.pipeline import build_pipeline
+
+        self.nlp = build_pipeline(self.taxonomy.directory, write_spans=False)
+        self.zone = RotatingZone(self.nlp)  # bounded memory over a long crawl (nlp/zones.py)
 
     def tag(self, title: str = "", teaser: str = "", body: str = "") -> list[Tag]:
         """Tag one article."""
-        return next(self.tag_many([(title, teaser, body)]))
+        return list(self.tag_many([(title, teaser, body)]))[0]
 
     def tag_many(self, docs: Iterable[tuple[str, str, str]], batch_size: int = 64) -> Iterator[list[Tag]]:
-        """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`."""
-        joined = ((text, (text, starts)) for text, starts in (join_fields(*triple) for triple in docs))
-        for doc, (text, starts) in self.nlp.pipe(joined, batch_size=batch_size, as_tuples=True):
-            yield self._tags(_Article(doc, text, starts))
+        """Tag many (title, teaser, body) triples, streaming them through `nlp.pipe`. No Doc leaves
+        this generator: its words may be freed by the next call (nlp/zones.py)."""
+        def prepared():
+            for triple in docs:
+                fields, cuts = soft_hyphens(tuple(triple))  # type: ignore[arg-type]
+                text, starts = join_fields(*fields)
+                yield text, (text, starts, cuts)
+
+        if self.zone.due:
+            self.zone.close()
+            self._build()
+        self.zone.enter()
+        try:
+            for doc, (text, starts, cuts) in self.nlp.pipe(prepared(), batch_size=batch_size, as_tuples=True):
+                self.zone.count()
+                yield self._tags(_Article(doc, text, starts, cuts))
+        finally:
+            self.zone.leave()
 
     def _tags(self, article: _Article) -> list[Tag]:
-        strings = self.nlp.vocab.strings
         doc = article.doc
-        raw: dict[tuple[int, int], _Agg] = {}
-        for label, kb, start, end, weak in doc.user_data.get("radar", ()):
+        aggs: dict[tuple[str, str], _Agg] = {}
+        for kind, id_, start, end, weak in doc.user_data.get("radar", ()):
             mention = (start, end, weak)
-            agg = raw.get((label, kb))
+            agg = aggs.get((kind, id_))
             if agg is None:
-                raw[(label, kb)] = _Agg([mention])
+                aggs[(kind, id_)] = _Agg([mention])
             else:
                 agg.mentions.append(mention)
-        aggs = {(strings[label], strings[kb]): agg for (label, kb), agg in raw.items()}
         if any(kind == "municipality" for kind, _ in aggs):
             names = [(m[0], m[1]) for (kind, _), agg in aggs.items() if kind == "actor" for m in agg.mentions]
             names += [(start, end) for start, end, _ in doc.user_data.get(ORGS, ())]
-            drop_places_in_names(aggs, names, _Agg)
+            drop_places_in_names(aggs, names, _Agg, self._seats(aggs, doc), self.taxonomy)
         support_places(aggs, self.taxonomy, _Agg)
         support_generic(aggs, self.taxonomy, article.text_, _Agg)
         _merge_back_references(aggs, article, self.short_actors)
@@ -136,6 +184,18 @@ class Tagger:
         tags.sort(key=lambda t: (KIND_ORDER[t.kind], -t.score, t.id))
         return tags
 
+    def _seats(self, aggs: dict[tuple[str, str], _Agg], doc) -> dict[int, str | None]:
+        """Where each mention of a Land body starts → its Land (`Kieler Innenministerium` → DE-SH), or
+        None for a recognised one whose Land the name does not say (`Stuttgarter Staatsministerium`)."""
+        out: dict[int, str | None] = {}
+        for (kind, id_), agg in aggs.items():
+            entry = self.taxonomy.get("actor", id_) if kind == "actor" else None
+            land = entry.data.get("land") if entry is not None else None
+            if land:
+                out.update((m[0], land) for m in agg.mentions)
+        out.update((start, None) for start, _, name in doc.user_data.get(ORGS, ()) if SEAT_AND_LAND_BODY.match(name))
+        return out
+
     def _accept(self, kind: str, agg: _Agg, score: float) -> bool:
         """One specific mention suffices; generic ("weak") evidence alone needs the kind's min_score
         (topics: a title mention or repetition); a bare ambiguous place name alone never suffices."""
@@ -146,7 +206,8 @@ class Tagger:
 
     def _make(self, kind: str, id_: str, agg: _Agg, article: _Article) -> Tag:
         text, offset, field_ = article.first(agg)
-        label = self.labels.get((kind, id_), id_)
+        entry = self.taxonomy.get(kind, id_)
+        label = entry.label if entry is not None else id_
         return Tag(kind, id_, label, len(agg.mentions), text, offset, field_, article.score(agg))
 
     def _discovered(self, doc, article: _Article, registered: set[str]) -> list[Tag]:
@@ -155,7 +216,7 @@ class Tagger:
         found: dict[str, tuple[str, _Agg]] = {}
         for start, end, name in doc.user_data.get(ORGS, ()):
             slug = slugify(name)
-            if not slug or slug in registered or slug in self.taxonomy.ignored or ("actor", slug) in self.labels:
+            if not slug or slug in registered or slug in self.taxonomy.ignored or self.taxonomy.get("actor", slug) is not None:
                 continue
             entry = found.get(slug)
             if entry is None:
@@ -244,6 +305,8 @@ def get_tagger(taxonomy_dir: Path | None = None) -> Tagger:
     with _lock:
         tagger = _taggers.get(key)
         if tagger is None:
+            for stale in [k for k in _taggers if k[0] == key[0]]:  # an edited taxonomy: drop the old one
+                del _taggers[stale]
             tagger = _taggers[key] = Tagger(directory)
         return tagger
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,7 @@ class TaxonomyError(ValueError):
     """A broken taxonomy file; the message is one line: `file: entry 'id': problem`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Form:
     """One surface form to match.
 
@@ -82,7 +82,7 @@ class Form:
     flag: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One taxonomy entry, normalised across the four files."""
 
@@ -290,8 +290,6 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
 
     The result is cached on disk under a hash of the files and this code (nlp/cache.py): parsing the
     generated places.yaml alone takes over a second."""
-    from dataclasses import replace
-
     from nlp.cache import cached, key_of
 
     directory = Path(directory) if directory is not None else DEFAULT_DIR
@@ -304,6 +302,18 @@ def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
     return replace(taxonomy, directory=directory)
 
 
+def _shared(value: Any, pool: dict[str, str]) -> Any:
+    """`value` with one object per distinct string (keys, Länder, names shared by data and forms):
+    the 12,000 places' YAML gives every key its own copy, which the on-disk cache would keep."""
+    if isinstance(value, str):
+        return pool.setdefault(value, value)
+    if isinstance(value, list):
+        return [_shared(v, pool) for v in value]
+    if isinstance(value, dict):
+        return {_shared(k, pool): _shared(v, pool) for k, v in value.items()}
+    return value
+
+
 def _build_taxonomy(directory: Path) -> Taxonomy:
     digest = hashlib.sha1(MATCHER_VERSION.encode())
     entries: dict[tuple[str, str], Entry] = {}
@@ -314,6 +324,7 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
     min_score: dict[str, float] = {}
     file_versions: dict[str, str] = {}
     settings: dict[str, Any] = {}
+    pool: dict[str, str] = {}
     for kind in KINDS:
         file = FILES[kind]
         path = directory / file
@@ -347,14 +358,14 @@ def _build_taxonomy(directory: Path) -> Taxonomy:
         settings[file] = {k: doc.get(k) for k in ("block", "context_cues", "person_cues", "min_score")}
         for index, raw in enumerate(items):
             try:
-                checked = _check_entry(file, kind, index, raw)
+                checked = _shared(_check_entry(file, kind, index, raw), pool)
                 entry = BUILDERS[kind](checked, file)
                 key = (kind, entry.id)
                 if key in entries:
                     raise _err(file, entry.id, "duplicate id")
             except TaxonomyError as exc:
                 raise TaxonomyError(f"{exc} (line {_entry_line(path, LIST_KEYS[kind], index)})") from None
-            entries[key] = Entry(**{**entry.__dict__, "fingerprint": _fingerprint(checked)})
+            entries[key] = replace(entry, fingerprint=_fingerprint(checked))
     _check_parents(entries)
     for (kind, id_), entry in entries.items():
         for successor in entry.data.get("successor", []) if kind == "actor" else ():

@@ -77,18 +77,43 @@ def _point_at(config: Any, name: str) -> Any:
 _built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def archive_metadata(datasette) -> dict[str, Any]:
+def archive_metadata(datasette, key: str | None = None) -> dict[str, Any]:
     """metadata.yaml with its `radar` block under the name of every served archive.
 
     Built once per Datasette instance and set of archives: Datasette asks for metadata many times
     per request. (It merges local metadata into what a hook returns; for one instance that merge
-    is the same every time.)"""
+    is the same every time.) Asked for one `key`, only what a lookup of that key can find: each
+    view-table permission check deep-copies what the hook returns for "tables" (0.3 ms of every
+    search with the whole file, dashboards and canned queries included)."""
     names = tuple(archive_names(datasette))
     cached = _built.get(datasette)
     if cached is None or cached[0] != names:
-        cached = (names, _build(names))
+        cached = (names, _build(names), {})
         _built[datasette] = cached
-    return cached[1]
+    if key is None or key == "databases":
+        return cached[1]
+    if key not in cached[2]:
+        cached[2][key] = _only(cached[1], key)
+    return cached[2][key]
+
+
+def _only(metadata: dict[str, Any], key: str) -> dict[str, Any]:
+    """`key` where Datasette's `metadata(key, database, table)` looks for it (top level, each
+    database, each table) and the `databases`/`tables` around it, nothing else."""
+    only: dict[str, Any] = {key: metadata[key]} if key in metadata else {}
+    databases = {}
+    for name, block in (metadata.get("databases") or {}).items():
+        kept = {key: block[key]} if key in block else {}
+        if key != "tables":
+            tables = {table: {key: config[key]} for table, config in (block.get("tables") or {}).items()
+                      if isinstance(config, dict) and key in config}
+            if tables:
+                kept["tables"] = tables
+        if kept:
+            databases[name] = kept
+    if databases:
+        only["databases"] = databases
+    return only
 
 
 def _build(names: tuple[str, ...]) -> dict[str, Any]:

@@ -22,9 +22,13 @@ from publish.wording import month_de, number_de
 
 SORTS = ("relevanz", "neueste")
 COUNT_CAP = 10_000  # word counts stop here ("mehr als 10.000")
-ROW_TAGS_SQL = """SELECT article_id, kind, value, label FROM tags
-WHERE article_id IN (SELECT value FROM json_each(:ids)) AND kind IN ('topic', 'actor', 'state', 'municipality')
-ORDER BY article_id, score DESC, value"""
+# The page's articles (db.search.PAGE_SQL, as the bare ranked search fetches them) each with its
+# chip tags as one JSON array: one statement a page (two took 0.2 ms more, and Python grouped them).
+PAGE_WITH_TAGS_SQL = PAGE_SQL.replace(" AS source_name, a.url\n", """ AS source_name, a.url,
+  (SELECT json_group_array(json_array(t.kind, t.value, t.label, t.score)) FROM tags t
+   WHERE t.article_id = a.id AND t.kind IN ('topic', 'actor', 'state', 'municipality')) AS tags
+""")
+assert PAGE_WITH_TAGS_SQL != PAGE_SQL
 PUBLISHED_SQL = "SELECT id, published FROM articles WHERE id IN (SELECT value FROM json_each(:ids))"
 # The filter names of the page and what each is called on screen.
 FILTER_TITLES = {
@@ -99,22 +103,30 @@ def find(conn, match: str | None, filters: dict[str, str], sort: str, scope: str
 
 
 def page_rows(conn, ids: list[int]) -> list[dict]:
-    """The articles of one page, in the given order, each with its tags (taxonomy labels)."""
+    """The articles of one page, in the given order, each with its tags (taxonomy labels): by
+    kind (CHIP_ORDER), then highest score first, then by value."""
     if not ids:
         return []
-    cursor = conn.execute(PAGE_SQL, {"ids": json.dumps(ids)})
+    cursor = conn.execute(PAGE_WITH_TAGS_SQL, {"ids": json.dumps(ids)})
     names = [d[0] for d in cursor.description]
     found = {row[0]: dict(zip(names, row, strict=True)) for row in cursor}
-    tags: dict[int, list[dict]] = {}
-    for article_id, kind, value, stored in conn.execute(ROW_TAGS_SQL, {"ids": json.dumps(ids)}):
-        tags.setdefault(article_id, []).append({"kind": kind, "value": value, "label": label(kind, value, stored)})
     rows = []
     for article_id in ids:
         if article_id in found:
             row = found[article_id]
-            row["tags"] = sorted(tags.get(article_id, []), key=lambda t: CHIP_ORDER.index(t["kind"]))
+            tags = sorted(json.loads(row["tags"] or "[]"), key=_chip_order)
+            row["tags"] = [{"kind": kind, "value": value, "label": label(kind, value, stored)}
+                           for kind, value, stored, _score in tags]
             rows.append(row)
     return rows
+
+
+def _chip_order(tag: list) -> tuple:
+    """CHIP_ORDER, then `score DESC, value` as SQLite orders them (a score that is no number, NULL
+    included, last; NULL value first)."""
+    kind, value, _label, score = tag
+    number = isinstance(score, (int, float))
+    return CHIP_ORDER.index(kind), not number, -score if number else 0, value is not None, str(value or "")
 
 
 def query_words(q: str) -> list[str]:

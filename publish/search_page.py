@@ -22,11 +22,11 @@ from markupsafe import Markup, escape
 from db.search import RANK_WINDOW, RECENT_SIZE, parse_archive_query
 from db.text.highlight import highlight as highlight_segments
 from db.text.highlight import segments_to_text, snippet
-from db.text.query import MAX_QUERY_CHARS, SearchQuery, parse_query
+from db.text.query import parse_query
 from nlp.vocabulary import KIND_NAMES, label
 from publish import desk
 from publish.archive import is_archive
-from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
+from publish.bounded import TooSlow, log_rejected, off_loop, small_enough
 from publish.wording import month_de, note_de
 
 PAGE_SIZE = 20
@@ -50,7 +50,7 @@ WHERE a.id IN (SELECT value FROM json_each(:ids)) AND a.month IS NOT NULL GROUP 
 
 def _html(segments) -> Markup:
     """Escaped text with matches in <mark>: scraped text never reaches the page unescaped."""
-    return Markup("").join(Markup("<mark>{}</mark>").format(text) if hit else escape(text) for text, hit in segments)
+    return Markup("".join(f"<mark>{escape(text)}</mark>" if hit else escape(text) for text, hit in segments))
 
 
 def _int_arg(request, name: str, default: int, maximum: int) -> int:
@@ -88,79 +88,84 @@ def table_args(q: str, filters: dict[str, str]) -> dict[str, str]:
     return args
 
 
-async def find_for_request(request, datasette, database: str, window: int = RANK_WINDOW) -> dict:
-    """Parse the request and run the search: shared by the page and its downloads."""
+async def find_for_request(request, datasette, database: str, window: int = RANK_WINDOW,
+                           page: tuple[int, int] | None = None) -> dict:
+    """Parse the request and run the search: shared by the page and its downloads.
+
+    One trip to Datasette's SQL thread does it all (each trip is a thread hop, and on a busy
+    machine one in twenty hops waits milliseconds for a core): the query is parsed there, off the
+    event loop, its work bounded by the cut at MAX_QUERY_CHARS (db/text/query.py: under 1 ms for
+    the most hostile input); then the filters, the ranked window and, with `page` = (offset,
+    limit), that page's articles and tags (`rows`)."""
     db = datasette.get_database(database)
-    q = (request.args.get("q") or "").strip()
-    try:  # parsing is bounded and runs off the event loop (publish/bounded.py)
-        query = await off_loop(parse_query, q)
-    except TooSlow as exc:
-        log_rejected(request, str(exc))
-        query = SearchQuery(text=q[:MAX_QUERY_CHARS], match=None, notes=[TOO_SLOW_NOTE], limited=True)
-    if query.limited:
-        log_rejected(request, "query shortened: " + " ".join(query.notes[:2]))
-    q = query.text
-    notes = [note_de(note) for note in query.notes]
-    filters, filter_notes = await db.execute_fn(lambda conn: desk.read_filters(request.args, conn))
-    notes += filter_notes
-    sort = request.args.get("sort") if request.args.get("sort") in desk.SORTS else ("relevanz" if query.match else "neueste")
-    if not query.match:
-        sort = "neueste"
+    raw = request.args.get("q") or ""
     scope = "all" if request.args.get("scope") == "all" else "auto"
     limit_ms = datasette.setting("sql_time_limit_ms")
-
     browse = request.args.get("sort") == "neueste"
 
-    def run(conn):
-        with sqlite_timelimit(conn, limit_ms):
-            # the archive's lexicon also splits a typed compound into halves written apart
-            archive_query = parse_archive_query(conn, q) if query.match else query
-            return archive_query, desk.find(conn, archive_query.match, filters, sort, scope, window, browse)
+    def run(conn) -> dict:
+        query = parse_query(raw)
+        filters, filter_notes = desk.read_filters(request.args, conn)
+        sort = request.args.get("sort") if request.args.get("sort") in desk.SORTS and query.match else (
+            "relevanz" if query.match else "neueste")
+        search = {"q": query.text, "query": query, "notes": [note_de(note) for note in query.notes] + filter_notes,
+                  "filters": filters, "sort": sort, "scope": scope, "found": desk.Found([], False),
+                  "timed_out": False, "browse": browse, "rows": []}
+        try:
+            with sqlite_timelimit(conn, limit_ms):
+                # the archive's lexicon also splits a typed compound into halves written apart
+                if query.match:
+                    search["query"] = parse_archive_query(conn, query.text, plain=query)
+                search["found"] = desk.find(conn, search["query"].match, filters, sort, scope, window, browse)
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            search["timed_out"] = True
+            search["notes"].append("Die Suche hat zu lange gedauert; ein weiteres Wort oder ein Filter grenzt sie ein.")
+        if page:
+            rows = search["rows"] = desk.page_rows(conn, search["found"].ids[page[0]: page[0] + page[1]])
+            if rows and search["query"].match and small_enough(
+                    text for row in rows for text in (row["title"], row["teaser"], row["body"])):
+                search["marked"] = _marked(rows, search["query"])  # bounded by its size (publish/bounded.py)
+        return search
 
-    found = desk.Found([], False)
-    timed_out = False
-    try:
-        query, found = await db.execute_fn(run)
-    except sqlite3.OperationalError as exc:
-        if "interrupt" not in str(exc):
-            raise
-        timed_out = True
-        notes.append("Die Suche hat zu lange gedauert; ein weiteres Wort oder ein Filter grenzt sie ein.")
-    return {"q": q, "query": query, "notes": notes, "filters": filters, "sort": sort, "scope": scope, "found": found,
-            "timed_out": timed_out, "browse": browse}
+    search = await db.execute_fn(run)
+    if search["query"].limited:
+        log_rejected(request, "query shortened: " + " ".join(search["query"].notes[:2]))
+    return search
 
 
 async def search_page(request, datasette):
     database = request.url_vars["database"]
     if not is_archive(datasette, database):
         raise NotFound("Kein Archiv: " + database)
+    as_json = request.url_vars.get("format") == "json"
+    db = datasette.get_database(database)
+    limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
+    offset = _int_arg(request, "_offset", 0, RANK_WINDOW)
     await datasette.ensure_permissions(
         request.actor,
         [("view-table", (database, "articles")), ("view-database", database), "view-instance"],
     )
-    as_json = request.url_vars.get("format") == "json"
-    db = datasette.get_database(database)
-    search = await find_for_request(request, datasette, database)
+    search = await find_for_request(request, datasette, database, page=(offset, limit))
     q, query, notes, filters, sort, found = (search[k] for k in ("q", "query", "notes", "filters", "sort", "found"))
-    limit = _int_arg(request, "_size", PAGE_SIZE, MAX_PAGE_SIZE) or PAGE_SIZE
-    offset = _int_arg(request, "_offset", 0, RANK_WINDOW)
     want_facets = not as_json or request.args.get("_facets") in ("1", "on", "true")
-    page_ids = found.ids[offset: offset + limit]
-    raw_rows = await db.execute_fn(lambda conn: desk.page_rows(conn, page_ids)) if page_ids else []
+    raw_rows = search["rows"]
     plain = [([(row["title"] or "", False)], [(row["teaser"] or "", False)]) for row in raw_rows]
-    marked = plain
-    if query.match and raw_rows:
-        try:  # highlighting and snippets: bounded, off the event loop
+    marked = search.get("marked") or plain
+    if query.match and raw_rows and "marked" not in search:
+        try:  # highlighting and snippets of much text: in the text pool, with its time limit
             marked = await off_loop(_marked, raw_rows, query)
         except TooSlow as exc:
             log_rejected(request, str(exc))
             notes.append("Die Hervorhebung der Treffer dauerte zu lange; sie werden ohne Auszug gezeigt.")
     rows = []
+    articles_url = datasette.urls.table(database, "articles")
     for row, (title_segments, text_segments) in zip(raw_rows, marked, strict=True):
         rows.append({
             "id": row["id"], "title": row["title"], "kicker": row["kicker"], "published": row["published"],
             "source_id": row["source_id"], "source_name": row["source_name"], "url": row["url"],
-            "article_url": datasette.urls.row(database, "articles", str(row["id"])),
+            "article_url": f"{articles_url}/{row['id']}",  # datasette.urls.row, without its lookups per row
             "score": round(found.scores[row["id"]], 3) if row["id"] in found.scores else None,
             "title_html": _html(title_segments),
             "snippet_html": _html(text_segments), "snippet": segments_to_text(text_segments, ("", "")),

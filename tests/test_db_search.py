@@ -341,3 +341,40 @@ def test_a_new_archive_packs_several_articles_per_page(tmp_path):
         assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
     finally:
         db.close()
+
+
+def test_the_index_reads_its_text_from_the_articles(archive):
+    """The index keeps no text: selecting its columns (as researchers do in SQL, and Datasette
+    when it counts rows) reads the article's own text; the compound parts, made at index time,
+    read as empty."""
+    rows = archive.execute(
+        f"SELECT rowid, title, body_parts FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? ORDER BY rowid",
+        [normalise_query("Wetter")],
+    ).fetchall()
+    assert rows == [(7, "Wetter", None)]
+    assert archive.execute(f"SELECT count(*) FROM {SEARCH_TABLE}").fetchone()[0] == 7
+    columns = [row[1] for row in archive.execute("PRAGMA table_info(articles)")]
+    assert "title_parts" not in columns  # invisible to sqlite-utils and Datasette's table pages
+
+
+def test_an_index_over_articles_itself_is_made_anew_by_migration_8(tmp_path):
+    path = tmp_path / "radar.db"
+    writer = ArchiveWriter(str(path))
+    writer.upsert_articles([item(1, "Glasfaser für Dörfer"), item(2, "Wetter")])
+    sync_search_index(writer.db)
+    writer.db.close()
+    conn = sqlite3.connect(path)  # the layout of schema 7: content='articles', no part columns there
+    with conn:
+        for table in (SEARCH_TABLE, "articles_search_recent"):
+            conn.execute(f"DROP TABLE {table}")
+            conn.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(title, teaser, body, title_parts, teaser_parts, "
+                         "body_parts, content='articles', content_rowid='id', tokenize = 'unicode61 remove_diacritics 2')")
+        conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    db = connect_writer(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 8
+        assert search(db, "Glasfaser") == [1]
+        assert db.execute(f"SELECT title FROM {SEARCH_TABLE} WHERE rowid = 1").fetchone()[0] == "Glasfaser für Dörfer"
+    finally:
+        db.close()

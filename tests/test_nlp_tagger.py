@@ -99,6 +99,11 @@ def test_land_level_associations_are_not_the_national_body(tagger):
         ("NRW-Kommunen, BW, RLP und MV stimmen zu.", {"DE-NW", "DE-BW", "DE-RP", "DE-MV"}),
         ("Die Thüringer Landesregierung und die baden-württembergische Verwaltung.", {"DE-TH", "DE-BW"}),
         ("Die Landeshauptstadt des Saarlandes.", {"DE-SL"}),
+        ("Die App startet hessenweit, eine bayernweite Lösung folgt. Sachsenweit fehlt sie.", {"DE-HE", "DE-BY", "DE-SN"}),
+        ("Büros in Sachsen Anhalt und Baden Württemberg.", {"DE-ST", "DE-BW"}),
+        ("Rheinland-Pfalz' Innenminister und die Landkreise in Meck-Pomm.", {"DE-RP", "DE-MV"}),
+        ("Die Brandenburger Kommunen und die Schleswig-Holsteiner.", {"DE-BB", "DE-SH"}),
+        ("Mecklenburg-Vorpommern (MV) investiert, in MV fehlt Personal; die NRW Landesregierung zögert.", {"DE-MV", "DE-NW"}),
     ],
 )
 def test_land_forms(tagger, text, states):
@@ -113,11 +118,54 @@ def test_land_forms(tagger, text, states):
         "Am Sachsenring fuhren die Motorräder.",
         "Im Süden sonnig, an Rhein und Ruhr Regen.",
         "Für zwölf Berliner brauchen Sie 500 Gramm Mehl. Berliner backen macht Spaß.",
+        "Ob Thüringer Rostbratwurst oder Hamburger mit Brötchen: Auf die Glut kommt es an.",
+        "Der FC Bayern München siegt. Bayerns Trainer lobt die Moral, die Bayern feiern.",
+        "Hansa Rostock schlägt Holstein Kiel. Kiels Trainer ist enttäuscht.",
+        "Das berichten die Stuttgarter Zeitung, der Kölner Stadt-Anzeiger und die Dresdner Neuesten Nachrichten.",
+        "Laut Bayerischem Rundfunk und dem Saarländischen Rundfunk.",
+        "Die Mitgliederversammlung (MV) tagte. Die MV beschloss, auf der nächsten MV zu wählen. Das Brandenburger Tor.",
     ],
 )
 def test_no_land_and_no_city(tagger, text):
     tags = tagger.tag("", "", text)
     assert [t for t in tags if t.kind in ("state", "municipality")] == []
+
+
+def test_a_club_claims_its_bare_name_but_not_a_cued_one_nor_a_compound_or_an_adjective(tagger):
+    assert ids(tagger, body="Der FC Bayern gewinnt. In Bayern jubeln die Fans.", kind="state") == {"DE-BY"}
+    assert ids(tagger, body="Das Sachsen-Anhalt-Ticket kommt. Sachsen-Anhalt zahlt.", kind="state") == {"DE-ST"}
+    assert ids(tagger, body="Laut Berliner Zeitung tagte der Berliner Senat.", kind="state") == {"DE-BE"}
+
+
+def test_a_capitals_adjective_before_a_land_body_is_its_seat(tagger):
+    """`Kieler Innenministerium` is a registered alias, yet Kiel is named as a place: the Land follows."""
+    tags = {(t.kind, t.id) for t in tagger.tag("", "", "Das Kieler Innenministerium prüft die Cloud.")}
+    assert {("actor", "imik-sh"), ("municipality", "01002"), ("state", "DE-SH")} <= tags
+    assert ("municipality", "12054") not in {(t.kind, t.id) for t in tagger.tag("", "", "Die Universität Potsdam forscht.")}
+    # also when the name is not registered but recognised (`Stuttgarter Staatsministerium`), not for a company
+    assert ids(tagger, body="Das Stuttgarter Staatsministerium entscheidet.", kind="state") == {"DE-BW"}
+    assert ids(tagger, body="Die Dresdner Bank zahlt.", kind="state") == set()
+
+
+def test_a_city_states_weit_compound_names_land_and_city(tagger):
+    assert {(t.kind, t.id) for t in tagger.tag("", "", "Termine gibt es berlinweit.")} == {
+        ("state", "DE-BE"), ("municipality", "11000")}
+
+
+def test_a_land_glued_into_a_dotted_actor_name_counts(tagger):
+    assert {(t.kind, t.id) for t in tagger.tag("", "", "Der Landesbetrieb IT.NRW meldet eine Störung.")} == {
+        ("actor", "it-nrw"), ("state", "DE-NW")}
+
+
+def test_soft_hyphens_hide_no_name_and_offsets_point_into_the_given_text(tagger):
+    title, body = "Baden-Würt\u00adtemberg: Förder\u00adportal", "Im Land Nieder\u00adsachsen und in Hessen."
+    tags = {t.id: t for t in tagger.tag(title, "", body) if t.kind == "state"}
+    assert set(tags) == {"DE-BW", "DE-NI", "DE-HE"}
+    assert (tags["DE-BW"].evidence, tags["DE-BW"].offset) == ("Baden-Württemberg", 0)
+    assert body[tags["DE-HE"].offset:].startswith("Hessen")
+    assert body[tags["DE-NI"].offset:].startswith("Land Nieder\u00adsachsen")
+    # a non-breaking hyphen is a hyphen: Sachsen-Anhalt, not Sachsen
+    assert ids(tagger, body="In Sachsen\u2011Anhalt und Nieder\u00adsachsen.", kind="state") == {"DE-ST", "DE-NI"}
 
 
 # --- municipalities -------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def _edit(directory: Path, file: str, old: str, new: str) -> None:
         ("places.yaml", "  land: DE-NW\n", "  land: DE-HE\n", "places.yaml: entry '05111': AGS does not lie in DE-HE"),
         ("states.yaml", "  - id: DE-HE\n    name: Hessen", "  - id: DE-HE\n    name Hessen",
          "states.yaml: YAML syntax error at line"),
-        ("states.yaml", "version: 2025-11-25.1\n", "", "states.yaml: missing 'version'"),
+        ("states.yaml", "version: 2026-12-06.1\n", "", "states.yaml: missing 'version'"),
         ("topics.yaml", "    abbr: [OZG, EfA]\n", "    abbr: [OZG, EfA]\n    abbr: [OZG]\n",
          "topics.yaml: YAML syntax error at line"),
     ],

@@ -152,6 +152,19 @@ def test_search_results_have_escaped_highlights(ds):
     assert "<img" not in rows[0]["snippet_html"] and "onerror" in rows[0]["snippet_html"]
 
 
+@pytest.mark.parametrize("q", ["Sicherheitslücke", "Absatz", "sicherheit", "Städte OR OZG"])
+def test_highlights_of_a_large_page_come_from_the_text_pool_the_same(ds, monkeypatch, q):
+    """A page of little text is highlighted in the SQL thread that fetched it; a page of more
+    than INLINE_TEXT_CHARS goes to the text pool with its time limit: the same answer either way."""
+    import publish.bounded
+
+    inline = get(ds, f"/radar/-/search.json?q={q}").json()
+    monkeypatch.setattr(publish.bounded, "INLINE_TEXT_CHARS", 0)
+    pooled = get(ds, f"/radar/-/search.json?q={q}").json()
+    assert inline["rows"] and any("<mark>" in row["snippet_html"] + row["title_html"] for row in inline["rows"])
+    assert pooled == inline
+
+
 @pytest.mark.parametrize("q", ['"OZG', "AND AND", "OZG AND AND", "((", "NOT", "-OZG", "OR", '"', "*", "NEAR("])
 def test_fts_syntax_errors_give_a_friendly_message(ds, q):
     from urllib.parse import quote

@@ -153,3 +153,20 @@ def test_bad_input_never_breaks_a_page(ds, path):
     response = get(ds, path)
     assert response.status_code == 200, (path, response.text[:300])
     assert "Traceback" not in response.text and "<script>alert(1)" not in response.text
+
+
+@pytest.mark.parametrize("metadata", [
+    {"databases": {"radar": {"tables": {"articles": {"allow": False}}}}},
+    {"databases": {"radar": {"allow": {"id": "staff"}}}},
+    {"allow": {"id": "staff"}},
+])
+def test_search_answers_403_when_the_articles_are_not_to_be_seen(ds, metadata):
+    """The permission check comes first: nothing of the search is answered when it fails."""
+    from datasette.app import Datasette
+
+    denied = Datasette([], immutables=[str(ds.databases["radar"].path)], metadata=metadata)
+    for path in ("/radar/-/search.json?q=sicherheit", "/radar/-/search?q=sicherheit"):
+        response = get(denied, path)
+        assert response.status_code == 403, response.text[:300]
+        assert "Sicherheit" not in response.text
+    assert get(ds, "/radar/-/search.json?q=sicherheit").status_code == 200

@@ -29,3 +29,25 @@ def test_unknown_ids_suggest_the_right_one():
     assert unknown("topic", "OZG", topics) == "unknown topic 'OZG' (did you mean ozg?)"
     assert unknown("state", "Hessen", labels("state")) == "unknown state 'Hessen' (did you mean DE-HE?)"
     assert unknown("topic", "zzzz", topics) == "unknown topic 'zzzz'"
+
+
+def test_labels_follow_an_edited_taxonomy(tmp_path, monkeypatch):
+    """labels(kind) is made once per taxonomy (listing a kind walks every entry) and made anew
+    when the taxonomy files change."""
+    import shutil
+
+    import nlp.vocabulary as vocabulary
+    from nlp.taxonomy import DEFAULT_DIR, load_cached
+
+    copy = tmp_path / "taxonomy"
+    shutil.copytree(DEFAULT_DIR, copy)
+    monkeypatch.setattr(vocabulary, "_recent", [])
+    monkeypatch.setattr(vocabulary, "_by_kind", {})
+    monkeypatch.setattr(vocabulary, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(vocabulary, "load_cached", lambda: load_cached(copy))
+    before = labels("topic")
+    assert before["funding"] == "Finanzierung und Förderung" and labels("topic") is before
+    topics = copy / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("Finanzierung und Förderung", "Förderprogramme"),
+                      encoding="utf-8")
+    assert labels("topic")["funding"] == "Förderprogramme" == label("topic", "funding")

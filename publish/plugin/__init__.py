@@ -12,6 +12,7 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from db.dates import format_date_de
+from db.search import CONTENT_VIEW
 from db.text.normalise import normalise_text
 from db.text.query import normalise_query
 from publish import (
@@ -46,8 +47,9 @@ _no_rich_tracebacks()
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """metadata.yaml for every served archive, whatever its file name."""
-    return archive_metadata(datasette)
+    """metadata.yaml for every served archive, whatever its file name (only what a lookup of
+    `key` can find, when Datasette asks for one)."""
+    return archive_metadata(datasette, key)
 
 
 # SQL functions run inside a query, where `sql_time_limit_ms` cannot stop them mid-call: a text
@@ -144,9 +146,14 @@ def render_cell(value, column, table, database, datasette, row):
 
 
 @hookimpl
-def permission_allowed(action):
-    """No write permission of any kind (publish/readonly.py)."""
-    return False if readonly.is_write(action) else None
+def permission_allowed(action, resource):
+    """No write permission of any kind (publish/readonly.py); the view the search index reads its
+    text through is plumbing, not a list to browse (its text is in `articles`)."""
+    if readonly.is_write(action):
+        return False
+    if action == "view-table" and isinstance(resource, tuple) and resource[1:] == (CONTENT_VIEW,):
+        return False
+    return None
 
 
 @hookimpl
