@@ -142,7 +142,6 @@ class CompiledPhrases:
 def compile_phrases(nlp: Language, taxonomy) -> CompiledPhrases:
     """The taxonomy's phrase tables, cached on disk per taxonomy version and code (tokenizing 80,000
     forms and reading the lemma table cost seconds and 100 MB)."""
-    from nlp import components, forms, patterns
 
     def build() -> CompiledPhrases:
         from nlp.patterns import lemma_forms_for, lemma_needed, phrases, split_key
@@ -167,7 +166,10 @@ def compile_phrases(nlp: Language, taxonomy) -> CompiledPhrases:
                 lower.append(([get_string_id(t.text.lower()) for t in doc], k))
         return CompiledPhrases(_interned(keys), PhraseTable.build(case), PhraseTable.build(lower))
 
-    code = b"".join(Path(m.__file__).read_bytes() for m in (forms, patterns, components)) + Path(__file__).read_bytes()
+    # The code that shapes the tables is part of the key (read as files: importing nlp.components
+    # here would be an import cycle).
+    code = b"".join((Path(__file__).parent / name).read_bytes()
+                    for name in ("forms.py", "patterns.py", "components.py", "phrase_table.py"))
     compiled = cached("phrases", key_of(taxonomy.version, code), build)
     ints, tuples = list(range(len(compiled.keys))), {}
     compiled.case.share(ints, tuples)
