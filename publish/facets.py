@@ -20,6 +20,7 @@ from db.text.query import parse_query
 from nlp import vocabulary
 from publish.archive import ARTICLE_LISTS, is_archive
 from publish.bounded import TOO_SLOW_NOTE, TooSlow, log_rejected, off_loop
+from publish.wording import note_de
 
 # facet / filter name → tags.kind
 KINDS = {"topic": "topic", "actor": "actor", "state": "state", "place": "municipality", "new_actor": "actor"}
@@ -134,6 +135,6 @@ def german_search(request, database, table, datasette):
         if query.limited:
             log_rejected(request, "search shortened: " + " ".join(query.notes[:2]))
         # An empty phrase matches nothing: a search of only common words finds nothing, with a note.
-        return FilterArguments([], {"search": query.match or '""'}, extra_context={"radar_search_notes": query.notes})
+        return FilterArguments([], {"search": query.match or '""'}, extra_context={"radar_search_notes": [note_de(note) for note in query.notes]})
 
     return inner

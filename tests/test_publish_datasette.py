@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -176,6 +177,9 @@ def test_fts_syntax_errors_give_a_friendly_message(ds, q):
     assert 'class="radar-notes"' in page.text
     table = get(ds, f"/radar/articles?_search={quote(q)}")
     assert table.status_code == 200, table.text[:500]
+    notes = re.findall(r'<div class="radar-notes"[^>]*>(.*?)</div>', table.text, flags=re.S)
+    assert notes, q  # the list page says what it did with the search, in German
+    assert not re.search(r"\b(was|ignored|needs|search term|closed)\b", notes[0]), notes[0]
     canned = get(ds, f"/radar/search.json?q={quote(q)}&topic=&since=")
     assert canned.status_code == 200, canned.text[:500]
 
