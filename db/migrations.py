@@ -19,14 +19,8 @@ from db.crawl_schema import add_rule_miss_counters, ensure_crawler_schema
 from db.health_schema import ensure_source_runs
 from db.private import PRIVATE_TABLES, open_private
 from db.schema import create_core_tables
-from db.search import CONTENT_VIEW, QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE
-from db.search_index import (
-    add_part_columns,
-    convert_old_layout,
-    create_fts,
-    create_search_index,
-    set_fingerprint,
-)
+from db.search import CONTENT_VIEW, SEARCH_TABLE
+from db.search_index import add_part_columns, convert_old_layout, create_search_index, remake_empty
 from db.sqlite import ArchiveError
 from db.views import ensure_views
 
@@ -109,11 +103,7 @@ def _index_reads_through_view(db: Database, ctx: Context) -> None:
     if row is None or CONTENT_VIEW in row[0]:
         return
     with db.conn:
-        for table in (SEARCH_TABLE, RECENT_TABLE):
-            db.conn.execute(f"DROP TABLE IF EXISTS {table}")
-            create_fts(db.conn, table)
-        db.conn.execute(f"DELETE FROM {QUEUE_TABLE}")
-        set_fingerprint(db.conn, "older layout")
+        remake_empty(db.conn)
     ctx.report.append("the German search index reads its text through a view (rebuilt on the next write)")
 
 

@@ -179,12 +179,18 @@ def add_part_columns(db: Database) -> bool:
         columns = tuple(row[1] for row in conn.execute(f"PRAGMA table_info({SEARCH_TABLE})"))
         if columns == INDEX_COLUMNS:
             return False
-        for table in (SEARCH_TABLE, RECENT_TABLE):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-            create_fts(conn, table)
-        conn.execute(f"DELETE FROM {QUEUE_TABLE}")
-        set_fingerprint(conn, "older layout")
+        remake_empty(conn)
     return True
+
+
+def remake_empty(conn: sqlite3.Connection) -> None:
+    """Both index tables made anew in today's layout, empty, for the next writer to rebuild (a
+    layout change: they keep no text, so nothing is lost). Inside the caller's transaction."""
+    for table in (SEARCH_TABLE, RECENT_TABLE):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        create_fts(conn, table)
+    conn.execute(f"DELETE FROM {QUEUE_TABLE}")
+    set_fingerprint(conn, "older layout")
 
 
 # --- keeping it in step ---------------------------------------------------------------------------
