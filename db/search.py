@@ -110,10 +110,11 @@ def ranked_sql(filters: Iterable[str] = (), window: int = RANK_WINDOW, table: st
     )
 
 
-PAGE_SQL = """SELECT a.id, a.title, a.kicker, a.teaser, substr(a.body, 1, 20000) AS body, a.published,
-  a.source_id, coalesce(nullif(s.name, ''), a.source_id) AS source_name, a.url
-FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+PAGE_COLUMNS = """a.id, a.title, a.kicker, a.teaser, substr(a.body, 1, 20000) AS body, a.published,
+  a.source_id, coalesce(nullif(s.name, ''), a.source_id) AS source_name, a.url"""
+PAGE_FROM = """FROM articles a LEFT JOIN sources s ON s.id = a.source_id
 WHERE a.id IN (SELECT value FROM json_each(:ids))"""
+PAGE_SQL = f"SELECT {PAGE_COLUMNS}\n{PAGE_FROM}"
 # The recent slice answers when it has at least this many matches (a page); otherwise the search
 # runs over the whole archive.
 MIN_RECENT_MATCHES = 20

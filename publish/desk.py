@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from db.dates import DateError, format_date_de, parse_since, parse_until
-from db.search import FILTERS, PAGE_SQL, RANK_WINDOW, ranked_search
+from db.search import FILTERS, PAGE_COLUMNS, PAGE_FROM, RANK_WINDOW, ranked_search
 from db.text.query import OPERATORS, normalise_query
 from nlp.vocabulary import FILTER_KINDS, KIND_NAMES, label
 from publish.filters import unknown_id, where_sql
@@ -22,13 +22,12 @@ from publish.wording import month_de, number_de
 
 SORTS = ("relevanz", "neueste")
 COUNT_CAP = 10_000  # word counts stop here ("mehr als 10.000")
-# The page's articles (db.search.PAGE_SQL, as the bare ranked search fetches them) each with its
+# The page's articles (db.search.PAGE_SQL's columns, as the bare ranked search fetches them) each with its
 # chip tags as one JSON array: one statement a page (two took 0.2 ms more, and Python grouped them).
-PAGE_WITH_TAGS_SQL = PAGE_SQL.replace(" AS source_name, a.url\n", """ AS source_name, a.url,
+PAGE_WITH_TAGS_SQL = f"""SELECT {PAGE_COLUMNS},
   (SELECT json_group_array(json_array(t.kind, t.value, t.label, t.score)) FROM tags t
    WHERE t.article_id = a.id AND t.kind IN ('topic', 'actor', 'state', 'municipality')) AS tags
-""")
-assert PAGE_WITH_TAGS_SQL != PAGE_SQL
+{PAGE_FROM}"""
 PUBLISHED_SQL = "SELECT id, published FROM articles WHERE id IN (SELECT value FROM json_each(:ids))"
 # The filter names of the page and what each is called on screen.
 FILTER_TITLES = {
