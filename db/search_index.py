@@ -1,9 +1,8 @@
 """Keeping the German search index (`articles_search` and its recent slice) in step with `articles`.
 
 Both FTS5 tables are *external-content* tables over `articles` (read through the view
-`articles_search_text`): they keep
-only the index of the normalised text (db/search.py's rules), not a second copy of it — that copy
-was 45 % of the archive. The price: FTS5 must be told exactly which tokens to remove when an article
+`articles_search_text`): they keep only the index of the normalised text (db/search.py's rules),
+not a second copy of it — that copy was 45 % of the archive. The price: FTS5 must be told exactly which tokens to remove when an article
 changes, so triggers put an article's *old* text into the queue (`articles_search_queue`) before it
 changes, and `sync_search_index` (run by writers after each batch) normalises the old text to
 delete it and the new text to insert it. Never use FTS5's `rebuild` or a plain `DELETE` on these
@@ -34,6 +33,7 @@ from db.records import utcnow
 from db.search import COLUMNS as INDEX_COLUMNS
 from db.search import CONTENT_VIEW, QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
 from db.search_lexicon import count_articles, create_lexicon_tables, load_parts, recount_and_freeze
+from db.sqlite import writers_in_turn
 from db.text.compounds import Lexicon
 from db.text.normalise import normalise_columns
 
@@ -184,8 +184,7 @@ def add_part_columns(db: Database) -> bool:
 
 
 def remake_empty(conn: sqlite3.Connection) -> None:
-    """Both index tables made anew in today's layout, empty, for the next writer to rebuild (a
-    layout change: they keep no text, so nothing is lost). Inside the caller's transaction."""
+    """Both index tables anew and empty for the next writer to rebuild (they keep no text)."""
     for table in (SEARCH_TABLE, RECENT_TABLE):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
         create_fts(conn, table)
@@ -252,9 +251,8 @@ def _insert(conn: sqlite3.Connection, table: str, article_id: int, columns: tupl
     conn.execute(f"INSERT INTO {table}(rowid, {', '.join(INDEX_COLUMNS)}) VALUES (?{', ?' * len(INDEX_COLUMNS)})", [article_id, *columns])
 
 
-# The frozen lexicon is renewed (with a rebuild) once the archive has at least this many articles
-# and LEXICON_GROWTH times as many as at the last build: all rebuilds cost 1/(LEXICON_GROWTH - 1) of
-# one more indexing (at 2, a first crawl of 3,000 articles indexed 3,150 again; at 4, 1,050).
+# The frozen lexicon is renewed (a rebuild) at this many articles and LEXICON_GROWTH times those of
+# the last build: rebuilds cost 1/(LEXICON_GROWTH - 1) of one more indexing (3,000 articles: 1,050).
 MIN_ARTICLES_FOR_LEXICON = 1
 LEXICON_GROWTH = 4
 
@@ -291,7 +289,13 @@ def stale(conn: sqlite3.Connection) -> bool:
 
 def sync_search_index(db: Database, batch: int = SYNC_BATCH) -> int:
     """Index the queued articles (new, changed, deleted), `batch` per transaction; returns how many
-    left the queue. The recent slice gets the newest RECENT_SIZE articles and loses older ones."""
+    left the queue. The recent slice gets the newest RECENT_SIZE articles and loses older ones.
+    Writer processes sync in turn: one's rebuild must not meet another's tokens of the old lexicon."""
+    with writers_in_turn(db.conn, "search"):
+        return _sync(db, batch)
+
+
+def _sync(db: Database, batch: int) -> int:
     conn = db.conn
     if stale(conn):
         return rebuild_search_index(db)
@@ -362,11 +366,9 @@ def _trim_recent(conn: sqlite3.Connection, cutoff: int, lexicon: Lexicon) -> Non
 
 
 def rebuild_search_index(db: Database, batch: int = SYNC_BATCH, recount: bool = True) -> int:
-    """Index every article afresh (the normalisation rules changed, or the archive grew
-    LEXICON_GROWTH-fold since the lexicon was frozen): count the words anew, freeze the parts,
-    empty both tables, re-insert. A rebuild for growth (`recount=False`) freezes the counts the
-    syncs kept (each sync counts its queue, so they hold every article): counting the archive
-    again cost as much as indexing it."""
+    """Index every article afresh (the rules changed, or the archive grew LEXICON_GROWTH-fold since
+    the lexicon was frozen): count the words anew (for growth, `recount=False`: the counts the syncs
+    kept, which hold every article), freeze the parts, empty both tables, re-insert."""
     conn = db.conn
     with conn:
         create_lexicon_tables(conn)

@@ -14,8 +14,11 @@ and the crawl's later writes would go to the deleted file. So the header is SQLi
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -161,3 +164,19 @@ def is_immutable_open(path: str | Path) -> bool:
     p = Path(path)
     shm = Path(f"{p}-shm")
     return not Path(f"{p}-wal").exists() and not shm.exists() and not os.access(p.parent, os.W_OK)
+
+
+@contextmanager
+def writers_in_turn(conn: sqlite3.Connection, purpose: str) -> Iterator[None]:
+    """Hold an exclusive lock on `<archive>-<purpose>.lock` (a file of its own: the archive itself is
+    never opened outside SQLite) for work that spans several transactions and must not interleave
+    with the same work of another writer process, e.g. the search index's sync (db/search_index.py),
+    whose tokens follow a lexicon another writer may renew between two of its transactions. An
+    archive without a file (in memory) needs no lock."""
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not path:
+        yield
+        return
+    with open(f"{path}-{purpose}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+        yield
