@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -378,3 +379,27 @@ def test_an_index_over_articles_itself_is_made_anew_by_migration_8(tmp_path):
         assert db.execute(f"SELECT title FROM {SEARCH_TABLE} WHERE rowid = 1").fetchone()[0] == "Glasfaser für Dörfer"
     finally:
         db.close()
+
+
+def test_writer_processes_sync_the_index_in_turn(tmp_path):
+    """A sync spans several transactions (a rebuild for a renewed lexicon, then batches): another
+    writer's sync must wait for it, or its tokens of the older lexicon meet the rebuilt index."""
+    import subprocess
+    import sys
+    import time
+
+    from db.sqlite import writers_in_turn
+
+    path = tmp_path / "radar.db"
+    writer = ArchiveWriter(str(path))
+    writer.upsert_articles([item(1, "Glasfaser für Dörfer")])
+    script = ("import sys; from db.store import ArchiveWriter; "
+              "w = ArchiveWriter(sys.argv[1]); w.upsert_articles([{'url': 'https://example.org/b', 'source': 's', "
+              "'title': 'Breitband im Landkreis', 'published': '2025-09-02', 'tags': []}])")
+    with writers_in_turn(writer.db.conn, "search"):
+        other = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=Path(__file__).parent.parent)
+        time.sleep(3)
+        assert other.poll() is None  # waiting for this process's sync to end
+    assert other.wait(timeout=60) == 0
+    assert search(writer.db, "Breitband") == [2]
+    writer.db.close()
