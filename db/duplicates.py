@@ -17,6 +17,7 @@ signatures estimate J >= MIN_JACCARD get the exact check (reads two bodies and a
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import zlib
@@ -124,12 +125,17 @@ def strip_boilerplate(body: str, common: set[str]) -> str:
 
 
 # Articles sharing a band key: three bounded index range scans per key (other sources before and
-# after this one, and this source), each bounded by MAX_BAND_CANDIDATES.
-_BAND_LOOKUP = " union ".join(
-    f"select * from (select article_id from article_bands where key = ? and source_id {op} ? limit {MAX_BAND_CANDIDATES})"
+# after this one, and this source), each bounded by MAX_BAND_CANDIDATES; a key already known to be
+# hot for this source is passed as NULL, which matches nothing.
+_BAND_LOOKUP = " union all ".join(
+    f"select * from (select key, source_id, article_id from article_bands where key = ? and source_id {op} ? "
+    f"limit {MAX_BAND_CANDIDATES})"
     for _ in range(BANDS)
     for op in ("<", ">", "=")
 )
+_SIGNATURES = ("select article_id, source_id, signature from article_minhash "
+               "where article_id in (select value from json_each(?)) order by article_id")
+MAX_HOT_KEYS = 200_000  # (key, source) pairs remembered per writer: ~30 MB at most
 
 
 def rebuild_bands(db: Any) -> int:
@@ -157,6 +163,18 @@ class Boilerplate:
         self.conn = conn
         self.lines: dict[str, set[str]] = {}
         self.age: dict[str, int] = {}
+        # The same for signatures: band keys that MAX_BAND_CANDIDATES articles of a source already
+        # hold (a template paragraph). Such a key tells nothing; it is neither looked up nor stored
+        # for that source again — on a templated site it was most of a stored article's cost.
+        self.hot_keys: set[tuple[int, str]] = set()
+
+    def hot(self, key: int, source_id: str) -> bool:
+        return (key, source_id) in self.hot_keys
+
+    def saw_full_band(self, key: int, source_id: str) -> None:
+        if len(self.hot_keys) >= MAX_HOT_KEYS:
+            self.hot_keys.clear()  # forgetting costs only the lookups that find them hot again
+        self.hot_keys.add((key, source_id))
 
     def of(self, source_id: str) -> set[str]:
         if source_id not in self.lines or self.age.get(source_id, 0) >= BOILERPLATE_REFRESH:
@@ -206,20 +224,27 @@ def fingerprint(conn: sqlite3.Connection, article_id: int, source_id: str, body:
         "insert into article_minhash (article_id, source_id, signature) values (?, ?, ?)",
         [article_id, source_id, signature.astype("<u4").tobytes()],
     )
-    conn.executemany(
-        "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
-        [(k, source_id, article_id) for k in keys],
-    )
     params: list[Any] = []
     for key in keys:
-        params += [key, source_id, key, source_id, key, source_id]
+        own = None if boilerplate.hot(key, source_id) else key
+        params += [key, source_id, key, source_id, own, source_id]
+    found_ids: set[int] = set()
+    same_source: dict[int, int] = {}
+    for key, other_source, other_id in conn.execute(_BAND_LOOKUP, params):
+        found_ids.add(other_id)
+        if other_source == source_id:
+            same_source[key] = same_source.get(key, 0) + 1
+    for key, count in same_source.items():
+        if count >= MAX_BAND_CANDIDATES:
+            boilerplate.saw_full_band(key, source_id)
+    conn.executemany(
+        "insert or ignore into article_bands (key, source_id, article_id) values (?, ?, ?)",
+        [(k, source_id, article_id) for k in keys if not boilerplate.hot(k, source_id)],
+    )
+    found_ids.discard(article_id)
     # Signatures only: the articles' own rows are read for the few best candidates (joining them
     # for every candidate was half the cost of a stored article on templated sites, ~170 each).
-    candidates = conn.execute(
-        f"select article_id, source_id, signature from article_minhash where article_id in ({_BAND_LOOKUP}) "
-        "and article_id != ? order by article_id",
-        [*params, article_id],
-    ).fetchall()
+    candidates = conn.execute(_SIGNATURES, [json.dumps(sorted(found_ids))]).fetchall() if found_ids else []
     boilerplate.stored(source_id)
     matches = []
     if candidates:

@@ -295,6 +295,27 @@ def test_a_republication_in_the_same_source_is_linked(tmp_path):
     assert writer.db.execute("select duplicate_of from articles where id = 2").fetchone()[0] == 1
 
 
+def test_a_band_key_most_articles_of_a_source_share_is_not_kept_as_evidence(tmp_path):
+    """A template paragraph every article of a source carries gives all of them the same band
+    keys: once MAX_BAND_CANDIDATES of the source hold a key, it is neither looked up nor stored for
+    that source again (a key shared by everyone tells nothing) — and a real re-publication among
+    them is still linked through the keys of its own text."""
+    from db.duplicates import MAX_BAND_CANDIDATES
+
+    writer = ArchiveWriter(str(tmp_path / "radar.db"))
+    template = _own("vorlage", 300)
+    writer.upsert_articles([item(n, template + "\n" + _own(f"eigen{n}x", 60), source="a") for n in range(1, 61)])
+    per_key = writer.db.execute(
+        "select max(n) from (select count(*) n from article_bands where source_id = 'a' group by key)"
+    ).fetchone()[0]
+    assert per_key <= MAX_BAND_CANDIDATES + 1, f"a shared key stored {per_key} times for one source"
+    linked = writer.db.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0]
+    assert linked == 0
+    copy = writer.db.execute("select body from articles where id = 45").fetchone()[0]
+    writer.upsert_articles([item(99, copy, source="a")])
+    assert writer.db.execute("select duplicate_of from articles where url = 'https://a.example/99'").fetchone()[0] == 45
+
+
 def test_connect_writer_is_idempotent_and_versioned(tmp_path):
     db = connect_writer(tmp_path / "radar.db")
     assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
