@@ -9,16 +9,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
+from crawler.extract.compiled import all_text, element, find, first
 from crawler.extract.dates import find_german_date, has_time, parse_german_date, to_published
 from crawler.extract.news import headline_and_kicker, jsonld_objects, split_stamp
 from crawler.extract.text import clean
 
 # `… - Kommune21 online | Kommune21 - E-Government, Internet und Informationstechnik`
 TITLE_SUFFIX = re.compile(r"\s+[-–|]\s+Kommune21\b.*$")
+# Where the article sits, most specific first; the whole page when none of them is there.
+_ARTICLE_AREAS = ("div.article", "#content", "article", "body")
+# A teaser's own text without its date stamp element.
+_TEASER_TEXT = etree.XPath("./text()|./*[not(contains(@class,'date'))]//text()", smart_strings=False)
 CREDIT = re.compile(r"\(\s*Bildquelle:\s*(?P<credit>[^)]*)\)\s*$")
 
 
@@ -41,14 +48,12 @@ class ArticleFields:
         return self.published is None
 
 
-def text_of(sel: Selector | None, query: str) -> str:
-    """All text below the first match of a CSS query, cleaned."""
+def text_of(sel: Selector | Any | None, query: str) -> str:
+    """All text below the first match of a CSS query (in a Selector or an lxml element), cleaned."""
     if sel is None:
         return ""
-    node = sel.css(query)
-    if not node:
-        return ""
-    return clean(" ".join(node[0].css("::text").getall()))
+    node = first(sel, query)
+    return all_text(node) if node is not None else ""
 
 
 def paragraph_text(element) -> str:
@@ -74,7 +79,7 @@ def paragraph_text(element) -> str:
 
 def canonical_url(sel: Selector, page_url: str) -> str:
     """`<link rel=canonical>` if the page names one, else the URL we fetched (after redirects)."""
-    href = sel.css('link[rel="canonical"]::attr(href)').get()
+    href = first(sel, 'link[rel="canonical"]::attr(href)')
     return urljoin(page_url, href.strip()) if href and href.strip() else page_url
 
 
@@ -82,24 +87,26 @@ def structured_date(sel: Selector) -> str | None:
     """The machine-readable publication date, the most reliable kind: `article:published_time` meta,
     JSON-LD `datePublished`, then a `<time datetime>` marked as the publication (itemprop, class
     `published`), then the first `<time datetime>` that is not an update stamp."""
-    meta = sel.css(
+    meta = first(
+        sel,
         'meta[property="article:published_time"]::attr(content), meta[name="date"]::attr(content), '
-        'meta[itemprop="datePublished"]::attr(content)'
-    ).get()
+        'meta[itemprop="datePublished"]::attr(content)',
+    )
     if meta and meta.strip():
         return meta.strip()
     for obj in jsonld_objects(sel):
         if obj.get("datePublished"):
             return str(obj["datePublished"])
-    marked = sel.css(
+    marked = first(
+        sel,
         'time[itemprop="datePublished"]::attr(datetime), time[class*="publish"]::attr(datetime), '
-        "time[pubdate]::attr(datetime)"
-    ).get()
+        "time[pubdate]::attr(datetime)",
+    )
     if marked and marked.strip():
         return marked.strip()
-    for node in sel.css("time[datetime]"):
-        if not re.search(r"updated|modified|geaendert|aktualisiert", node.attrib.get("class") or "", re.IGNORECASE):
-            return node.attrib["datetime"].strip() or None
+    for node in find(sel, "time[datetime]"):
+        if not re.search(r"updated|modified|geaendert|aktualisiert", node.get("class") or "", re.IGNORECASE):
+            return node.get("datetime").strip() or None
     return None
 
 
@@ -133,9 +140,9 @@ def extract_article(
     (the generic extractor) when one is given: `--start-url` may point at any news site.
     """
     sel = sel if sel is not None else Selector(text=html)
-    article = sel.css("div.article") or sel.css("#content") or sel.css("article") or sel.css("body")
-    root = article[0] if article else sel
-    if fallback is not None and not root.css("div.body"):
+    page = element(sel)
+    root = next((found for query in _ARTICLE_AREAS if (found := first(page, query)) is not None), page)
+    if fallback is not None and first(root, "div.body") is None:
         return fallback(sel, html, url, now)
     kicker = text_of(root, "h1 .kicker")
     title = text_of(root, "h1 .title")
@@ -145,22 +152,22 @@ def extract_article(
         if kicker and title.startswith(kicker):
             title = title[len(kicker) :].lstrip(" :")
     if not title:
-        title = TITLE_SUFFIX.sub("", clean(sel.css("title::text").get()))
-    teaser_node = root.css("p.teaser")
+        title = TITLE_SUFFIX.sub("", clean(first(page, "title::text")))
+    teaser_node = first(root, "p.teaser")
     teaser = ""
     bracket = ""
-    if teaser_node:
-        bracket = clean(" ".join(teaser_node[0].css(".date ::text").getall()))
-        teaser = clean(" ".join(teaser_node[0].xpath("./text()|./*[not(contains(@class,'date'))]//text()").getall()))
+    if teaser_node is not None:
+        bracket = clean(" ".join(find(teaser_node, ".date ::text")))
+        teaser = clean(" ".join(_TEASER_TEXT(teaser_node)))
         stamp, teaser = split_stamp(teaser)  # a stamp written as plain text, not in span.date
         bracket = bracket or stamp or ""
-    paragraphs = [paragraph_text(p.root) for p in root.css("div.body p")]
+    paragraphs = [paragraph_text(p) for p in find(root, "div.body p")]
     body = "\n\n".join(p for p in paragraphs if p) or text_of(root, "div.body")
     caption, credit = split_caption(text_of(root, "figcaption"))
     published = resolve_date(
         [structured_date(sel) or "", text_of(root, ".dateline"), bracket], now
     )
-    if fallback is not None and (not teaser_node or published is None):
+    if fallback is not None and (teaser_node is None or published is None):
         # Kommune21's article markup with its teaser or date written another way: the generic
         # rules (lead/intro classes, the stamp, dates outside related blocks) fill the gap.
         generic = fallback(sel, html, url, now)
@@ -168,7 +175,7 @@ def extract_article(
         published = published or generic.published
     related = [
         urljoin(url, href)
-        for href in root.css("div.related a::attr(href)").getall()
+        for href in find(root, "div.related a::attr(href)")
         if href and not href.startswith(("#", "mailto:", "javascript:"))
     ]
     return ArticleFields(

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from parsel import Selector
 
+from crawler.extract.compiled import find
 from crawler.extract.text import clean
 
 # Separators between a headline and the site name in <title>/og:title: `X | Site`, `X – Site`, `Site: X`.
@@ -52,9 +54,9 @@ PRUNE_XPATH = [
 KICKER_CLASS = re.compile(r"kicker|dachzeile|overline|topline|roofline|subtitle|supertitle|eyebrow", re.IGNORECASE)
 
 
-def jsonld_objects(sel: Selector) -> Iterator[dict]:
+def jsonld_objects(sel: Selector | Any) -> Iterator[dict]:
     """Every JSON-LD object of the page, `@graph` members included; broken JSON is skipped."""
-    for raw in sel.css('script[type="application/ld+json"]::text').getall():
+    for raw in find(sel, 'script[type="application/ld+json"]::text'):
         try:
             data = json.loads(raw)
         except ValueError:

@@ -15,7 +15,8 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.extract.article import ArticleFields, extract_article
+from crawler.extract.article import ArticleFields, canonical_url, extract_article
+from crawler.extract.compiled import find
 from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic, generic_fields
 from crawler.extract.parse import page_body, parse_html, repair_html
@@ -80,10 +81,9 @@ def page_links(
     from crawler.sources import select
 
     sel = html if isinstance(html, Selector) else Selector(text=html)
-    href = sel.css('link[rel="canonical"]::attr(href)').get()
-    canonical = urljoin(url, href.strip()) if href and href.strip() else url
+    canonical = canonical_url(sel, url)
     if extractor == "kommune21":
-        hrefs = sel.css("div.related a::attr(href)").getall()
+        hrefs = find(sel, "div.related a::attr(href)")
     elif extractor == "rules" and article_rules and article_rules.get("related"):
         nodes = select(sel, article_rules["related"])
         hrefs = [n.get() if isinstance(n.root, str) else n.attrib.get("href", "") for n in nodes]
