@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import queue
-import signal
 import time
 from collections import Counter
 from typing import Any
@@ -25,7 +23,7 @@ from scrapy.crawler import Crawler
 
 from crawler.limits import limited_sources
 from crawler.pageflow import source_specs
-from crawler.storeworker import RecordProcessor, worker_main
+from crawler.storeworker import RecordProcessor, spawn_worker, take_spawned_worker
 from db.store import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -98,24 +96,11 @@ class StorePipeline:
         self.loop.start(self.flush_seconds, now=False)
 
     def _start_worker(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.inbox = ctx.Queue(maxsize=self.queue_size)
-        self.outbox = ctx.Queue()
-        log_level = self.crawler.settings.get("LOG_LEVEL", "WARNING")
-        self.worker = ctx.Process(
-            target=worker_main,
-            args=(self.inbox, self.outbox, self.db_path, self.run_id, True, self.taxonomy_dir, log_level,
-                  self.specs, self.since),
-            name="radar-store-worker",
-            daemon=True,
-        )
-        # Ctrl-C reaches the whole process group; the worker must not die of it mid-batch (the crawl
-        # stops gracefully and then tells the worker to finish). An ignored SIGINT survives exec.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            self.worker.start()
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        # Spawned by `radar crawl` before Scrapy started (its tagger is loaded by now), or here.
+        handle = take_spawned_worker() or spawn_worker(
+            self.taxonomy_dir, self.crawler.settings.get("LOG_LEVEL", "WARNING"), self.queue_size)
+        self.worker, self.inbox, self.outbox = handle.process, handle.inbox, handle.outbox
+        handle.open(self.db_path, self.run_id, True, self.taxonomy_dir, self.specs, self.since)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         # Our items hold plain values only: a shallow dict is enough, and ItemAdapter.asdict's walk

@@ -19,6 +19,7 @@ import queue
 import signal
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -74,22 +75,85 @@ class RecordProcessor:
         self.writer.db.close()
 
 
-def worker_main(
-    inbox: Any,
-    outbox: Any,
-    db_path: str,
-    run_id: int | None,
-    tag: bool,
-    taxonomy_dir: str | None,
-    log_level: str,
-    sources: Mapping[str, Mapping[str, Any]] | None = None,
-    since: str | None = None,
-) -> None:
-    """The worker process: batches in, results out, until the `None` sentinel or the parent dies."""
+class WorkerHandle:
+    """A store worker process and its two queues. Spawned by `spawn_worker` before the crawl's own
+    start-up, it loads the tagger (spaCy and the taxonomy: ~2.5 s) while the crawl process imports
+    Scrapy and opens its spider, and starts storing when StorePipeline sends the run (`open`)."""
+
+    def __init__(self, process: Any, inbox: Any, outbox: Any):
+        self.process, self.inbox, self.outbox = process, inbox, outbox
+
+    def open(self, db_path: str, run_id: int | None, tag: bool, taxonomy_dir: str | None,
+             sources: Mapping[str, Mapping[str, Any]] | None, since: str | None) -> None:
+        self.inbox.put({"open": {"db_path": db_path, "run_id": run_id, "tag": tag, "taxonomy_dir": taxonomy_dir,
+                                 "sources": dict(sources or {}), "since": since}})
+
+
+_SPAWNED: WorkerHandle | None = None
+
+
+def spawn_worker(taxonomy_dir: str | None, log_level: str, queue_size: int, tag: bool = True) -> WorkerHandle:
+    """Start a store worker process now; it loads the tagger and waits for `WorkerHandle.open`."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    inbox, outbox = ctx.Queue(maxsize=queue_size), ctx.Queue()
+    process = ctx.Process(target=worker_main, args=(inbox, outbox, taxonomy_dir if tag else None, log_level, tag),
+                          name="radar-store-worker", daemon=True)
+    # Ctrl-C reaches the whole process group; the worker must not die of it mid-batch (the crawl
+    # stops gracefully and then tells the worker to finish). An ignored SIGINT survives exec.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return WorkerHandle(process, inbox, outbox)
+
+
+def prestart_worker(taxonomy_dir: str | None, log_level: str, queue_size: int) -> None:
+    """Spawn the store worker before the crawl process's own start-up (imports, spider, first list
+    page), so its ~2.5 s of loading overlap that instead of holding up the first batches: the next
+    `take_spawned_worker` returns it (a crawl process runs one crawl: Twisted cannot restart)."""
+    global _SPAWNED
+    _SPAWNED = spawn_worker(taxonomy_dir, log_level, queue_size)
+
+
+def take_spawned_worker() -> WorkerHandle | None:
+    """The worker `spawn_worker` started, if it is still alive and not yet taken."""
+    global _SPAWNED
+    handle, _SPAWNED = _SPAWNED, None
+    return handle if handle is not None and handle.process.is_alive() else None
+
+
+def _wait_for_open(inbox: Any, parent: int) -> dict[str, Any] | None:
+    while True:
+        try:
+            message = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return None
+            continue
+        return message.get("open") if isinstance(message, dict) else None
+
+
+def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: str, tag: bool = True) -> None:
+    """The worker process: load the tagger, wait for the run (`open`), then batches in, results
+    out, until the `None` sentinel or the parent dies."""
     logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
     parent = os.getppid()
-    processor = RecordProcessor(db_path, run_id, tag=tag, taxonomy_dir=taxonomy_dir, sources=sources, since=since)
+    if tag:  # the slow part, done while the crawl process starts: PageFlow finds it loaded
+        try:
+            from nlp.tagger import get_tagger
+
+            get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
+        except Exception:  # noqa: S110 - PageFlow loads it again and reports the problem
+            pass
+    run = _wait_for_open(inbox, parent)
+    if run is None:
+        return
+    processor = RecordProcessor(run["db_path"], run["run_id"], tag=run["tag"], taxonomy_dir=run["taxonomy_dir"],
+                                sources=run["sources"], since=run["since"])
     outbox.put({"ready": True, "tag_problem": processor.tag_problem})
     try:
         while True:

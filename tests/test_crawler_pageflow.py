@@ -77,3 +77,47 @@ def test_the_store_side_extracts_from_the_spiders_parse_not_from_a_second_decode
     assert not parse_page(bom, "utf-8").encodes_to(bom)
     malformed = parse_page(MALFORMED.replace("</title>", "", 1).encode(), "utf-8")
     assert malformed.repaired and malformed.markup_errors >= 3 and not malformed.encodes_to(b"")
+
+
+def test_a_worker_spawned_before_the_crawl_stores_what_the_pipeline_sends_once_opened(tmp_path):
+    """`radar crawl` spawns the store worker before Scrapy starts (its tagger loads meanwhile); the
+    pipeline takes it once, opens the run, and it stores like any worker. It opens nothing before."""
+    from crawler.storeworker import prestart_worker, take_spawned_worker
+
+    db_path = tmp_path / "radar.db"
+    prestart_worker(None, "WARNING", 2)
+    handle = take_spawned_worker()
+    assert handle is not None and handle.process.is_alive()
+    assert take_spawned_worker() is None  # taken once
+    assert not db_path.exists()  # a worker that is never opened leaves no archive behind
+    article = next((DEFAULT_SITE_DIR / "k21-meldungen").glob("*/index.html"))
+    handle.open(str(db_path), None, True, None, {"kommune21": {"extractor": "kommune21", "article": {}}}, None)
+    handle.inbox.put([{"kind": "page", "url": "http://s/k21/1/", "source": "kommune21",
+                       "raw_html": article.read_bytes(), "fetched_at": NOW}])
+    handle.inbox.put(None)
+    messages = [handle.outbox.get(timeout=120) for _ in range(3)]
+    handle.process.join(timeout=30)
+    assert messages[0]["ready"] and messages[2] == {"done": True}
+    assert messages[1]["outcomes"]["new"] == 1
+    assert sqlite_utils.Database(db_path)["tags"].count > 0
+
+
+def test_a_spawned_worker_nobody_opens_ends_with_its_crawl(tmp_path):
+    """A crawl that fails before its spider opens (bad sources file, unreachable site) must not
+    leave its early-spawned worker behind."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    code = ("from crawler.storeworker import prestart_worker, take_spawned_worker\n"
+            "prestart_worker(None, 'WARNING', 2)\n"
+            "print(take_spawned_worker().process.pid, flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    pid = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

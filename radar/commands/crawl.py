@@ -140,15 +140,16 @@ def crawl_command(source_ids: tuple[str, ...], all_sources: bool, sources_file: 
 
       radar crawl --all --time-limit 3600 --max-list-pages 50 --timeout 20
     """
-    from crawler.runner import project_settings, run_crawl, source_settings
-    from crawler.sources import SourcesError, kommune21_source, load_sources
-
     if start_url and all_sources:
         raise click.UsageError("give either --start-url or --all, not both")
     if not start_url and not source_ids and not all_sources:
         raise click.UsageError("say what to crawl: --source NAME, --all, or --start-url URL")
     if start_url and len(source_ids) > 1:
         raise click.UsageError("with --start-url, --source names the one source id to store")
+    _prestart_store_worker(overrides, log_level, redis_url)
+
+    from crawler.runner import project_settings, run_crawl, source_settings
+    from crawler.sources import SourcesError, kommune21_source, load_sources
     if sources_file and not Path(sources_file).is_file():
         raise click.ClickException(f"no sources file at {sources_file}")
     try:
@@ -256,3 +257,19 @@ def empty_sources_message(empty: list[str], sources: list, stats: dict) -> str:
         parts.append(f"{source_id} (its {where}{rule}, nor any link matching article_urls)")
     return (f"no article found for {'; '.join(parts)} — the source's markup or address may have changed; "
             "--allow-empty accepts this")
+
+
+def _prestart_store_worker(overrides: dict[str, object], log_level: str, redis_url: str | None) -> None:
+    """Start the store worker before Scrapy is even imported: its tagger loads while this process
+    starts up (bench/crawl: the first batch is stored ~2.5 s sooner). Not for a distributed
+    worker (it stores nothing) nor `RADAR_STORE_WORKER = "inline"`; never taken, it ends with us."""
+    from crawler import settings as defaults
+
+    if redis_url or str(overrides.get("RADAR_STORE_WORKER", defaults.RADAR_STORE_WORKER)) != "process":
+        return
+    from crawler.storeworker import prestart_worker
+
+    taxonomy = overrides.get("RADAR_TAXONOMY", getattr(defaults, "RADAR_TAXONOMY", None))
+    queue_size = overrides.get("RADAR_STORE_QUEUE", defaults.RADAR_STORE_QUEUE)
+    prestart_worker(str(taxonomy) if taxonomy else None, log_level.upper(),
+                    queue_size if isinstance(queue_size, int) and queue_size > 0 else defaults.RADAR_STORE_QUEUE)
