@@ -261,10 +261,21 @@ def _short_actors(taxonomy: Taxonomy) -> frozenset[tuple[str, str]]:
     """Actors with a name that is part of another actor's name (`Landkreistag` in `Landkreistag
     Baden-Württemberg`): only their mentions can be back-references."""
     names = {e.id: {f" {f.text.lower()} " for f in e.forms} for e in taxonomy.of_kind("actor")}
-    short = set()
+    owners: dict[str, set[str]] = {}
     for id_, mine in names.items():
-        if any(a in b and a != b for other, theirs in names.items() if other != id_ for a in mine for b in theirs):
-            short.add(("actor", id_))
+        for form in mine:
+            owners.setdefault(form, set()).add(id_)
+    # A padded form occurs in another only from one of its spaces to another: look up each such
+    # stretch of each form instead of testing every pair of forms (411 actors: 0.4 → 0.02 s a load).
+    short = set()
+    for other, theirs in names.items():
+        for longer in theirs:
+            spaces = [i for i, char in enumerate(longer) if char == " "]
+            for n, start in enumerate(spaces):
+                for end in spaces[n + 1 :]:
+                    part = longer[start : end + 1]
+                    if part != longer:
+                        short.update(("actor", id_) for id_ in owners.get(part, ()) if id_ != other)
     return frozenset(short)
 
 

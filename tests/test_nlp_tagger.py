@@ -81,6 +81,27 @@ def test_a_short_back_reference_belongs_to_the_longer_actor(tagger):
     assert one(tagger, "actor", "landkreistag-bw", body=text).mentions == 2
 
 
+def _short_by_definition(taxonomy) -> frozenset:
+    """An actor is short when one of its forms stands, as whole words, inside another actor's form."""
+    names = {e.id: {f" {f.text.lower()} " for f in e.forms} for e in taxonomy.of_kind("actor")}
+    return frozenset(("actor", id_) for id_, mine in names.items()
+                     if any(a in b and a != b for other, theirs in names.items() if other != id_
+                            for a in mine for b in theirs))
+
+
+def test_short_actor_names_are_found_by_lookup_as_by_their_definition(tagger):
+    from types import SimpleNamespace
+
+    from nlp.tagger import _short_actors
+
+    assert _short_actors(tagger.taxonomy) == _short_by_definition(tagger.taxonomy)
+    forms = {"a": ["Landkreistag"], "b": ["Landkreistag  Sachsen"], "c": ["Städtetag"], "d": ["Deutscher Städtetag"],
+             "e": ["tag"], "f": ["Rat"], "g": ["Stadtrat"]}
+    toy = SimpleNamespace(of_kind=lambda kind: [
+        SimpleNamespace(id=key, forms=[SimpleNamespace(text=text) for text in texts]) for key, texts in forms.items()])
+    assert _short_actors(toy) == _short_by_definition(toy) == {("actor", "a"), ("actor", "c")}
+
+
 def test_land_level_associations_are_not_the_national_body(tagger):
     assert "staedtetag" not in ids(tagger, body="Der Städtetag NRW warnt vor Personalnot.", kind="actor")
 
