@@ -13,6 +13,7 @@ committed — which the archive does not know, so the next crawl fetches them ag
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -149,6 +150,9 @@ def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: st
             get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
         except Exception:  # noqa: S110 - PageFlow loads it again and reports the problem
             pass
+        # What is loaded now (~190,000 objects: spaCy, the taxonomy) lives as long as the process:
+        # keep it out of the garbage collector's full passes (about 1 % of a crawl's worker CPU).
+        gc.freeze()
     run = _wait_for_open(inbox, parent)
     if run is None:
         return
