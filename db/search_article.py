@@ -4,8 +4,9 @@ text for words.
 
 Scanning the text (`WORD.findall`) was half the cost of normalising it, and the lexicon count
 scanned it a second time with a slower regex: a sync now finds an article's words once
-(`article_words`) and hands them to both. The tokens are the very ones of scanning apart (tests
-compare them), which matters: the index is told exactly which tokens to delete.
+(`article_words`, with the cheaper `find_words`) and hands them to both. The tokens are the very
+ones of scanning apart (tests compare them), which matters: the index is told exactly which
+tokens to delete.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hashlib
 import db.text.normalise as rules
 from db.text.compounds import Lexicon
 from db.text.normalise import normalise_columns
-from db.text.words import WORD
+from db.text.words import find_words
 
 # The WORD matches of an article's title, kicker, teaser and body, in this order.
 ArticleWords = tuple[list[str], list[str], list[str], list[str]]
@@ -32,7 +33,7 @@ PROBE = (
 
 def article_words(title: str | None, kicker: str | None, teaser: str | None, body: str | None) -> ArticleWords:
     """The words of each of an article's texts, found once for its columns and its lexicon count."""
-    return WORD.findall(title or ""), WORD.findall(kicker or ""), WORD.findall(teaser or ""), WORD.findall(body or "")
+    return find_words(title or ""), find_words(kicker or ""), find_words(teaser or ""), find_words(body or "")
 
 
 def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None,

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
-from db.text.words import CACHE_WORD_CHARS, FOLDED_STOPWORDS, SUBWORD, WORD, fold
+from db.text.words import CACHE_WORD_CHARS, FOLDED_STOPWORDS, SUBWORD, WORD, find_words, fold
 
 LEXICON_TABLE = "search_lexicon"
 PARTS_TABLE = "search_parts"
@@ -89,7 +89,7 @@ def count_articles(conn: sqlite3.Connection, articles: Iterable[Sequence[str | N
     grow (a changed or deleted article is not taken back): they choose parts, no statistics."""
     counts: Counter[str] = Counter()
     for texts in articles:
-        counts.update(words_lexicon_words(texts, [WORD.findall(text) for text in texts if text]))
+        counts.update(words_lexicon_words(texts, [find_words(text) for text in texts if text]))
     add_counts(conn, counts)
 
 

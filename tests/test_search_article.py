@@ -17,7 +17,7 @@ from db.search_lexicon import LEXICON_TABLE, lexicon_words, words_lexicon_words
 from db.store import ArchiveWriter
 from db.text.compounds import Lexicon
 from db.text.normalise import normalise_columns
-from db.text.words import WORD
+from db.text.words import WORD, find_words
 
 TRICKY = [
     "", " ", "Wort", "Wort,", "Wort.", "Wort-", "-Wort", "Wort.-", "E-Akte.", "Komm.ONE,", "a.b.c.", "a..b", "a--b",
@@ -36,12 +36,27 @@ def sample_articles(n: int = 120) -> list[tuple[str | None, ...]]:
     return [(a.title, a.kicker, a.teaser, "\n\n".join(a.body)) for a in generate_articles(n, seed=7)]
 
 
+def test_find_words_is_word_findall():
+    for text in TRICKY + [t for article in sample_articles() for t in article if t]:
+        assert find_words(text) == WORD.findall(text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts)
+def test_find_words_is_word_findall_for_any_text(text):
+    assert find_words(text) == WORD.findall(text)
+
+
 def test_the_character_facts_the_shortcuts_rest_on():
-    """Over every code point: lower-casing makes a letter or digit of no other character and
+    """Over every code point: the regex's letter-or-digit is `str.isalnum`; white space is never one
+    nor a word joint (`find_words`); lower-casing makes a letter or digit of no other character and
     depends on the neighbours for `Σ` alone (`words_lexicon_words`)."""
     chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000]
     letter = re.compile(r"[^\W_]")
-    assert not letter.search("".join(c for c in chars if not letter.match(c)).lower())
+    words = "".join(letter.findall("".join(chars)))
+    assert words == "".join(c for c in chars if c.isalnum())
+    assert not [c for c in chars if c.isspace() and (c.isalnum() or c in "-.")]
+    assert not letter.search("".join(c for c in chars if not c.isalnum()).lower())
     others = [c for c in chars if c != "Σ"]
     for joint in ("a", "A", " ", ".", "'", "\u0301"):
         assert joint.join(others).lower() == joint.lower().join(c.lower() for c in others), joint
@@ -73,6 +88,17 @@ def test_shared_words_give_the_plain_columns():
         for lex in (None, lexicon):
             assert search_columns(*article, lexicon=lex, words=article_words(*article)) == plain_columns(*article, lexicon=lex)
             assert search_columns(*article, lexicon=lex) == plain_columns(*article, lexicon=lex)
+
+
+def test_the_index_form_fits_its_limit_exactly():
+    """The full form is kept whenever it fits (a size off by one would clip a text that fits)."""
+    for text in ("Cybersicherheitsstrategie", "IT-Sicherheit und Onlinezugangsgesetz", "Amt", "die der das"):
+        main, extra = normalise_columns(text, limit=10_000)
+        size = len(f"{main} {extra}" if main and extra else main or extra)
+        assert normalise_columns(text, limit=size) == (main, extra)
+        clipped = normalise_columns(text, limit=size - 1)
+        assert clipped != (main, extra) or size == 0
+        assert len(" ".join(part for part in clipped if part)) <= max(size - 1, 0)
 
 
 def test_the_syncs_count_each_article_as_the_plain_lexicon_words_do(tmp_path):
