@@ -19,23 +19,29 @@ poisoned row never blocks the queue or is retried forever.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 
 from sqlite_utils import Database
 
 import db.search as ranking
-import db.text.normalise as rules
 from db.records import utcnow
 from db.search import COLUMNS as INDEX_COLUMNS
 from db.search import CONTENT_VIEW, QUEUE_TABLE, RECENT_TABLE, SEARCH_TABLE, WEIGHTS
-from db.search_lexicon import count_articles, create_lexicon_tables, load_parts, recount_and_freeze
+from db.search_article import ArticleWords, article_words, normaliser_fingerprint, search_columns
+from db.search_lexicon import (
+    add_counts,
+    count_articles,
+    create_lexicon_tables,
+    load_parts,
+    recount_and_freeze,
+    words_lexicon_words,
+)
 from db.sqlite import writers_in_turn
 from db.text.compounds import Lexicon
-from db.text.normalise import normalise_columns
 
 logger = logging.getLogger(__name__)
 SYNC_BATCH = 500
@@ -51,31 +57,6 @@ TRIGGERS = {
     f"{SEARCH_TABLE}_ad": f"AFTER DELETE ON articles BEGIN INSERT OR IGNORE INTO {QUEUE_TABLE}"
     "(article_id, old, title, kicker, teaser, body) VALUES (old.id, 1, old.title, old.kicker, old.teaser, old.body); END",
 }
-# Words that exercise every rule (umlauts, ß, stems, compounds with and without Fugen, hyphens,
-# stop words, digits): a change of the rules changes their normalised form.
-PROBE = (
-    "Die Städte und Gemeinden, Straße/Strasse, Cybersicherheitsstrategie, Onlinezugangsgesetz, "
-    "Ransomwareangriff, Sicherheitslücke, IT-Sicherheit, E-Akte, Komm.ONE, Bürgerbeteiligung, "
-    "Digitalisierungsstrategie der Landesregierung 2025, Zusammenarbeit über Ländergrenzen, "
-    "Breitbandausbau, Registermodernisierung, insgesamt, KI-Verordnung, Datenschutzgrundverordnung"
-)
-
-
-def search_columns(title: str | None, kicker: str | None, teaser: str | None, body: str | None,
-                   lexicon: Lexicon | None = None) -> tuple[str, str, str, str, str, str]:
-    """The six indexed columns of one article, normalised (db.search.COLUMNS): the stems of title,
-    kicker + teaser and body, then the extra tokens (compound parts) of each."""
-    columns = [normalise_columns(text, lexicon=lexicon)
-               for text in (title, " ".join(part for part in (kicker, teaser) if part), body)]
-    return (columns[0][0], columns[1][0], columns[2][0], columns[0][1], columns[1][1], columns[2][1])
-
-
-def normaliser_fingerprint() -> str:
-    """Changes whenever the normalisation rules produce other tokens for the probe text."""
-    version = str(getattr(rules, "NORMALISER_VERSION", ""))
-    return hashlib.sha1((version + "\n" + " | ".join(search_columns(PROBE, PROBE, PROBE, PROBE))).encode()).hexdigest()[:16]
-
-
 # --- layout (migration steps) ---------------------------------------------------------------------
 def create_fts(conn: sqlite3.Connection, name: str) -> None:
     """An external-content FTS5 table that reads its text through CONTENT_VIEW: selecting its
@@ -229,9 +210,9 @@ def _quarantine(conn: sqlite3.Connection, url: str | None, article_id: int, exc:
 
 
 def _normalised(conn: sqlite3.Connection, article_id: int, values: Sequence, url: str | None,
-                lexicon: Lexicon | None = None) -> tuple | None:
+                lexicon: Lexicon | None = None, words: ArticleWords | None = None) -> tuple | None:
     try:
-        return search_columns(*values, lexicon=lexicon)
+        return search_columns(*values, lexicon=lexicon, words=words)
     except Exception as exc:  # any failure of one text (RecursionError included) costs only that article
         _quarantine(conn, url, article_id, exc)
         return None
@@ -300,12 +281,12 @@ def _sync(db: Database, batch: int) -> int:
     if stale(conn):
         return rebuild_search_index(db)
     if conn.execute(f"SELECT 1 FROM {QUEUE_TABLE} LIMIT 1").fetchone():
-        with conn:  # the words of new and changed articles count from now on (used from the next rebuild)
-            count_articles(conn, conn.execute(
-                f"SELECT a.title, a.kicker, a.teaser, a.body FROM {QUEUE_TABLE} q JOIN articles a ON a.id = q.article_id"))
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         if articles >= LEXICON_GROWTH * _state(conn, "lexicon_articles", 0) and articles >= MIN_ARTICLES_FOR_LEXICON:
-            return rebuild_search_index(db, recount=False)  # every article is counted: just counted the queue
+            with conn:  # every article is counted once the queue is: the rebuild freezes the counts
+                count_articles(conn, conn.execute(
+                    f"SELECT a.title, a.kicker, a.teaser, a.body FROM {QUEUE_TABLE} q JOIN articles a ON a.id = q.article_id"))
+            return rebuild_search_index(db, recount=False)
     lexicon = _frozen_lexicon(conn)
     done = 0
     cutoff = _recent_cutoff(conn)
@@ -320,11 +301,15 @@ def _sync(db: Database, batch: int) -> int:
         marks = ", ".join("?" for _ in ids)
         current = {row[0]: row for row in conn.execute(
             f"SELECT id, title, kicker, teaser, body, url FROM articles WHERE id IN ({marks})", ids)}
+        counts: Counter[str] = Counter()  # the words of new and changed articles count from now on (next rebuild)
         with conn:
             in_main, in_recent = _indexed(conn, SEARCH_TABLE, ids), _indexed(conn, RECENT_TABLE, ids)
             for article_id, old, *old_values in queued:
                 row = current.get(article_id)
                 url = row[5] if row else None
+                words = article_words(*row[1:5]) if row else None  # found once for the count and the columns
+                if words is not None:
+                    counts.update(words_lexicon_words(row[1:5], words))
                 if article_id in in_main or article_id in in_recent:
                     # what the index holds: the old text the trigger kept, else the unchanged current one
                     values = old_values if old else (row[1:5] if row else None)
@@ -337,12 +322,13 @@ def _sync(db: Database, batch: int) -> int:
                         _delete(conn, RECENT_TABLE, article_id, columns)
                 if row is None:
                     continue
-                columns = _normalised(conn, article_id, row[1:5], url, lexicon)
+                columns = _normalised(conn, article_id, row[1:5], url, lexicon, words)
                 if columns is None:
                     continue
                 _insert(conn, SEARCH_TABLE, article_id, columns)
                 if article_id > cutoff:
                     _insert(conn, RECENT_TABLE, article_id, columns)
+            add_counts(conn, counts)  # with the queue's rows: counted once, even if a later batch fails
             conn.execute(f"DELETE FROM {QUEUE_TABLE} WHERE article_id IN ({marks})", ids)
         done += len(ids)
     _trim_recent(conn, cutoff, lexicon)

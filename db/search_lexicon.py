@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
-from db.text.words import FOLDED_STOPWORDS, SUBWORD, WORD, fold
+from db.text.words import CACHE_WORD_CHARS, FOLDED_STOPWORDS, SUBWORD, WORD, find_words, fold
 
 LEXICON_TABLE = "search_lexicon"
 PARTS_TABLE = "search_parts"
@@ -42,14 +42,55 @@ def lexicon_words(*texts: str | None) -> set[str]:
     return set(map(fold, filter(str.isalpha, pieces))) - FOLDED_STOPWORDS
 
 
+def _word_lexicon_words(word: str) -> frozenset[str]:
+    """What one WORD match adds to `lexicon_words`: its pieces as `_CANDIDATE` finds them in the
+    lower-cased text. The same, since lower-casing maps each character on its own (but `Σ`, which
+    `words_lexicon_words` leaves to `lexicon_words`) and never makes a letter or digit of any other
+    character, so a piece never reaches across a word's bounds (tests check every code point)."""
+    pieces = SUBWORD.findall(word.lower())
+    return frozenset(fold(piece) for piece in pieces
+                     if LEXICON_MIN_PART <= len(piece) <= LEXICON_MAX_PART and piece.isalpha()) - FOLDED_STOPWORDS
+
+
+_WORD_LEXICON_WORDS: dict[str, frozenset[str]] = {}  # by word; bounded like db.text.normalise's caches
+_CACHE_SIZE = 200_000
+
+
+def _remember(word: str) -> frozenset[str]:
+    found = _word_lexicon_words(word)
+    if len(word) <= CACHE_WORD_CHARS:  # a 1 MB token is never kept
+        if len(_WORD_LEXICON_WORDS) >= _CACHE_SIZE:
+            _WORD_LEXICON_WORDS.clear()
+        _WORD_LEXICON_WORDS[word] = found
+    return found
+
+
+def words_lexicon_words(texts: Sequence[str | None], words: Iterable[Sequence[str]]) -> set[str]:
+    """`lexicon_words(*texts)` from the texts' WORD matches (`words`, as the index's normalisation
+    finds them): a union of cached per-word sets instead of a second regex pass and a `fold` per
+    piece, which cost a third of a crawl's search sync."""
+    if any("Σ" in text for text in texts if text):  # the one letter whose lower case depends on its neighbours
+        return lexicon_words(*texts)
+    distinct = set().union(*words)
+    found = list(map(_WORD_LEXICON_WORDS.get, distinct))  # a plain dict: half the cost of an lru_cache
+    if None in found:
+        found = [pieces if pieces is not None else _remember(word) for word, pieces in zip(distinct, found, strict=True)]
+    return set().union(*found)
+
+
+def add_counts(conn: sqlite3.Connection, counts: Counter[str]) -> None:
+    """Add the counted articles to each word's count in the lexicon."""
+    conn.executemany(f"INSERT INTO {LEXICON_TABLE}(word, docs) VALUES (?, ?) "
+                     "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
+
+
 def count_articles(conn: sqlite3.Connection, articles: Iterable[Sequence[str | None]]) -> None:
     """Add one count per article (title, kicker, teaser, body) to each of its words. Counts only
     grow (a changed or deleted article is not taken back): they choose parts, no statistics."""
     counts: Counter[str] = Counter()
     for texts in articles:
-        counts.update(lexicon_words(*texts))
-    conn.executemany(f"INSERT INTO {LEXICON_TABLE}(word, docs) VALUES (?, ?) "
-                     "ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs", counts.items())
+        counts.update(words_lexicon_words(texts, [find_words(text) for text in texts if text]))
+    add_counts(conn, counts)
 
 
 def recount_and_freeze(conn: sqlite3.Connection, batch: int = 500, recount: bool = True) -> None:

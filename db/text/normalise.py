@@ -11,10 +11,11 @@ extra token once (in order) as far as they fit; its stems, which phrases need, a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from db.text.compounds import MAX_SPLIT_CHARS, Lexicon, compound_spans, sub_compounds
-from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, WORD, fold, stem
+from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, find_words, fold, stem
 
 # A short text of compounds needs up to three times its length: `Onlinezugangsgesetz: Bilanz`
 # (27 characters) gives 72 characters of stems, parts and runs of parts; a 90-character teaser with
@@ -139,16 +140,19 @@ def normalise_text(text: str | None, limit: int | None = None) -> str:
     return f"{main} {extra}" if main and extra else main or extra
 
 
-def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexicon | None = None) -> tuple[str, str]:
+def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexicon | None = None,
+                      words: Sequence[str] | None = None) -> tuple[str, str]:
     """The indexed form of a text as two strings, together at most `limit` characters (default:
     twice the text, at least MIN_LIMIT): the stems in text order, and the extra tokens (compound
     parts, runs of parts, joined hyphen wholes; parts by an archive's `lexicon` when given). The
-    index keeps them in columns of their own, so a word ranks above the word inside a compound."""
+    index keeps them in columns of their own, so a word ranks above the word inside a compound.
+    `words` is `find_words(text)` when the caller has it already (the lexicon count shares it)."""
     if not text:
         return "", ""
     if limit is None:
         limit = max(2 * len(text), MIN_LIMIT)
-    words = WORD.findall(text)
+    if words is None:
+        words = find_words(text)
     main: list[str] = []
     extra: list[str] = []
     size = -1  # characters of main and extra so far, separators included; checked per chunk
@@ -167,8 +171,9 @@ def normalise_columns(text: str | None, limit: int | None = None, lexicon: Lexic
         size += _joined_size(main, done[0]) + _joined_size(extra, done[1])
         if size > limit:
             return _over_limit(main, extra, words[begin + _CHUNK :], limit, lexicon)
-    if _joined_size(main, 0) + _joined_size(extra, 0) - 1 <= limit:
-        return " ".join(main), " ".join(extra)
+    joined = " ".join(main), " ".join(extra)  # their length is the size: no second pass to sum it
+    if len(joined[0]) + len(joined[1]) + (1 if main and extra else 0) <= limit:
+        return joined
     return _over_limit(main, extra, [], limit, lexicon)
 
 
@@ -181,7 +186,7 @@ def _joined_size(tokens: list[str], start: int) -> int:
     return sum(map(len, tokens[start:])) + len(tokens) - start
 
 
-def _over_limit(main: list[str], extra: list[str], rest: list[str], limit: int,
+def _over_limit(main: list[str], extra: list[str], rest: Sequence[str], limit: int,
                 lexicon: Lexicon | None = None) -> tuple[str, str]:
     """A text whose index form passes `limit`: all stems (phrases need them), then each extra
     token once, in order, as many as fit. Extra tokens of the remaining words are computed only

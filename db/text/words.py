@@ -85,6 +85,22 @@ def stem(word: str) -> str:
     return _cached_stem(word)
 
 
+def find_words(text: str) -> list[str]:
+    r"""`WORD.findall(text)`, a third cheaper on prose: a word never spans white space, so each
+    white-space token is searched alone, and most tokens are one word already (letters and digits
+    only, `str.isalnum` being the regex's `[^\W_]`) or one word and a punctuation mark."""
+    found: list[str] = []
+    add = found.append
+    for token in text.split():
+        if token.isalnum():
+            add(token)
+        elif token[:-1].isalnum() and not token[-1].isalnum():  # `Wort,` `Wort.` `Wort-`
+            add(token[:-1])
+        else:
+            found += WORD.findall(token)
+    return found
+
+
 def iter_words(text: str | None) -> Iterator[str]:
     """The words of a text as the index sees them (for tests and tools)."""
     for match in WORD.finditer(text or ""):
