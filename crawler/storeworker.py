@@ -93,13 +93,13 @@ class WorkerHandle:
 _SPAWNED: WorkerHandle | None = None
 
 
-def spawn_worker(taxonomy_dir: str | None, log_level: str, queue_size: int, tag: bool = True) -> WorkerHandle:
+def spawn_worker(taxonomy_dir: str | None, log_level: str, queue_size: int) -> WorkerHandle:
     """Start a store worker process now; it loads the tagger and waits for `WorkerHandle.open`."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     inbox, outbox = ctx.Queue(maxsize=queue_size), ctx.Queue()
-    process = ctx.Process(target=worker_main, args=(inbox, outbox, taxonomy_dir if tag else None, log_level, tag),
+    process = ctx.Process(target=worker_main, args=(inbox, outbox, taxonomy_dir, log_level),
                           name="radar-store-worker", daemon=True)
     # Ctrl-C reaches the whole process group; the worker must not die of it mid-batch (the crawl
     # stops gracefully and then tells the worker to finish). An ignored SIGINT survives exec.
@@ -120,7 +120,7 @@ def prestart_worker(taxonomy_dir: str | None, log_level: str, queue_size: int) -
 
 
 def take_spawned_worker() -> WorkerHandle | None:
-    """The worker `spawn_worker` started, if it is still alive and not yet taken."""
+    """The worker `prestart_worker` started, if it is still alive and not yet taken."""
     global _SPAWNED
     handle, _SPAWNED = _SPAWNED, None
     return handle if handle is not None and handle.process.is_alive() else None
@@ -137,22 +137,21 @@ def _wait_for_open(inbox: Any, parent: int) -> dict[str, Any] | None:
         return message.get("open") if isinstance(message, dict) else None
 
 
-def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: str, tag: bool = True) -> None:
+def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: str) -> None:
     """The worker process: load the tagger, wait for the run (`open`), then batches in, results
     out, until the `None` sentinel or the parent dies."""
     logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
     parent = os.getppid()
-    if tag:  # the slow part, done while the crawl process starts: PageFlow finds it loaded
-        try:
-            from nlp.tagger import get_tagger
+    try:  # the slow part, done while the crawl process starts: PageFlow finds it loaded
+        from nlp.tagger import get_tagger
 
-            get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
-        except Exception:  # noqa: S110 - PageFlow loads it again and reports the problem
-            pass
-        # What is loaded now (~190,000 objects: spaCy, the taxonomy) lives as long as the process:
-        # keep it out of the garbage collector's full passes (about 1 % of a crawl's worker CPU).
-        gc.freeze()
+        get_tagger(Path(taxonomy_dir) if taxonomy_dir else None)
+    except Exception:  # noqa: S110 - PageFlow loads it again and reports the problem
+        pass
+    # What is loaded now (~190,000 objects: spaCy, the taxonomy) lives as long as the process:
+    # keep it out of the garbage collector's full passes (about 1 % of a crawl's worker CPU).
+    gc.freeze()
     run = _wait_for_open(inbox, parent)
     if run is None:
         return
