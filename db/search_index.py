@@ -310,19 +310,23 @@ def _sync(db: Database, batch: int) -> int:
                 words = article_words(*row[1:5]) if row else None  # found once for the count and the columns
                 if words is not None:
                     counts.update(words_lexicon_words(row[1:5], words))
+                columns = None  # the current text's, once normalised
                 if article_id in in_main or article_id in in_recent:
                     # what the index holds: the old text the trigger kept, else the unchanged current one
                     values = old_values if old else (row[1:5] if row else None)
-                    columns = _normalised(conn, article_id, values, url, lexicon) if values is not None else None
-                    if columns is None:  # the indexed tokens are unknown: leave this article as it is
+                    indexed = (_normalised(conn, article_id, values, url, lexicon, None if old else words)
+                               if values is not None else None)
+                    if indexed is None:  # the indexed tokens are unknown: leave this article as it is
                         continue
                     if article_id in in_main:
-                        _delete(conn, SEARCH_TABLE, article_id, columns)
+                        _delete(conn, SEARCH_TABLE, article_id, indexed)
                     if article_id in in_recent:
-                        _delete(conn, RECENT_TABLE, article_id, columns)
+                        _delete(conn, RECENT_TABLE, article_id, indexed)
+                    columns = None if old else indexed
                 if row is None:
                     continue
-                columns = _normalised(conn, article_id, row[1:5], url, lexicon, words)
+                if columns is None:
+                    columns = _normalised(conn, article_id, row[1:5], url, lexicon, words)
                 if columns is None:
                     continue
                 _insert(conn, SEARCH_TABLE, article_id, columns)

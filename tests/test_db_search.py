@@ -157,6 +157,25 @@ def test_index_follows_inserts_updates_and_deletes(tmp_path):
     assert db.execute(f"select count(*) from {SEARCH_TABLE}_docsize").fetchone()[0] == 0  # external content: the index's own rows
 
 
+def test_an_indexed_article_queued_again_unchanged_is_indexed_once_with_its_own_tokens(tmp_path):
+    """Queued without an old text (as the insert trigger queues), an article the index already holds
+    is deleted with the tokens of its current text and inserted again: still found once, and a
+    later change removes every one of its old tokens."""
+    path = str(tmp_path / "radar.db")
+    writer = ArchiveWriter(path)
+    writer.upsert_articles([item(1, "Onlinezugangsgesetz in Hessen", body="Die Cybersicherheitsstrategie wirkt.")])
+    with writer.db.conn:
+        writer.db.conn.execute(f"insert into {QUEUE_TABLE} (article_id) values (1)")
+    assert sync_search_index(writer.db) == 1
+    assert search(writer.db, "Hessen") == [1] and search(writer.db, "Sicherheit") == [1]
+    assert writer.db.execute(f"select count(*) from {SEARCH_TABLE}_docsize").fetchone()[0] == 1
+    writer.upsert_articles([item(1, "OZG in Bayern")])
+    assert search(writer.db, "Bayern") == [1]
+    for gone in ("Hessen", "Sicherheit", "Onlinezugangsgesetz"):
+        assert writer.db.execute(f"select count(*) from {SEARCH_TABLE} where {SEARCH_TABLE} match ?",
+                                 [normalise_query(gone)]).fetchone()[0] == 0, gone
+
+
 def test_refetch_without_change_does_not_touch_the_indexes(tmp_path):
     path = str(tmp_path / "radar.db")
     writer = ArchiveWriter(path)
