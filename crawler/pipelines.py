@@ -160,10 +160,7 @@ class StorePipeline:
         had not written are not in the archive, so the next crawl fetches them again."""
         logger.error("the store worker died (exit code %s); storing in the crawl process", self.worker.exitcode)
         self.crawler.stats.inc_value("radar/errors/store_worker_died")
-        # Its queue's feeder thread may be stuck writing to a pipe nobody reads: do not let it hold
-        # the process at exit.
-        self.inbox.cancel_join_thread()
-        self.inbox.close()
+        self.inbox.close()  # its feeder thread may be stuck writing to a pipe nobody reads: left behind
         self.worker = None
         self._start_inline()
 
@@ -220,9 +217,7 @@ class StorePipeline:
                 # fetches them (the run is marked incomplete).
                 logger.error("the store worker did not finish cleanly (exit code %s)", self.worker.exitcode)
                 self.crawler.stats.inc_value("radar/errors/store_worker_died")
-                if self.worker.is_alive():
-                    self.worker.terminate()
-                self.inbox.cancel_join_thread()
+                self.worker.terminate()
             self.inbox.close()
         elif self.processor is not None:
             self.processor.close()

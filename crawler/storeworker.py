@@ -16,8 +16,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import queue
 import signal
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -94,20 +94,11 @@ _SPAWNED: WorkerHandle | None = None
 
 
 def spawn_worker(taxonomy_dir: str | None, log_level: str, queue_size: int) -> WorkerHandle:
-    """Start a store worker process now; it loads the tagger and waits for `WorkerHandle.open`."""
-    import multiprocessing
+    """Start a store worker process now (crawler/worker_transport.py: a child interpreter, two
+    pipes); it loads the tagger and waits for `WorkerHandle.open`."""
+    from crawler.worker_transport import start_child
 
-    ctx = multiprocessing.get_context("spawn")
-    inbox, outbox = ctx.Queue(maxsize=queue_size), ctx.Queue()
-    process = ctx.Process(target=worker_main, args=(inbox, outbox, taxonomy_dir, log_level),
-                          name="radar-store-worker", daemon=True)
-    # Ctrl-C reaches the whole process group; the worker must not die of it mid-batch (the crawl
-    # stops gracefully and then tells the worker to finish). An ignored SIGINT survives exec.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        process.start()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    process, inbox, outbox = start_child("crawler.storeworker", [taxonomy_dir or "", log_level], queue_size)
     return WorkerHandle(process, inbox, outbox)
 
 
@@ -126,20 +117,26 @@ def take_spawned_worker() -> WorkerHandle | None:
     return handle if handle is not None and handle.process.is_alive() else None
 
 
-def _wait_for_open(inbox: Any, parent: int) -> dict[str, Any] | None:
+def _receive(inbox: Any, parent: int) -> Any:
+    """The next message from the crawl process; `_GONE` once it closed the pipe or died."""
     while True:
         try:
-            message = inbox.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return None
-            continue
-        return message.get("open") if isinstance(message, dict) else None
+            if inbox.poll(1.0):
+                return inbox.recv()
+        except (EOFError, OSError):
+            return _GONE
+        if os.getppid() != parent:
+            return _GONE
+
+
+#: What `_receive` returns when no message will ever come.
+_GONE = object()
 
 
 def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: str) -> None:
     """The worker process: load the tagger, wait for the run (`open`), then batches in, results
-    out, until the `None` sentinel or the parent dies."""
+    out, until the `None` sentinel or the parent dies. `inbox` and `outbox` are the pipe ends
+    (`multiprocessing.connection.Connection`) crawler/worker_transport.py passed."""
     logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
     parent = os.getppid()
@@ -152,28 +149,36 @@ def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: st
     # What is loaded now (~190,000 objects: spaCy, the taxonomy) lives as long as the process:
     # keep it out of the garbage collector's full passes (about 1 % of a crawl's worker CPU).
     gc.freeze()
-    run = _wait_for_open(inbox, parent)
+    message = _receive(inbox, parent)
+    run = message.get("open") if isinstance(message, dict) else None
     if run is None:
         return
     processor = RecordProcessor(run["db_path"], run["run_id"], tag=run["tag"], taxonomy_dir=run["taxonomy_dir"],
                                 sources=run["sources"], since=run["since"])
-    outbox.put({"ready": True, "tag_problem": processor.tag_problem})
+    outbox.send({"ready": True, "tag_problem": processor.tag_problem})
     try:
         while True:
-            try:
-                batch = inbox.get(timeout=1.0)
-            except queue.Empty:
-                if os.getppid() != parent:  # the crawl was killed: nothing more will come
-                    logger.warning("the crawl process is gone; the store worker stops")
-                    return
-                continue
+            batch = _receive(inbox, parent)
+            if batch is _GONE:  # the crawl was killed: nothing more will come
+                logger.warning("the crawl process is gone; the store worker stops")
+                return
             if batch is None:
                 break
             try:
-                outbox.put(processor.process(batch))
+                outbox.send(processor.process(batch))
             except Exception as exc:  # a database that cannot be written: report, keep the loop alive
                 logger.error("batch of %d records not stored: %s: %s", len(batch), exc.__class__.__name__, exc)
-                outbox.put({"outcomes": Counter(), "errors": Counter({"store_error": len(batch)})})
+                outbox.send({"outcomes": Counter(), "errors": Counter({"store_error": len(batch)})})
     finally:
         processor.close()
-        outbox.put({"done": True})
+        try:
+            outbox.send({"done": True})
+        except OSError:  # the crawl process is gone
+            pass
+
+
+if __name__ == "__main__":  # started by spawn_worker: IN_FD OUT_FD TAXONOMY_DIR LOG_LEVEL
+    from crawler.worker_transport import child_pipes
+
+    _in, _out = child_pipes(sys.argv[1], sys.argv[2])
+    worker_main(_in, _out, sys.argv[3] or None, sys.argv[4])

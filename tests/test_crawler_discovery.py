@@ -108,7 +108,8 @@ def test_list_page_with_since_stops_paging_at_older_pages(spider):
 <a class="next" href="/?pg=2">weiter</a></body></html>"""
     spider.since = date(2025, 9, 1)
     requests, _ = split(spider.parse_listing(respond(HtmlResponse, "http://list.example/", html, "list")))
-    assert [r.url for r in requests] == ["http://list.example/a", "http://list.example/?pg=2"]
+    # the next list page comes first: the chain of list pages is the crawl's critical path
+    assert [r.url for r in requests] == ["http://list.example/?pg=2", "http://list.example/a"]
     older = html.replace(b"12.09.2025", b"01.08.2025")
     requests, _ = split(spider.parse_listing(respond(HtmlResponse, "http://list.example/?pg=2", older, "list", page=2)))
     assert requests == []  # every dated teaser is older than --since: no next page

@@ -102,6 +102,29 @@ def test_a_worker_spawned_before_the_crawl_stores_what_the_pipeline_sends_once_o
     assert sqlite_utils.Database(db_path)["tags"].count > 0
 
 
+def test_the_store_worker_is_the_crawls_one_child_process_and_ends_when_its_pipe_closes():
+    """No third interpreter beside crawl and worker (multiprocessing's spawn started a resource
+    tracker: ~13 MB of bench/crawl's peak memory); a worker whose crawl closes the pipe ends."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, psutil\n"
+            "from crawler.storeworker import prestart_worker, take_spawned_worker\n"
+            "prestart_worker(None, 'WARNING', 2)\n"
+            "handle = take_spawned_worker()\n"
+            "print(json.dumps([' '.join(p.cmdline()) for p in psutil.Process().children(recursive=True)]), flush=True)\n"
+            "handle.inbox.close()\n"
+            "handle.process.join(timeout=60)\n"
+            "print(handle.process.exitcode, flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    children, exitcode = result.stdout.splitlines()
+    assert len(json.loads(children)) == 1 and "-m crawler.storeworker" in children
+    assert exitcode == "0"
+    assert "Traceback" not in result.stderr
+
+
 def test_a_spawned_worker_nobody_opens_ends_with_its_crawl(tmp_path):
     """A crawl that fails before its spider opens (bad sources file, unreachable site) must not
     leave its early-spawned worker behind."""

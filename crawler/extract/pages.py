@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -21,6 +22,7 @@ from crawler.extract.encoding import decode_html
 from crawler.extract.generic import extract_generic, generic_fields
 from crawler.extract.parse import page_body, parse_html, repair_html
 from crawler.extract.rules import extract_with_rules
+from crawler.sources import select
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +78,6 @@ def page_links(
 ) -> tuple[str, list[str]]:
     """(canonical URL, related links) of a parsed page (or its text) — what the spider needs to
     decide what to fetch next, without the cost of a full extraction (done in the store worker)."""
-    from urllib.parse import urljoin
-
-    from crawler.sources import select
-
     sel = html if isinstance(html, Selector) else Selector(text=html)
     canonical = canonical_url(sel, url)
     if extractor == "kommune21":
@@ -146,7 +144,7 @@ def page_records(
         return result
     if page.get("html") is not None:
         repaired, errors = bool(page.get("repaired")), int(page.get("markup_errors") or 0)
-        sel = Selector(text=text)  # the one parse here: extraction reads this tree
+        sel = parse_html(text)[0]  # the one parse here: extraction reads this tree
     else:
         text, repaired = repair_html(text)
         sel, errors = parse_html(text)
