@@ -144,3 +144,26 @@ def test_a_spawned_worker_nobody_opens_ends_with_its_crawl(tmp_path):
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_crawl_keeps_what_its_spider_opened_with_out_of_the_garbage_collectors_full_passes(tmp_path):
+    """Scrapy, Twisted and the spider's components live as long as the crawl: frozen when the spider
+    opens, a full collection no longer walks them (each such pass held the reactor ~45 ms); the
+    young generation is collected ten times less often."""
+    import subprocess
+    import sys
+
+    code = ("import gc, sys\n"
+            "from crawler.runner import project_settings, run_crawl\n"
+            "from sample_site.server import SampleSite\n"
+            "with SampleSite() as site:\n"
+            "    settings = project_settings(RADAR_DB=sys.argv[1], LOG_LEVEL='WARNING', CLOSESPIDER_PAGECOUNT=3)\n"
+            "    stats = run_crawl('kommune21', settings, start_url=site.base_url + '/')\n"
+            "print(gc.get_freeze_count(), stats.get('response_received_count'), gc.get_threshold()[0], flush=True)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "radar.db")], capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    frozen, pages, young = (int(n) for n in result.stdout.split())
+    assert pages >= 3
+    assert frozen > 50_000  # the crawl's start-up objects, not a handful
+    assert young == 7_000
