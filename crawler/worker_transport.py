@@ -98,14 +98,17 @@ class Outbox:
         self._conn = conn
 
     def get(self, timeout: float | None = None) -> Any:
-        if self._conn.closed or not self._conn.poll(timeout):
-            raise queue.Empty
-        try:
-            return self._conn.recv()
-        except (EOFError, OSError):  # the worker is gone: nothing more will come
-            self._conn.close()
-            time.sleep(min(timeout or 0.0, 0.05))  # let it be reaped before the caller asks is_alive
-            raise queue.Empty from None
+        if not self._conn.closed:
+            try:
+                if not self._conn.poll(timeout):
+                    raise queue.Empty
+                return self._conn.recv()
+            except (EOFError, OSError):  # the worker is gone: nothing more will come
+                self._conn.close()
+        # A closed pipe answers at once: wait a little, so a caller polling it does not spin while
+        # the worker is being reaped.
+        time.sleep(min(timeout or 0.0, 0.05))
+        raise queue.Empty
 
     def get_nowait(self) -> Any:
         return self.get(0)

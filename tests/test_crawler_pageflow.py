@@ -167,3 +167,28 @@ def test_a_crawl_keeps_what_its_spider_opened_with_out_of_the_garbage_collectors
     assert pages >= 3
     assert frozen > 50_000  # the crawl's start-up objects, not a handful
     assert young == 7_000
+
+
+def test_a_dead_worker_leaves_an_empty_outbox_its_exit_code_and_a_close_that_does_not_hang():
+    """The pipeline's view of a worker that died at once: `get` says Empty (never a traceback, never
+    a busy loop on the closed pipe), the exit code is kept, a batch still put and `close` return."""
+    import queue
+    import time
+
+    import pytest
+
+    from crawler.worker_transport import start_child
+
+    process, inbox, outbox = start_child("crawler.no_such_worker", [], 2)
+    process.join(timeout=30)
+    assert not process.is_alive() and process.exitcode == 1
+    started = time.monotonic()
+    for _ in range(3):
+        with pytest.raises(queue.Empty):
+            outbox.get(timeout=1.0)
+    assert time.monotonic() - started >= 0.1  # each answer waited a little: no spinning caller
+    with pytest.raises(queue.Empty):
+        outbox.get_nowait()
+    inbox.put([{"kind": "page", "url": "http://s/1/"}], timeout=1.0)  # the feeder finds the pipe broken
+    inbox.close()
+    assert time.monotonic() - started < 5
