@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import queue
 import signal
 import sys
 from collections import Counter
@@ -121,12 +122,10 @@ def _receive(inbox: Any, parent: int) -> Any:
     """The next message from the crawl process; `_GONE` once it closed the pipe or died."""
     while True:
         try:
-            if inbox.poll(1.0):
-                return inbox.recv()
-        except (EOFError, OSError):
-            return _GONE
-        if os.getppid() != parent:
-            return _GONE
+            return inbox.get(timeout=1.0)
+        except queue.Empty:
+            if inbox.closed or os.getppid() != parent:
+                return _GONE
 
 
 #: What `_receive` returns when no message will ever come.
@@ -135,8 +134,8 @@ _GONE = object()
 
 def worker_main(inbox: Any, outbox: Any, taxonomy_dir: str | None, log_level: str) -> None:
     """The worker process: load the tagger, wait for the run (`open`), then batches in, results
-    out, until the `None` sentinel or the parent dies. `inbox` and `outbox` are the pipe ends
-    (`multiprocessing.connection.Connection`) crawler/worker_transport.py passed."""
+    out, until the `None` sentinel or the parent dies. `inbox` (a `Receiver`) and `outbox` (a
+    `multiprocessing.connection.Connection`) are the pipe ends crawler/worker_transport.py passed."""
     logging.basicConfig(level=log_level, format="%(asctime)s [store-worker] %(levelname)s: %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the crawl, which then sends `None`
     parent = os.getppid()

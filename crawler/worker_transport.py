@@ -9,8 +9,9 @@ child interpreter (`python -m crawler.storeworker`) and two pipes of pickled mes
 - `Inbox.put(message, timeout)` waits while `maxsize` messages are queued and raises `queue.Full`
   after `timeout`: the backpressure. A feeder thread pickles and writes them, so the reactor never
   blocks on a full pipe (as `multiprocessing.Queue` does it).
-- `Outbox.get(timeout)` / `get_nowait()` raise `queue.Empty` when nothing came (or the worker is
-  gone: the caller checks `ChildProcess.is_alive`).
+- `Receiver.get(timeout)` / `get_nowait()` raise `queue.Empty` when nothing came, or when the other
+  side is gone (then `closed` is true; the pipeline also checks `ChildProcess.is_alive`). The
+  pipeline reads the worker's results with one, the worker its batches.
 - `ChildProcess` has `pid`, `is_alive()`, `exitcode`, `join(timeout)`, `terminate()`.
 """
 
@@ -91,11 +92,16 @@ class Inbox:
             self._conn.close()
 
 
-class Outbox:
-    """Messages from the worker."""
+class Receiver:
+    """Messages from the other side of a pipe (the worker's results, or the crawl's batches)."""
 
     def __init__(self, conn: Connection):
         self._conn = conn
+
+    @property
+    def closed(self) -> bool:
+        """The other side closed its end (or died): nothing more will come."""
+        return self._conn.closed
 
     def get(self, timeout: float | None = None) -> Any:
         if not self._conn.closed:
@@ -103,10 +109,10 @@ class Outbox:
                 if not self._conn.poll(timeout):
                     raise queue.Empty
                 return self._conn.recv()
-            except (EOFError, OSError):  # the worker is gone: nothing more will come
+            except (EOFError, OSError):  # the other side is gone: nothing more will come
                 self._conn.close()
-        # A closed pipe answers at once: wait a little, so a caller polling it does not spin while
-        # the worker is being reaped.
+        # A closed pipe answers at once: wait a little, so a caller polling it does not spin (while
+        # the worker is being reaped, say).
         time.sleep(min(timeout or 0.0, 0.05))
         raise queue.Empty
 
@@ -114,7 +120,7 @@ class Outbox:
         return self.get(0)
 
 
-def start_child(module: str, args: list[str], maxsize: int) -> tuple[ChildProcess, Inbox, Outbox]:
+def start_child(module: str, args: list[str], maxsize: int) -> tuple[ChildProcess, Inbox, Receiver]:
     """`python -m module IN_FD OUT_FD *args` with its two pipes. The child ignores Ctrl-C (it reaches
     the whole process group; the crawl stops gracefully and then tells the worker to finish); an
     ignored SIGINT survives exec. The child imports this code base, wherever the parent found it."""
@@ -133,10 +139,10 @@ def start_child(module: str, args: list[str], maxsize: int) -> tuple[ChildProces
         os.close(to_child_r)
         os.close(from_child_w)
     inbox = Inbox(Connection(to_child_w, readable=False), maxsize)
-    outbox = Outbox(Connection(from_child_r, writable=False))
+    outbox = Receiver(Connection(from_child_r, writable=False))
     return ChildProcess(popen), inbox, outbox
 
 
-def child_pipes(in_fd: str, out_fd: str) -> tuple[Connection, Connection]:
+def child_pipes(in_fd: str, out_fd: str) -> tuple[Receiver, Connection]:
     """In the child: the (inbox, outbox) ends `start_child` passed as its first two arguments."""
-    return Connection(int(in_fd), writable=False), Connection(int(out_fd), readable=False)
+    return Receiver(Connection(int(in_fd), writable=False)), Connection(int(out_fd), readable=False)

@@ -187,6 +187,7 @@ def test_a_dead_worker_leaves_an_empty_outbox_its_exit_code_and_a_close_that_doe
         with pytest.raises(queue.Empty):
             outbox.get(timeout=1.0)
     assert time.monotonic() - started >= 0.1  # each answer waited a little: no spinning caller
+    assert outbox.closed  # nothing more will come, and the reader can tell
     with pytest.raises(queue.Empty):
         outbox.get_nowait()
     inbox.put([{"kind": "page", "url": "http://s/1/"}], timeout=1.0)  # the feeder finds the pipe broken
