@@ -18,7 +18,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from db.text.compounds import LEXICON_MAX_PART, LEXICON_MIN_PART, MAX_SPLIT_CHARS, MIN_DOCS, Lexicon
-from db.text.words import CACHE_WORD_CHARS, FOLDED_STOPWORDS, SUBWORD, WORD, find_words, fold
+from db.text.words import (
+    CACHE_WORD_CHARS,
+    FOLDED_STOPWORDS,
+    SUBWORD,
+    WORD,
+    find_words,
+    fold,
+    remember,
+)
 
 LEXICON_TABLE = "search_lexicon"
 PARTS_TABLE = "search_parts"
@@ -52,17 +60,14 @@ def _word_lexicon_words(word: str) -> frozenset[str]:
                      if LEXICON_MIN_PART <= len(piece) <= LEXICON_MAX_PART and piece.isalpha()) - FOLDED_STOPWORDS
 
 
-_WORD_LEXICON_WORDS: dict[str, frozenset[str]] = {}  # by word; bounded like db.text.normalise's caches
-_CACHE_SIZE = 200_000
+_WORD_LEXICON_WORDS: dict[str, frozenset[str]] = {}  # by word, bounded (db.text.words.remember)
 
 
 def _remember(word: str) -> frozenset[str]:
     found = _word_lexicon_words(word)
-    if len(word) <= CACHE_WORD_CHARS:  # a 1 MB token is never kept
-        if len(_WORD_LEXICON_WORDS) >= _CACHE_SIZE:
-            _WORD_LEXICON_WORDS.clear()
-        _WORD_LEXICON_WORDS[word] = found
-    return found
+    if len(word) > CACHE_WORD_CHARS:  # a 1 MB token is never kept
+        return found
+    return remember(_WORD_LEXICON_WORDS, word, found)
 
 
 def words_lexicon_words(texts: Sequence[str | None], words: Iterable[Sequence[str]]) -> set[str]:

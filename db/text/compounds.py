@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
-from db.text.words import FOLDED_STOPWORDS, fold
+from db.text.words import FOLDED_STOPWORDS, fold, remember
 
 # Known parts for splitting compounds (surface forms; folded when loaded). Domain words of German
 # administration and IT news plus frequent general nouns. A compound is split only into parts of
@@ -196,7 +196,6 @@ _MIN_UNKNOWN_HEAD = 5
 # An unknown last part that is only a derivational ending of the word before it is no head:
 # `digital` + `isierung`, `kommun` + `ikation`.
 _NOT_A_HEAD = ("isier", "ier", "ung", "heit", "keit", "lich", "isch", "ikation", "ation", "ismus", "ität", "itaet")
-_LEXICON_CACHE = 200_000
 
 
 class Lexicon:
@@ -227,10 +226,7 @@ class Lexicon:
     def spans(self, word: str) -> tuple[Span, ...]:
         found = self._spans.get(word)
         if found is None:
-            if len(self._spans) >= _LEXICON_CACHE:
-                self._spans.clear()
-            found = self._split(word) or _cached_spans(word)
-            self._spans[word] = found
+            found = remember(self._spans, word, self._split(word) or _cached_spans(word))
         return found
 
     def _split(self, word: str) -> tuple[Span, ...]:

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from db.text.compounds import MAX_SPLIT_CHARS, Lexicon, compound_spans, sub_compounds
-from db.text.words import CACHE_WORD_CHARS, STOPWORDS, SUBWORD, find_words, fold, stem
+from db.text.words import (
+    CACHE_WORD_CHARS,
+    CACHED_WORDS,
+    STOPWORDS,
+    SUBWORD,
+    find_words,
+    fold,
+    remember,
+    stem,
+)
 
 # A short text of compounds needs up to three times its length: `Onlinezugangsgesetz: Bilanz`
 # (27 characters) gives 72 characters of stems, parts and runs of parts; a 90-character teaser with
@@ -58,7 +67,7 @@ def _tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...],
     return main, tuple(token for token in dict.fromkeys(map(stem, candidates)) if token not in seen)
 
 
-_cached_tokens = lru_cache(maxsize=200_000)(_tokens)
+_cached_tokens = lru_cache(maxsize=CACHED_WORDS)(_tokens)
 
 
 def word_tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -71,9 +80,7 @@ def word_tokens(word: str, lexicon: Lexicon | None = None) -> tuple[tuple[str, .
             return _cached_tokens(word)
         found = lexicon.cache.get(word)
         if found is None:
-            if len(lexicon.cache) >= 200_000:
-                lexicon.cache.clear()
-            found = lexicon.cache[word] = _tokens(word, lexicon)
+            found = remember(lexicon.cache, word, _tokens(word, lexicon))
         return found  # type: ignore[return-value]
     pieces = SUBWORD.findall(word)
     if len(pieces) <= 1:
@@ -101,7 +108,7 @@ def joined_whole(word: str) -> str | None:
     return stem(fold("".join(pieces)))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=CACHED_WORDS)
 def _cached_token_set(word: str) -> frozenset[str]:
     main, extra = word_tokens(word)
     return frozenset(main) | frozenset(extra)

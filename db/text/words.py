@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import TypeVar
 
 import Stemmer
 
@@ -39,6 +40,18 @@ _STEMMER = Stemmer.Stemmer("german")
 _STEM_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 # Words longer than this are stemmed without the cache (they are rare and would only crowd it).
 CACHE_WORD_CHARS = 64
+#: How many words a per-word cache holds (then it starts over): bounded memory on any archive.
+CACHED_WORDS = 200_000
+T = TypeVar("T")
+
+
+def remember(cache: dict[str, T], word: str, value: T) -> T:
+    """Keep `value` under `word` in a plain-dict cache (a hit costs half an lru_cache's), emptied
+    when it holds CACHED_WORDS; returns `value`."""
+    if len(cache) >= CACHED_WORDS:
+        cache.clear()
+    cache[word] = value
+    return value
 
 
 def fold(word: str) -> str:
@@ -74,7 +87,7 @@ def _stem(word: str) -> str:
     return _STEMMER.stemWord(word).translate(_STEM_FOLD)
 
 
-_cached_stem = lru_cache(maxsize=200_000)(_stem)
+_cached_stem = lru_cache(maxsize=CACHED_WORDS)(_stem)
 
 
 def stem(word: str) -> str:
